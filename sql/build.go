@@ -1,0 +1,541 @@
+package sql
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xwb1989/sqlparser"
+
+	"brook/value"
+)
+
+// Catalog resolves the table named in FROM to the schema of the source bound
+// to it.
+type Catalog interface {
+	// Schema returns the schema of table. It is called at most once per Build.
+	Schema(table string) (value.Schema, error)
+	// Tables lists the bound table names, for error messages.
+	Tables() []string
+}
+
+// Build parses query and plans it against cat. Errors are *Error values,
+// positioned in query, except errors returned by cat.Schema, which are
+// wrapped.
+func Build(query string, cat Catalog) (*Plan, error) {
+	rw, perr := rewrite(query)
+	if perr != nil {
+		return nil, perr
+	}
+	toks, _ := lex(query)
+	b := &builder{src: query, toks: toks, slots: map[int]int{}}
+	first := b.firstWord()
+	if first == nil {
+		return nil, newError(ErrSyntax, query, len(query), "empty query").withHint("write a SELECT statement")
+	}
+	if !first.is("select") {
+		return nil, newError(ErrUnsupported, query, first.start, "only SELECT queries can be streamed, not %s", strings.ToUpper(first.text))
+	}
+	stmt, err := sqlparser.Parse(rw.text)
+	if err != nil {
+		return nil, b.syntaxError(rw, err)
+	}
+	sel, ok := stmt.(*sqlparser.Select)
+	if !ok {
+		return nil, newError(ErrUnsupported, query, first.start, "%s is not supported; write a single SELECT", strings.ToUpper(strings.Fields(sqlparser.String(stmt))[0])).
+			withHint("UNION and other compound statements cannot be streamed yet")
+	}
+	return b.build(sel, cat)
+}
+
+type builder struct {
+	src     string
+	toks    []token
+	table   string
+	alias   string
+	schema  value.Schema
+	slots   map[int]int // schema index -> slot
+	columns []int       // slot -> schema index
+
+	selNames []string
+	selExprs []Expr // bound SELECT items, possibly holding *AggCall
+	groupBy  []Expr
+	aggs     []*AggCall
+}
+
+func (b *builder) firstWord() *token {
+	for i := range b.toks {
+		if b.toks[i].kind != tokSpace {
+			return &b.toks[i]
+		}
+	}
+	return nil
+}
+
+// syntaxError turns the parser's "at position N near 'x'" into a positioned
+// *Error in the original text.
+func (b *builder) syntaxError(rw *rewritten, err error) *Error {
+	msg := err.Error()
+	pos := len(b.src)
+	near := ""
+	if i := strings.Index(msg, " at position "); i >= 0 {
+		rest := msg[i+len(" at position "):]
+		numEnd := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+		if numEnd < 0 {
+			numEnd = len(rest)
+		}
+		n, _ := strconv.Atoi(rest[:numEnd])
+		if j := strings.Index(rest, "near '"); j >= 0 {
+			near = strings.TrimSuffix(rest[j+len("near '"):], "'")
+		}
+		out := n - 1 - len(near)
+		if out < 0 {
+			out = 0
+		}
+		pos = rw.original(out)
+		msg = msg[:i]
+	}
+	e := newError(ErrSyntax, b.src, pos, "%s", msg)
+	if near != "" {
+		e.Msg = fmt.Sprintf("%s near %q", msg, b.tokenAt(pos))
+		if columnLikeKeywords[strings.ToLower(near)] {
+			e.Hint = fmt.Sprintf("if %s is a column, quote it: \"%s\"", near, near)
+		}
+	}
+	return e
+}
+
+// columnLikeKeywords are reserved words that are also plausible field names;
+// a syntax error at one of them hints at quoting.
+var columnLikeKeywords = map[string]bool{
+	"key": true, "type": true, "start": true, "end": true, "values": true, "date": true,
+	"timestamp": true, "interval": true, "left": true, "right": true, "index": true,
+	"table": true, "schema": true, "database": true, "default": true, "div": true, "mod": true,
+	"status": true, "order": true, "group": true, "column": true, "range": true, "year": true,
+}
+
+func (b *builder) tokenAt(pos int) string {
+	for _, t := range b.toks {
+		if t.start <= pos && pos < t.end {
+			return t.text
+		}
+	}
+	return "end of input"
+}
+
+// posOfWord returns the offset of the first word or quoted identifier spelled
+// name (ignoring case), or -1.
+func (b *builder) posOfWord(name string) int {
+	for _, t := range b.toks {
+		if (t.kind == tokWord && strings.EqualFold(t.text, name)) || (t.kind == tokIdent && strings.EqualFold(t.value, name)) {
+			return t.start
+		}
+	}
+	return -1
+}
+
+// posOf finds where node starts in the original text, as well as a node
+// without positions allows: by its first identifier, function name or
+// literal.
+func (b *builder) posOf(node sqlparser.SQLNode) int {
+	pos := -1
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if pos >= 0 {
+			return false, nil
+		}
+		switch x := n.(type) {
+		case *sqlparser.ColName:
+			pos = b.posOfWord(x.Name.String())
+		case *sqlparser.FuncExpr:
+			name := x.Name.String()
+			switch name {
+			case fnCast:
+				name = "cast"
+			case fnTryCast:
+				name = "try_cast"
+			case fnSubstr:
+				name = "substr"
+				if p := b.posOfWord("substring"); p >= 0 {
+					pos = p
+					return false, nil
+				}
+			}
+			pos = b.posOfWord(name)
+		case *sqlparser.SQLVal:
+			for _, t := range b.toks {
+				if (t.kind == tokWord || t.kind == tokString) && (t.text == string(x.Val) || t.value == string(x.Val)) {
+					pos = t.start
+					break
+				}
+			}
+		}
+		return pos < 0, nil
+	}, node)
+	return pos
+}
+
+func (b *builder) errAt(kind error, node sqlparser.SQLNode, format string, args ...any) *Error {
+	return newError(kind, b.src, b.posOf(node), format, args...)
+}
+
+func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
+	if err := b.bindFrom(sel, cat); err != nil {
+		return nil, err
+	}
+	if sel.Distinct != "" && strings.Contains(sel.Distinct, "straight_join") {
+		return nil, newError(ErrUnsupported, b.src, b.posOfWord("straight_join"), "STRAIGHT_JOIN is not supported")
+	}
+	// SELECT list.
+	for _, item := range sel.SelectExprs {
+		switch it := item.(type) {
+		case *sqlparser.StarExpr:
+			if !it.TableName.IsEmpty() && !b.isOurTable(it.TableName.Name.String()) {
+				return nil, newError(ErrUnknownTable, b.src, b.posOfWord(it.TableName.Name.String()), "unknown table %q in %s.*", it.TableName.Name.String(), it.TableName.Name.String())
+			}
+			for i, c := range b.schema {
+				b.selNames = append(b.selNames, c.Name)
+				b.selExprs = append(b.selExprs, b.columnRef(i))
+			}
+		case *sqlparser.AliasedExpr:
+			e, err := b.bind(it.Expr, true)
+			if err != nil {
+				return nil, err
+			}
+			name := it.As.String()
+			if name == "" {
+				if col, ok := it.Expr.(*sqlparser.ColName); ok {
+					name = col.Name.String()
+				} else {
+					name = e.String()
+				}
+			}
+			b.selNames = append(b.selNames, name)
+			b.selExprs = append(b.selExprs, e)
+		default:
+			return nil, b.errAt(ErrUnsupported, item, "%s is not supported in SELECT", sqlparser.String(item))
+		}
+	}
+	// GROUP BY: ordinals, aliases, expressions.
+	for _, g := range sel.GroupBy {
+		e, err := b.bindRef(g, false, "GROUP BY")
+		if err != nil {
+			return nil, err
+		}
+		if containsAgg(e) {
+			return nil, b.errAt(ErrUnsupported, g, "GROUP BY %s holds an aggregate", sqlparser.String(g))
+		}
+		if b.groupIndex(e) < 0 {
+			b.groupBy = append(b.groupBy, e)
+		}
+	}
+	var having Expr
+	if sel.Having != nil {
+		e, err := b.bindRef(sel.Having.Expr, true, "HAVING")
+		if err != nil {
+			return nil, err
+		}
+		if err := b.wantBool(e, sel.Having.Expr, "HAVING"); err != nil {
+			return nil, err
+		}
+		having = e
+	}
+	var order []OrderKey
+	for _, o := range sel.OrderBy {
+		e, err := b.bindRef(o.Expr, true, "ORDER BY")
+		if err != nil {
+			return nil, err
+		}
+		order = append(order, OrderKey{Expr: e, Desc: o.Direction == sqlparser.DescScr})
+	}
+	hasAgg := having != nil
+	for _, e := range b.selExprs {
+		hasAgg = hasAgg || containsAgg(e)
+	}
+	for _, k := range order {
+		hasAgg = hasAgg || containsAgg(k.Expr)
+	}
+	distinct := sel.Distinct != ""
+	if distinct {
+		if hasAgg || len(b.groupBy) > 0 {
+			return nil, newError(ErrUnsupported, b.src, b.posOfWord("distinct"), "SELECT DISTINCT together with GROUP BY or aggregates is not supported").
+				withHint("group by the columns instead")
+		}
+		for _, e := range b.selExprs {
+			if b.groupIndex(e) < 0 {
+				b.groupBy = append(b.groupBy, e)
+			}
+		}
+	}
+	p := &Plan{Query: b.src, Table: b.table, Schema: b.schema, Limit: -1}
+	p.Aggregated = hasAgg || len(b.groupBy) > 0
+	if sel.Where != nil {
+		e, err := b.bindRef(sel.Where.Expr, false, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		if err := b.wantBool(e, sel.Where.Expr, "WHERE"); err != nil {
+			return nil, err
+		}
+		p.Where = e
+	}
+	if p.Aggregated {
+		for i, e := range b.selExprs {
+			l, err := b.lift(e, sel.SelectExprs, b.selNames[i])
+			if err != nil {
+				return nil, err
+			}
+			p.Output = append(p.Output, OutputColumn{Name: b.selNames[i], Expr: l})
+		}
+		if having != nil {
+			l, err := b.lift(having, sel.Having, "HAVING")
+			if err != nil {
+				return nil, err
+			}
+			p.Having = l
+		}
+		for i, k := range order {
+			l, err := b.lift(k.Expr, sel.OrderBy[i], "ORDER BY")
+			if err != nil {
+				return nil, err
+			}
+			order[i].Expr = l
+		}
+		p.GroupBy, p.Aggs = b.groupBy, b.aggs
+		p.KeyColumns = []int{}
+		for gi := range p.GroupBy {
+			found := -1
+			for j, o := range p.Output {
+				if g, ok := o.Expr.(*GroupRef); ok && g.Index == gi {
+					found = j
+					break
+				}
+			}
+			if found < 0 {
+				p.KeyColumns = nil
+				break
+			}
+			p.KeyColumns = append(p.KeyColumns, found)
+		}
+	} else {
+		for i, e := range b.selExprs {
+			p.Output = append(p.Output, OutputColumn{Name: b.selNames[i], Expr: e})
+		}
+	}
+	p.OrderBy = order
+	if sel.Limit != nil {
+		var err error
+		if p.Limit, err = b.count(sel.Limit.Rowcount, "LIMIT"); err != nil {
+			return nil, err
+		}
+		if sel.Limit.Offset != nil {
+			if p.Offset, err = b.count(sel.Limit.Offset, "OFFSET"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	p.Columns = b.columns
+	return p, nil
+}
+
+func (b *builder) count(e sqlparser.Expr, what string) (int64, error) {
+	v, ok := e.(*sqlparser.SQLVal)
+	if ok && v.Type == sqlparser.IntVal {
+		if n, err := strconv.ParseInt(string(v.Val), 10, 64); err == nil && n >= 0 {
+			return n, nil
+		}
+	}
+	return 0, b.errAt(ErrUnsupported, e, "%s takes a non-negative integer constant, not %s", what, sqlparser.String(e))
+}
+
+func (b *builder) bindFrom(sel *sqlparser.Select, cat Catalog) error {
+	if len(sel.From) != 1 {
+		return newError(ErrUnsupported, b.src, b.posOfWord("from"), "a query reads exactly one source; joins are not supported")
+	}
+	ate, ok := sel.From[0].(*sqlparser.AliasedTableExpr)
+	if !ok {
+		return newError(ErrUnsupported, b.src, b.posOfWord("join"), "joins are not supported: a query reads one source").
+			withHint("join the data before it reaches brook, or run one query per source")
+	}
+	tn, ok := ate.Expr.(sqlparser.TableName)
+	if !ok {
+		return b.errAt(ErrUnsupported, ate, "subqueries in FROM are not supported: a query reads one source by name")
+	}
+	if !tn.Qualifier.IsEmpty() {
+		return newError(ErrUnsupported, b.src, b.posOfWord(tn.Qualifier.String()), "qualified table names are not supported: write just %s", tn.Name.String())
+	}
+	b.table = tn.Name.String()
+	b.alias = ate.As.String()
+	schema, err := cat.Schema(b.table)
+	if err != nil {
+		pos := b.posOfWord(b.table)
+		if errors.Is(err, ErrUnknownTable) {
+			tables := cat.Tables()
+			e := newError(ErrUnknownTable, b.src, pos, "unknown table %q", b.table)
+			if len(tables) == 0 {
+				return e.withHint("no source is bound: add --source %s=PATH", b.table)
+			}
+			return e.withHint("bound sources: %s; add --source %s=PATH to bind it", strings.Join(tables, ", "), b.table)
+		}
+		return fmt.Errorf("table %s: %w", b.table, err)
+	}
+	b.schema = schema
+	return nil
+}
+
+func (b *builder) isOurTable(name string) bool {
+	return strings.EqualFold(name, b.table) || (b.alias != "" && strings.EqualFold(name, b.alias))
+}
+
+func (b *builder) columnRef(schemaIndex int) *ColumnRef {
+	slot, ok := b.slots[schemaIndex]
+	if !ok {
+		slot = len(b.columns)
+		b.slots[schemaIndex] = slot
+		b.columns = append(b.columns, schemaIndex)
+	}
+	c := b.schema[schemaIndex]
+	return &ColumnRef{Slot: slot, Name: c.Name, Typ: c.Type}
+}
+
+// bindRef binds a GROUP BY, HAVING, ORDER BY or WHERE item, where an integer
+// constant is a SELECT-list ordinal (GROUP BY and ORDER BY) and a name that
+// is not a source column may be a SELECT alias.
+func (b *builder) bindRef(node sqlparser.Expr, allowAgg bool, clause string) (Expr, error) {
+	if v, ok := node.(*sqlparser.SQLVal); ok && v.Type == sqlparser.IntVal && (clause == "GROUP BY" || clause == "ORDER BY") {
+		n, err := strconv.Atoi(string(v.Val))
+		if err != nil || n < 1 || n > len(b.selExprs) {
+			return nil, b.errAt(ErrUnknownColumn, node, "%s position %s is not in the SELECT list (1..%d)", clause, string(v.Val), len(b.selExprs))
+		}
+		return b.selExprs[n-1], nil
+	}
+	if col, ok := node.(*sqlparser.ColName); ok && col.Qualifier.IsEmpty() {
+		name := col.Name.String()
+		_, isColumn := b.schema.Lookup(name)
+		// ORDER BY prefers a SELECT alias, as DuckDB does; elsewhere a source
+		// column wins.
+		if clause == "ORDER BY" || !isColumn {
+			for i, n := range b.selNames {
+				if strings.EqualFold(n, name) && (clause != "WHERE" || !containsAgg(b.selExprs[i])) {
+					return b.selExprs[i], nil
+				}
+			}
+		}
+	}
+	e, err := b.bind(node, allowAgg)
+	if err != nil {
+		var be *Error
+		if errors.As(err, &be) && be.Kind == ErrUnsupported && strings.Contains(be.Msg, "aggregate") && !allowAgg {
+			be.Msg = strings.Replace(be.Msg, "here", "in "+clause, 1)
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+func (b *builder) groupIndex(e Expr) int {
+	s := e.String()
+	for i, g := range b.groupBy {
+		if g.String() == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// lift rewrites an expression of an aggregated query in terms of group keys
+// (GroupRef) and aggregate results (AggRef). A source column left over is
+// neither grouped nor aggregated, which is an error.
+func (b *builder) lift(e Expr, node sqlparser.SQLNode, where string) (Expr, error) {
+	if i := b.groupIndex(e); i >= 0 {
+		return &GroupRef{Index: i, Key: b.groupBy[i]}, nil
+	}
+	switch x := e.(type) {
+	case *AggCall:
+		s := x.String()
+		for i, a := range b.aggs {
+			if a.String() == s {
+				return &AggRef{Index: i, Call: a}, nil
+			}
+		}
+		b.aggs = append(b.aggs, x)
+		return &AggRef{Index: len(b.aggs) - 1, Call: x}, nil
+	case *ColumnRef:
+		return nil, newError(ErrUnsupported, b.src, b.posOfWord(x.Name), "column %s must appear in GROUP BY or be used in an aggregate function", QuoteIdent(x.Name)).
+			withHint("add it to GROUP BY, or wrap it: min(%s), max(%s), count(DISTINCT %s)", x.Name, x.Name, x.Name)
+	}
+	ch := e.Children()
+	if len(ch) == 0 {
+		return e, nil
+	}
+	nc := make([]Expr, len(ch))
+	for i, c := range ch {
+		l, err := b.lift(c, node, where)
+		if err != nil {
+			return nil, err
+		}
+		nc[i] = l
+	}
+	return e.WithChildren(nc), nil
+}
+
+func containsAgg(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) {
+		if _, ok := x.(*AggCall); ok {
+			found = true
+		}
+	})
+	return found
+}
+
+func (b *builder) wantBool(e Expr, node sqlparser.SQLNode, clause string) error {
+	if t := e.Type(); t != value.Bool && t != value.Null {
+		return b.errAt(ErrType, node, "%s needs a boolean condition, but %s is %s", clause, e.String(), t).
+			withHint("compare it: %s > 0, %s IS NOT NULL, ...", e.String(), e.String())
+	}
+	return nil
+}
+
+// suggest returns the known name closest to name, if it is close enough to
+// be a plausible typo.
+func suggest(name string, known []string) string {
+	best, bestDist := "", 1<<30
+	for _, k := range known {
+		d := editDistance(strings.ToLower(name), strings.ToLower(k))
+		if d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if bestDist <= max(2, len(name)/3) {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func sortedCopy(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}

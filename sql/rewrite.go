@@ -1,0 +1,208 @@
+package sql
+
+import (
+	"sort"
+	"strings"
+)
+
+// Names the rewriter gives to calls that the MySQL grammar of the parser
+// cannot read in their DuckDB form.
+const (
+	fnCast    = "__brook_cast"
+	fnTryCast = "__brook_try_cast"
+	fnSubstr  = "__brook_substr"
+)
+
+// rewritten is the query text translated from DuckDB's lexical dialect into
+// the one github.com/xwb1989/sqlparser reads, with a map back to the
+// original positions.
+type rewritten struct {
+	text    string
+	anchors []anchor // sorted by out
+}
+
+// anchor says that text at out came from the original text at in.
+type anchor struct{ out, in, inLen int }
+
+// original maps an offset in the rewritten text to one in the original.
+func (r *rewritten) original(out int) int {
+	i := sort.Search(len(r.anchors), func(i int) bool { return r.anchors[i].out > out }) - 1
+	if i < 0 {
+		return 0
+	}
+	a := r.anchors[i]
+	d := out - a.out
+	if d > a.inLen {
+		d = a.inLen
+	}
+	return a.in + d
+}
+
+type rewriter struct {
+	src  string
+	toks []token
+	out  strings.Builder
+	r    rewritten
+}
+
+// rewrite translates DuckDB syntax the parser would misread:
+//   - "name" is an identifier in DuckDB but a string in MySQL: it becomes `name`;
+//   - 'it”s' and 'C:\dir': backslashes are literal in DuckDB, so they are escaped;
+//   - a || b is concatenation in DuckDB but OR in MySQL: it becomes a | b,
+//     which the planner reads as concatenation (bitwise | is refused);
+//   - CAST(x AS DOUBLE) and TRY_CAST(x AS T) accept any type name;
+//   - substr/substring take any expression, not only a column;
+//   - comments are blanked out.
+func rewrite(src string) (*rewritten, *Error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	w := &rewriter{src: src, toks: toks}
+	if err := w.emitRange(0, len(toks)); err != nil {
+		return nil, err
+	}
+	w.r.text = w.out.String()
+	return &w.r, nil
+}
+
+func (w *rewriter) emit(s string, t token) {
+	w.r.anchors = append(w.r.anchors, anchor{out: w.out.Len(), in: t.start, inLen: t.end - t.start})
+	w.out.WriteString(s)
+}
+
+// next returns the index of the first non-space token at or after i.
+func (w *rewriter) next(i, end int) int {
+	for i < end && w.toks[i].kind == tokSpace {
+		i++
+	}
+	return i
+}
+
+// closing returns the index of the ")" that closes the "(" at open.
+func (w *rewriter) closing(open, end int) int {
+	depth := 0
+	for i := open; i < end; i++ {
+		if w.toks[i].kind != tokPunct {
+			continue
+		}
+		switch w.toks[i].text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (w *rewriter) emitRange(from, to int) *Error {
+	for i := from; i < to; i++ {
+		t := w.toks[i]
+		switch t.kind {
+		case tokSpace:
+			w.emit(blank(t.text), t)
+		case tokIdent:
+			w.emit("`"+strings.ReplaceAll(t.value, "`", "``")+"`", t)
+		case tokString:
+			v := strings.ReplaceAll(t.value, `\`, `\\`)
+			w.emit("'"+strings.ReplaceAll(v, "'", "''")+"'", t)
+		case tokPunct:
+			switch t.text {
+			case "||":
+				w.emit("| ", t)
+			case "|", "&", "^", "~", "<<", ">>":
+				return newError(ErrUnsupported, w.src, t.start, "operator %s is not supported", t.text).
+					withHint("brook has no bitwise operators; || concatenates strings")
+			case "::":
+				return newError(ErrUnsupported, w.src, t.start, "the :: cast shorthand is not supported").
+					withHint("write CAST(x AS type) or TRY_CAST(x AS type)")
+			case "<=>":
+				return newError(ErrUnsupported, w.src, t.start, "operator <=> is not supported").
+					withHint("write a IS NOT DISTINCT FROM b as (a = b OR (a IS NULL AND b IS NULL))")
+			default:
+				w.emit(t.text, t)
+			}
+		case tokWord:
+			j := w.next(i+1, to)
+			isCall := j < to && w.toks[j].text == "("
+			switch {
+			case isCall && (t.is("cast") || t.is("try_cast")):
+				n, err := w.emitCast(i, j, to)
+				if err != nil {
+					return err
+				}
+				i = n
+			case isCall && (t.is("substr") || t.is("substring")):
+				w.emit(fnSubstr, t)
+			case t.is("over") && isCall:
+				return newError(ErrUnsupported, w.src, t.start, "window functions with OVER (...) are not supported").
+					withHint("they rank or number rows across the whole input, which a stream never has; group by TUMBLE/HOP windows instead")
+			case t.is("ilike"):
+				return newError(ErrUnsupported, w.src, t.start, "ILIKE is not supported").
+					withHint("write lower(x) LIKE lower(pattern)")
+			default:
+				w.emit(t.text, t)
+			}
+		}
+	}
+	return nil
+}
+
+// emitCast rewrites CAST(expr AS type) at tokens i (the name) and open (the
+// parenthesis) into __brook_cast(expr, 'type') and returns the index of the
+// closing parenthesis.
+func (w *rewriter) emitCast(i, open, to int) (int, *Error) {
+	t := w.toks[i]
+	closeIdx := w.closing(open, to)
+	if closeIdx < 0 {
+		return 0, newError(ErrSyntax, w.src, w.toks[open].start, "unclosed parenthesis in %s", strings.ToUpper(t.text))
+	}
+	as, depth := -1, 0
+	for k := open + 1; k < closeIdx; k++ {
+		tk := w.toks[k]
+		switch {
+		case tk.kind == tokPunct && tk.text == "(":
+			depth++
+		case tk.kind == tokPunct && tk.text == ")":
+			depth--
+		case depth == 0 && tk.is("as"):
+			as = k
+		}
+	}
+	if as < 0 {
+		return 0, newError(ErrSyntax, w.src, w.toks[closeIdx].start, "%s needs AS and a type", strings.ToUpper(t.text)).
+			withHint("write %s(x AS DOUBLE)", strings.ToUpper(t.text))
+	}
+	typeText := strings.TrimSpace(w.src[w.toks[as].end:w.toks[closeIdx].start])
+	name := fnCast
+	if t.is("try_cast") {
+		name = fnTryCast
+	}
+	w.emit(name, t)
+	w.emit("(", w.toks[open])
+	if err := w.emitRange(open+1, as); err != nil {
+		return 0, err
+	}
+	w.emit(", '"+strings.ReplaceAll(strings.ReplaceAll(typeText, `\`, `\\`), "'", "''")+"'", w.toks[as])
+	w.emit(")", w.toks[closeIdx])
+	return closeIdx, nil
+}
+
+// blank replaces every character of a comment or blank run with a space,
+// keeping line breaks.
+func blank(s string) string {
+	if strings.Trim(s, " \t\n\r\f") == "" {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c != '\n' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}

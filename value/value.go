@@ -1,0 +1,199 @@
+package value
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Type is the SQL type of a column or an expression.
+type Type uint8
+
+// The types brook knows. Their names follow DuckDB's.
+const (
+	Null      Type = iota // the type of the NULL literal only
+	Bool                  // BOOLEAN
+	Int                   // BIGINT (64-bit signed)
+	Float                 // DOUBLE
+	String                // VARCHAR
+	Timestamp             // TIMESTAMP, microseconds since the Unix epoch, UTC
+)
+
+var typeNames = [...]string{Null: "NULL", Bool: "BOOLEAN", Int: "BIGINT", Float: "DOUBLE", String: "VARCHAR", Timestamp: "TIMESTAMP"}
+
+// String returns the DuckDB name of t.
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "UNKNOWN"
+}
+
+// Numeric reports whether t is BIGINT or DOUBLE.
+func (t Type) Numeric() bool { return t == Int || t == Float }
+
+// ParseType reads a type name as written in SQL or a schema declaration.
+// It accepts DuckDB's common spellings and reports ok=false for any other.
+func ParseType(name string) (Type, bool) {
+	n := strings.ToUpper(strings.TrimSpace(name))
+	if i := strings.IndexByte(n, '('); i > 0 { // VARCHAR(20), DECIMAL(10,2)
+		n = strings.TrimSpace(n[:i])
+	}
+	switch n {
+	case "BOOLEAN", "BOOL", "LOGICAL":
+		return Bool, true
+	case "BIGINT", "INT8", "LONG", "INTEGER", "INT", "INT4", "SIGNED", "SMALLINT", "INT2", "TINYINT", "INT1", "HUGEINT", "UBIGINT", "UINTEGER":
+		return Int, true
+	case "DOUBLE", "FLOAT8", "FLOAT", "FLOAT4", "REAL", "DECIMAL", "NUMERIC":
+		return Float, true
+	case "VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "NCHAR":
+		return String, true
+	case "TIMESTAMP", "DATETIME", "TIMESTAMPTZ":
+		return Timestamp, true
+	}
+	return Null, false
+}
+
+// Value is one datum. The zero Value is NULL. Only the field that matches
+// Kind is meaningful: I for Bool (0 or 1), Int and Timestamp; F for Float;
+// S for String.
+//
+// A String value produced by the decoder may point into the input buffer of
+// its batch: it is valid only until the batch is released. State kept across
+// batches must copy it with Clone.
+type Value struct {
+	Kind Type
+	I    int64
+	F    float64
+	S    string
+}
+
+// NullValue is the SQL NULL.
+var NullValue = Value{}
+
+// IntValue returns a BIGINT value.
+func IntValue(i int64) Value { return Value{Kind: Int, I: i} }
+
+// FloatValue returns a DOUBLE value.
+func FloatValue(f float64) Value { return Value{Kind: Float, F: f} }
+
+// StringValue returns a VARCHAR value.
+func StringValue(s string) Value { return Value{Kind: String, S: s} }
+
+// BoolValue returns a BOOLEAN value.
+func BoolValue(b bool) Value {
+	if b {
+		return Value{Kind: Bool, I: 1}
+	}
+	return Value{Kind: Bool}
+}
+
+// TimestampValue returns a TIMESTAMP value from microseconds since the epoch.
+func TimestampValue(micros int64) Value { return Value{Kind: Timestamp, I: micros} }
+
+// IsNull reports whether v is NULL.
+func (v Value) IsNull() bool { return v.Kind == Null }
+
+// Bool reports whether v is the BOOLEAN true. NULL and false are both false,
+// which is what WHERE and HAVING need.
+func (v Value) True() bool { return v.Kind == Bool && v.I != 0 }
+
+// Clone returns v with its string copied out of any shared buffer.
+func (v Value) Clone() Value {
+	if v.Kind == String {
+		v.S = strings.Clone(v.S)
+	}
+	return v
+}
+
+// AsFloat returns v as a float64 and whether it is a number. A VARCHAR is a
+// number when ParseNumber accepts its text.
+func (v Value) AsFloat() (float64, bool) {
+	switch v.Kind {
+	case Float:
+		return v.F, true
+	case Int:
+		return float64(v.I), true
+	case String:
+		return ParseNumber(v.S)
+	}
+	return 0, false
+}
+
+// ParseNumber reads s as a DOUBLE the way DuckDB's TRY_CAST(s AS DOUBLE)
+// does for ordinary input: surrounding spaces are ignored, and decimal and
+// exponent forms, "inf", "infinity" and "nan" are accepted. Anything else,
+// such as "Port05507" or "", is not a number.
+func ParseNumber(s string) (float64, bool) {
+	if len(s) == 0 {
+		return 0, false
+	}
+	c := s[0]
+	if c >= '0' && c <= '9' { // fast path for plain decimal digits
+		n, ok := parseSimpleFloat(s)
+		if ok {
+			return n, true
+		}
+	} else if c != '-' && c != '+' && c != '.' && c != ' ' && c != '\t' && c != 'i' && c != 'I' && c != 'n' && c != 'N' {
+		return 0, false
+	}
+	t := strings.TrimSpace(s)
+	if t == "" || strings.ContainsAny(t, "_xXpP") {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return 0, false
+	}
+	return f, true
+}
+
+// parseSimpleFloat parses digits with an optional fraction exactly when the
+// result is exactly representable; it reports false for anything else so the
+// caller can fall back to strconv.
+func parseSimpleFloat(s string) (float64, bool) {
+	var mant uint64
+	digits, frac := 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 || frac > 22 {
+		return 0, false
+	}
+	f := float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	return f, true
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// ParseFloatBytes is ParseNumber for a JSON number token; b must not be
+// retained by the callee, and it is not.
+func ParseFloatBytes(b []byte) (float64, bool) {
+	if n, ok := parseSimpleFloat(bytesToString(b)); ok {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(bytesToString(b), 64)
+	return f, err == nil
+}
+
+// RoundHalfAway rounds to the nearest integer, halves away from zero, as
+// DuckDB does when it casts a DOUBLE to an integer type.
+func RoundHalfAway(f float64) float64 { return math.Round(f) }
