@@ -1,0 +1,529 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"brook/value"
+)
+
+// Batch is decoded rows in row-major order: row i is
+// Values[i*Width : (i+1)*Width], one Value per plan column (slot). Strings
+// point into the raw batch the rows came from.
+type Batch struct {
+	Width  int
+	Rows   int
+	Values []value.Value
+}
+
+// Row returns row i; valid until the batch is reset.
+func (b *Batch) Row(i int) []value.Value { return b.Values[i*b.Width : (i+1)*b.Width] }
+
+// Reset empties b for reuse with rows of width columns.
+func (b *Batch) Reset(width int) {
+	b.Width, b.Rows = width, 0
+	b.Values = b.Values[:0]
+}
+
+// Reject is an input line that could not be decoded.
+type Reject struct {
+	Source string // file or stream name
+	Line   int    // 1-based line number in Source
+	Reason string
+	Raw    string // the line as read (a copy)
+}
+
+func (r Reject) Error() string { return fmt.Sprintf("%s:%d: %s", r.Source, r.Line, r.Reason) }
+
+// DecodeStats counts what a Decode call saw.
+type DecodeStats struct {
+	Lines int // non-blank lines, decoded or rejected
+	Blank int // blank lines, skipped
+}
+
+// Decoder extracts the plan's columns from NDJSON lines, skipping every
+// other field without building values for it. A Decoder is not safe for
+// concurrent use; give each goroutine its own.
+type Decoder struct {
+	cols   value.Schema
+	names  [][]byte
+	arena  []byte // unescaped strings; a full block is replaced, never grown
+	filled []bool
+}
+
+// NewDecoder returns a decoder for rows of the given columns. JSON keys
+// match column names exactly; a key that matches no column is skipped, and a
+// column whose key is absent is NULL.
+func NewDecoder(cols value.Schema) *Decoder {
+	d := &Decoder{cols: cols, filled: make([]bool, len(cols))}
+	for _, c := range cols {
+		d.names = append(d.names, []byte(c.Name))
+	}
+	return d
+}
+
+// Decode appends the rows of every chunk of raw to dst and returns the lines
+// it rejected, in input order. dst must have been Reset to the decoder's
+// width.
+func (d *Decoder) Decode(raw *RawBatch, dst *Batch) ([]Reject, DecodeStats) {
+	var rejects []Reject
+	var stats DecodeStats
+	for _, c := range raw.Chunks {
+		rejects = d.DecodeChunk(c, dst, rejects, &stats)
+	}
+	return rejects, stats
+}
+
+// DecodeChunk decodes one chunk's lines into dst, appending rejects.
+func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *DecodeStats) []Reject {
+	data := c.Data
+	if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) && c.FirstLine == 1 {
+		data = data[3:]
+	}
+	line := c.FirstLine
+	width := len(d.cols)
+	for len(data) > 0 {
+		var ln []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			ln, data = data[:i], data[i+1:]
+		} else {
+			ln, data = data, nil
+		}
+		lineNo := line
+		line++
+		if len(ln) > 0 && ln[len(ln)-1] == '\r' {
+			ln = ln[:len(ln)-1]
+		}
+		if isBlank(ln) {
+			stats.Blank++
+			continue
+		}
+		stats.Lines++
+		start := len(dst.Values)
+		for k := 0; k < width; k++ {
+			dst.Values = append(dst.Values, value.Value{})
+		}
+		if reason := d.decodeLine(ln, dst.Values[start:]); reason != "" {
+			dst.Values = dst.Values[:start]
+			rejects = append(rejects, Reject{Source: c.Name, Line: lineNo, Reason: reason, Raw: string(ln)})
+			continue
+		}
+		dst.Rows++
+	}
+	return rejects
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// decodeLine fills row from one JSON object; it returns a reason when the
+// line is not a well-formed object or a value does not fit its column.
+func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
+	i := skipWS(b, 0)
+	if b[i] != '{' {
+		return "not a JSON object"
+	}
+	for k := range d.filled {
+		d.filled[k] = false
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		i++
+	} else {
+		for {
+			if i >= len(b) || b[i] != '"' {
+				return "malformed JSON: expected a quoted key"
+			}
+			ks, ke, escaped, next, ok := scanString(b, i)
+			if !ok {
+				return "malformed JSON: unterminated string"
+			}
+			key := b[ks:ke]
+			if escaped {
+				key = unescape(nil, key)
+			}
+			i = skipWS(b, next)
+			if i >= len(b) || b[i] != ':' {
+				return "malformed JSON: expected ':' after a key"
+			}
+			i = skipWS(b, i+1)
+			slot := -1
+			for k, name := range d.names {
+				if string(name) == string(key) {
+					slot = k
+					break
+				}
+			}
+			var reason string
+			if slot >= 0 {
+				i, reason = d.decodeValue(b, i, slot, &row[slot])
+				d.filled[slot] = true
+			} else {
+				i, reason = skipValue(b, i, 0)
+			}
+			if reason != "" {
+				return reason
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return "malformed JSON: unterminated object (truncated line?)"
+			}
+			if b[i] == ',' {
+				i = skipWS(b, i+1)
+				continue
+			}
+			if b[i] == '}' {
+				i++
+				break
+			}
+			return fmt.Sprintf("malformed JSON: unexpected %q after a value", b[i])
+		}
+	}
+	if i = skipWS(b, i); i < len(b) {
+		return "malformed JSON: text after the closing brace"
+	}
+	return ""
+}
+
+// scanString scans the string whose opening quote is at b[i]. It returns the
+// content bounds, whether it holds escapes, and the index after the closing
+// quote.
+func scanString(b []byte, i int) (start, end int, escaped bool, next int, ok bool) {
+	start = i + 1
+	for j := start; j < len(b); {
+		k := bytes.IndexAny(b[j:], "\"\\")
+		if k < 0 {
+			return 0, 0, false, 0, false
+		}
+		j += k
+		if b[j] == '"' {
+			return start, j, escaped, j + 1, true
+		}
+		escaped = true
+		j += 2
+	}
+	return 0, 0, false, 0, false
+}
+
+// scanNumber returns the end of the number token starting at b[i] and
+// whether it is an integer literal.
+func scanNumber(b []byte, i int) (end int, integer bool, ok bool) {
+	integer = true
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	digits := 0
+	for j < len(b) {
+		c := b[j]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' || c == 'e' || c == 'E':
+			integer = false
+		case (c == '+' || c == '-') && (b[j-1] == 'e' || b[j-1] == 'E'):
+		default:
+			return j, integer, digits > 0
+		}
+		j++
+	}
+	return j, integer, digits > 0
+}
+
+const maxDepth = 512
+
+// skipValue returns the index after the JSON value at b[i], checking its
+// shape well enough to reject malformed lines.
+func skipValue(b []byte, i int, depth int) (int, string) {
+	if i >= len(b) {
+		return i, "malformed JSON: missing value (truncated line?)"
+	}
+	switch c := b[i]; {
+	case c == '"':
+		_, _, _, next, ok := scanString(b, i)
+		if !ok {
+			return i, "malformed JSON: unterminated string (truncated line?)"
+		}
+		return next, ""
+	case c == '{' || c == '[':
+		if depth > maxDepth {
+			return i, "malformed JSON: nested too deeply"
+		}
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		i = skipWS(b, i+1)
+		if i < len(b) && b[i] == closer {
+			return i + 1, ""
+		}
+		for {
+			if c == '{' {
+				if i >= len(b) || b[i] != '"' {
+					return i, "malformed JSON: expected a quoted key"
+				}
+				_, _, _, next, ok := scanString(b, i)
+				if !ok {
+					return i, "malformed JSON: unterminated string"
+				}
+				i = skipWS(b, next)
+				if i >= len(b) || b[i] != ':' {
+					return i, "malformed JSON: expected ':' after a key"
+				}
+				i = skipWS(b, i+1)
+			}
+			var reason string
+			if i, reason = skipValue(b, i, depth+1); reason != "" {
+				return i, reason
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return i, "malformed JSON: unterminated object or array (truncated line?)"
+			}
+			if b[i] == ',' {
+				i = skipWS(b, i+1)
+				continue
+			}
+			if b[i] == closer {
+				return i + 1, ""
+			}
+			return i, fmt.Sprintf("malformed JSON: unexpected %q", b[i])
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		end, _, ok := scanNumber(b, i)
+		if !ok {
+			return i, "malformed JSON: bad number"
+		}
+		return end, ""
+	case bytes.HasPrefix(b[i:], []byte("true")):
+		return i + 4, ""
+	case bytes.HasPrefix(b[i:], []byte("false")):
+		return i + 5, ""
+	case bytes.HasPrefix(b[i:], []byte("null")):
+		return i + 4, ""
+	}
+	return i, fmt.Sprintf("malformed JSON: unexpected %q", b[i])
+}
+
+// decodeValue decodes the value at b[i] into dst as column slot's type.
+func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int, string) {
+	col := d.cols[slot]
+	c := b[i]
+	switch {
+	case c == '"':
+		s, e, escaped, next, ok := scanString(b, i)
+		if !ok {
+			return i, "malformed JSON: unterminated string (truncated line?)"
+		}
+		var str string
+		if escaped {
+			str = d.intern(unescape(d.scratch(), b[s:e]))
+		} else {
+			str = value.UnsafeString(b[s:e])
+		}
+		if !utf8.ValidString(str) {
+			return i, fmt.Sprintf("field %q: invalid UTF-8", col.Name)
+		}
+		v, reason := convertString(str, col)
+		*dst = v
+		return next, reason
+	case c == '-' || (c >= '0' && c <= '9'):
+		end, integer, ok := scanNumber(b, i)
+		if !ok {
+			return i, "malformed JSON: bad number"
+		}
+		tok := b[i:end]
+		switch col.Type {
+		case value.Float:
+			f, ok := value.ParseFloatBytes(tok)
+			if !ok {
+				return i, fmt.Sprintf("field %q: bad number %s", col.Name, tok)
+			}
+			*dst = value.FloatValue(f)
+		case value.Int:
+			if integer {
+				n, err := strconv.ParseInt(string(tok), 10, 64)
+				if err != nil {
+					return i, fmt.Sprintf("field %q: %s is out of BIGINT range", col.Name, tok)
+				}
+				*dst = value.IntValue(n)
+			} else {
+				f, ok := value.ParseFloatBytes(tok)
+				if !ok || f != f || f >= 9.2e18 || f <= -9.2e18 {
+					return i, fmt.Sprintf("field %q: %s does not fit BIGINT", col.Name, tok)
+				}
+				*dst = value.IntValue(int64(value.RoundHalfAway(f)))
+			}
+		case value.String:
+			*dst = value.StringValue(value.UnsafeString(tok))
+		default:
+			return end, fmt.Sprintf("field %q: number %s where %s is declared", col.Name, tok, col.Type)
+		}
+		return end, ""
+	case c == 't' || c == 'f':
+		end, reason := skipValue(b, i, 0)
+		if reason != "" {
+			return end, reason
+		}
+		truth := c == 't'
+		switch col.Type {
+		case value.Bool:
+			*dst = value.BoolValue(truth)
+		case value.String:
+			*dst = value.StringValue(value.UnsafeString(b[i:end]))
+		default:
+			return end, fmt.Sprintf("field %q: boolean %s where %s is declared", col.Name, b[i:end], col.Type)
+		}
+		return end, ""
+	case c == 'n':
+		end, reason := skipValue(b, i, 0)
+		*dst = value.NullValue
+		return end, reason
+	case c == '{' || c == '[':
+		end, reason := skipValue(b, i, 0)
+		if reason != "" {
+			return end, reason
+		}
+		if col.Type != value.String {
+			return end, fmt.Sprintf("field %q: nested JSON where %s is declared", col.Name, col.Type)
+		}
+		*dst = value.StringValue(value.UnsafeString(b[i:end]))
+		return end, ""
+	}
+	return i, fmt.Sprintf("malformed JSON: unexpected %q", c)
+}
+
+// convertString converts a JSON string to the column's type, as DuckDB's
+// cast from VARCHAR would.
+func convertString(s string, col value.Column) (value.Value, string) {
+	switch col.Type {
+	case value.String:
+		return value.StringValue(s), ""
+	case value.Float:
+		if f, ok := value.ParseNumber(s); ok {
+			return value.FloatValue(f), ""
+		}
+	case value.Int:
+		if f, ok := value.ParseNumber(s); ok && f == f && f < 9.2e18 && f > -9.2e18 {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return value.IntValue(n), ""
+			}
+			return value.IntValue(int64(value.RoundHalfAway(f))), ""
+		}
+	case value.Bool:
+		switch s {
+		case "true", "TRUE", "True", "t":
+			return value.BoolValue(true), ""
+		case "false", "FALSE", "False", "f":
+			return value.BoolValue(false), ""
+		}
+	case value.Timestamp:
+		if t, ok := value.ParseTimestamp(s); ok {
+			return value.TimestampValue(t), ""
+		}
+	}
+	return value.Value{}, fmt.Sprintf("field %q: cannot convert %q to %s", col.Name, truncate(s, 40), col.Type)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func (d *Decoder) scratch() []byte { return d.arena[len(d.arena):] }
+
+// intern keeps s, which was just appended after the arena's end, by
+// extending the arena over it; when the block is full a new one starts.
+func (d *Decoder) intern(s []byte) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if cap(d.arena)-len(d.arena) >= len(s) && &d.arena[:len(d.arena)+1][len(d.arena)] == &s[0] {
+		d.arena = d.arena[:len(d.arena)+len(s)]
+		return value.UnsafeString(s)
+	}
+	block := make([]byte, 0, max(64<<10, 2*len(s)))
+	block = append(block, s...)
+	d.arena = block
+	return value.UnsafeString(block)
+}
+
+// unescape appends the decoded content of a JSON string to dst.
+func unescape(dst, s []byte) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			dst = append(dst, '\n')
+		case 't':
+			dst = append(dst, '\t')
+		case 'r':
+			dst = append(dst, '\r')
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'u':
+			if i+4 >= len(s) {
+				dst = append(dst, '\\', 'u')
+				continue
+			}
+			r, ok := hex4(s[i+1 : i+5])
+			i += 4
+			if !ok {
+				r = utf8.RuneError
+			}
+			if utf16.IsSurrogate(r) && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
+				if r2, ok := hex4(s[i+3 : i+7]); ok {
+					r = utf16.DecodeRune(r, r2)
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default: // \" \\ \/ and anything else: the character itself
+			dst = append(dst, s[i])
+		}
+	}
+	return dst
+}
+
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, c := range b {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
