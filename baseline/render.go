@@ -1,0 +1,248 @@
+package baseline
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"brook/sql"
+	"brook/value"
+)
+
+// Ident double-quotes a DuckDB identifier.
+func Ident(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// Str single-quotes a DuckDB string literal; DuckDB reads backslashes
+// literally, so only quotes need doubling.
+func Str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+const srcAlias = `"src"`
+
+// Source renders the FROM source: read_json over files with the plan's
+// decoded columns as an explicit schema. With no files it renders an empty
+// relation of the same columns.
+func Source(p *sql.Plan, files []string) string {
+	cols := p.ColumnSchema()
+	if len(cols) == 0 { // count(*) alone reads no field; keep one so rows exist
+		cols = p.Schema[:1]
+	}
+	if len(files) == 0 {
+		parts := make([]string, len(cols))
+		for i, c := range cols {
+			parts[i] = "CAST(NULL AS " + c.Type.String() + ") AS " + Ident(c.Name)
+		}
+		return "(SELECT " + strings.Join(parts, ", ") + " WHERE FALSE)"
+	}
+	quoted := make([]string, len(files))
+	for i, f := range files {
+		quoted[i] = Str(f)
+	}
+	colDefs := make([]string, len(cols))
+	for i, c := range cols {
+		colDefs[i] = Str(c.Name) + ": " + Str(c.Type.String())
+	}
+	return "read_json([" + strings.Join(quoted, ", ") + "], format = 'newline_delimited', columns = {" + strings.Join(colDefs, ", ") + "})"
+}
+
+// Render returns the DuckDB query equivalent to p over files.
+func Render(p *sql.Plan, files []string) string {
+	var inner []string
+	for i, o := range p.Output {
+		inner = append(inner, expr(o.Expr)+" AS "+Ident("c"+strconv.Itoa(i)))
+	}
+	for i, k := range p.OrderBy {
+		inner = append(inner, expr(k.Expr)+" AS "+Ident("o"+strconv.Itoa(i)))
+	}
+	var b strings.Builder
+	outer := make([]string, len(p.Output))
+	for i, o := range p.Output {
+		outer[i] = Ident("c"+strconv.Itoa(i)) + " AS " + Ident(o.Name)
+	}
+	fmt.Fprintf(&b, "SELECT %s\nFROM (\n  SELECT %s\n  FROM %s AS %s", strings.Join(outer, ", "), strings.Join(inner, ", "), Source(p, files), srcAlias)
+	if p.Where != nil {
+		fmt.Fprintf(&b, "\n  WHERE %s", expr(p.Where))
+	}
+	if len(p.GroupBy) > 0 {
+		keys := make([]string, len(p.GroupBy))
+		for i, k := range p.GroupBy {
+			keys[i] = expr(k)
+		}
+		fmt.Fprintf(&b, "\n  GROUP BY %s", strings.Join(keys, ", "))
+	}
+	if p.Having != nil {
+		fmt.Fprintf(&b, "\n  HAVING %s", expr(p.Having))
+	}
+	b.WriteString("\n) AS \"q\"")
+	if p.Sorted() {
+		var keys []string
+		for i, k := range p.OrderBy {
+			dir := " ASC"
+			if k.Desc {
+				dir = " DESC"
+			}
+			keys = append(keys, Ident("o"+strconv.Itoa(i))+dir+" NULLS LAST")
+		}
+		for i := range p.Output {
+			keys = append(keys, Ident("c"+strconv.Itoa(i))+" ASC NULLS LAST")
+		}
+		fmt.Fprintf(&b, "\nORDER BY %s", strings.Join(keys, ", "))
+	}
+	if p.Limit >= 0 {
+		fmt.Fprintf(&b, "\nLIMIT %d", p.Limit)
+	}
+	if p.Offset > 0 {
+		fmt.Fprintf(&b, "\nOFFSET %d", p.Offset)
+	}
+	return b.String()
+}
+
+// duckFuncs maps brook's function names to DuckDB's where they differ.
+var duckFuncs = map[string]string{"substr": "substring"}
+
+// Funcs reports whether the renderer knows function name.
+func Funcs(name string) bool {
+	_, ok := sql.ScalarFuncs[name]
+	return ok
+}
+
+func literal(v value.Value) string {
+	switch v.Kind {
+	case value.Float:
+		return "CAST(" + Str(string(value.AppendFloat(nil, v.F))) + " AS DOUBLE)"
+	case value.String:
+		return Str(v.S)
+	case value.Timestamp:
+		return "TIMESTAMP " + Str(string(value.AppendTimestamp(nil, v.I)))
+	}
+	return sql.LiteralSQL(v)
+}
+
+// numericSide wraps a VARCHAR operand compared with a number in TRY_CAST,
+// brook's rule for comparing strings with numbers (see package value).
+func numericSide(e, other sql.Expr) string {
+	if e.Type() == value.String && other.Type().Numeric() {
+		return "TRY_CAST(" + expr(e) + " AS DOUBLE)"
+	}
+	if e.Type() == value.String && other.Type() == value.Timestamp {
+		return "TRY_CAST(" + expr(e) + " AS TIMESTAMP)"
+	}
+	return expr(e)
+}
+
+func compare(l sql.Expr, op string, r sql.Expr) string {
+	return "(" + numericSide(l, r) + " " + op + " " + numericSide(r, l) + ")"
+}
+
+func expr(e sql.Expr) string {
+	switch x := e.(type) {
+	case *sql.ColumnRef:
+		return srcAlias + "." + Ident(x.Name)
+	case *sql.Literal:
+		return literal(x.Val)
+	case *sql.GroupRef:
+		return expr(x.Key)
+	case *sql.AggRef:
+		return expr(x.Call)
+	case *sql.Unary:
+		if x.Op == "NOT" {
+			return "(NOT " + expr(x.X) + ")"
+		}
+		return "(-" + expr(x.X) + ")"
+	case *sql.Binary:
+		switch x.Op {
+		case "=", "<>", "<", "<=", ">", ">=":
+			return compare(x.L, x.Op, x.R)
+		case "||":
+			return "(CAST(" + expr(x.L) + " AS VARCHAR) || CAST(" + expr(x.R) + " AS VARCHAR))"
+		}
+		return "(" + expr(x.L) + " " + x.Op + " " + expr(x.R) + ")"
+	case *sql.In:
+		return in(x)
+	case *sql.Between:
+		s := "(" + compare(x.X, ">=", x.Lo) + " AND " + compare(x.X, "<=", x.Hi) + ")"
+		if x.Not {
+			return "(NOT " + s + ")"
+		}
+		return s
+	case *sql.Like:
+		op := " LIKE "
+		if x.Not {
+			op = " NOT LIKE "
+		}
+		return "(" + expr(x.X) + op + expr(x.Pattern) + ")"
+	case *sql.IsNull:
+		if x.Not {
+			return "(" + expr(x.X) + " IS NOT NULL)"
+		}
+		return "(" + expr(x.X) + " IS NULL)"
+	case *sql.Case:
+		var b strings.Builder
+		b.WriteString("CASE")
+		for _, w := range x.Whens {
+			cond := expr(w.Cond)
+			if x.Operand != nil {
+				cond = compare(x.Operand, "=", w.Cond)
+			}
+			b.WriteString(" WHEN " + cond + " THEN " + expr(w.Then))
+		}
+		if x.Else != nil {
+			b.WriteString(" ELSE " + expr(x.Else))
+		}
+		b.WriteString(" END")
+		return b.String()
+	case *sql.Cast:
+		fn := "CAST("
+		if x.Try {
+			fn = "TRY_CAST("
+		}
+		return fn + expr(x.X) + " AS " + x.To.String() + ")"
+	case *sql.Call:
+		name := x.Name
+		if d, ok := duckFuncs[name]; ok {
+			name = d
+		}
+		args := make([]string, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = expr(a)
+		}
+		return name + "(" + strings.Join(args, ", ") + ")"
+	case *sql.AggCall:
+		if x.Arg == nil {
+			return "count(*)"
+		}
+		d := ""
+		if x.Distinct {
+			d = "DISTINCT "
+		}
+		return x.Func + "(" + d + expr(x.Arg) + ")"
+	}
+	panic(fmt.Sprintf("baseline: cannot render %T", e))
+}
+
+// in renders x IN (...) as DuckDB's IN when no operand needs brook's
+// string-number rule applied differently per item, and as a chain of
+// equalities (with the same three-valued logic) otherwise.
+func in(x *sql.In) string {
+	uniform := true
+	for _, item := range x.List {
+		uniform = uniform && numericSide(x.X, item) == numericSide(x.X, x.List[0]) && numericSide(item, x.X) == expr(item)
+	}
+	var s string
+	if uniform {
+		items := make([]string, len(x.List))
+		for i, item := range x.List {
+			items[i] = expr(item)
+		}
+		s = "(" + numericSide(x.X, x.List[0]) + " IN (" + strings.Join(items, ", ") + "))"
+	} else {
+		parts := make([]string, len(x.List))
+		for i, item := range x.List {
+			parts[i] = compare(x.X, "=", item)
+		}
+		s = "(" + strings.Join(parts, " OR ") + ")"
+	}
+	if x.Not {
+		return "(NOT " + s + ")"
+	}
+	return s
+}

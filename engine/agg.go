@@ -1,0 +1,52 @@
+package engine
+
+import (
+	"fmt"
+
+	"brook/sql"
+	"brook/value"
+)
+
+// Aggregate maintains one aggregate function for every group at once, as
+// columns of state indexed by group id, so that a new group costs no
+// allocation of its own. Add folds one input value (NULL for COUNT(*)).
+// Values passed to Add may point into a batch's buffer: an aggregate that
+// keeps a value copies it.
+type Aggregate interface {
+	Grow(groups int) // make room for groups [0, groups)
+	Add(group int32, v value.Value)
+	Result(group int32) value.Value
+}
+
+// newAggregate returns the state for one aggregate call of a plan.
+func newAggregate(call *sql.AggCall) (Aggregate, error) {
+	switch {
+	case call.Func == "count" && call.Arg == nil:
+		return &countStar{}, nil
+	case call.Func == "count" && call.Distinct:
+		return &countDistinct{}, nil
+	case call.Func == "count":
+		return &count{}, nil
+	case call.Func == "sum" && call.Typ == value.Int:
+		return &sumInt{}, nil
+	case call.Func == "sum":
+		return &sumFloat{}, nil
+	case call.Func == "avg":
+		return &avg{}, nil
+	case call.Func == "min":
+		return &extremum{dir: -1}, nil
+	case call.Func == "max":
+		return &extremum{dir: 1}, nil
+	}
+	return nil, fmt.Errorf("engine: aggregate %s is not implemented", call.String())
+}
+
+func grow[T any](s []T, n int) []T {
+	if n <= len(s) {
+		return s
+	}
+	if n <= cap(s) {
+		return s[:n]
+	}
+	return append(s, make([]T, n-len(s))...)
+}

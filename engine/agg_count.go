@@ -1,0 +1,26 @@
+package engine
+
+import "brook/value"
+
+// countStar is COUNT(*): every row counts.
+type countStar struct{ n []int64 }
+
+func (a *countStar) Grow(groups int)            { a.n = grow(a.n, groups) }
+func (a *countStar) Add(g int32, _ value.Value) { a.n[g]++ }
+func (a *countStar) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
+
+// count is COUNT(x): rows where x is not NULL.
+type count struct{ n []int64 }
+
+func (a *count) Grow(groups int) { a.n = grow(a.n, groups) }
+func (a *count) Add(g int32, v value.Value) {
+	if v.Kind != value.Null {
+		a.n[g]++
+	}
+}
+func (a *count) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
+
+var (
+	_ Aggregate = (*countStar)(nil)
+	_ Aggregate = (*count)(nil)
+)

@@ -1,0 +1,32 @@
+package engine
+
+import "brook/value"
+
+// countDistinct is COUNT(DISTINCT x): the number of different non-NULL
+// values. Its state is the set of values seen per group, so its memory grows
+// with the number of distinct values, not with the number of rows.
+type countDistinct struct {
+	sets    []map[string]struct{}
+	scratch []byte
+}
+
+func (a *countDistinct) Grow(groups int) { a.sets = grow(a.sets, groups) }
+
+func (a *countDistinct) Add(g int32, v value.Value) {
+	if v.Kind == value.Null {
+		return
+	}
+	set := a.sets[g]
+	if set == nil {
+		set = map[string]struct{}{}
+		a.sets[g] = set
+	}
+	a.scratch = value.AppendKey(a.scratch[:0], v)
+	if _, ok := set[string(a.scratch)]; !ok {
+		set[string(a.scratch)] = struct{}{}
+	}
+}
+
+func (a *countDistinct) Result(g int32) value.Value { return value.IntValue(int64(len(a.sets[g]))) }
+
+var _ Aggregate = (*countDistinct)(nil)

@@ -1,0 +1,27 @@
+package engine
+
+import "brook/value"
+
+// extremum is MIN (dir -1) or MAX (dir 1) over any ordered type.
+type extremum struct {
+	dir  int
+	best []value.Value
+}
+
+func (a *extremum) Grow(groups int) { a.best = grow(a.best, groups) }
+func (a *extremum) Add(g int32, v value.Value) {
+	if v.Kind == value.Null {
+		return
+	}
+	cur := a.best[g]
+	if cur.Kind == value.Null {
+		a.best[g] = v.Clone()
+		return
+	}
+	if c, ok := value.Compare(v, cur); ok && c*a.dir > 0 {
+		a.best[g] = v.Clone()
+	}
+}
+func (a *extremum) Result(g int32) value.Value { return a.best[g] }
+
+var _ Aggregate = (*extremum)(nil)

@@ -1,0 +1,27 @@
+// Package engine executes a plan incrementally, one micro-batch at a time.
+//
+// A Query holds the state of one running query: for an aggregated query a
+// hash table of groups, each with the running state of every aggregate
+// (counts, sums, distinct sets), updated by the rows of each new batch and
+// never recomputed from earlier batches; for a plain query, nothing but what
+// LIMIT needs. After each batch the query emits rows according to its output
+// mode:
+//
+//	complete  the whole result table (aggregations, and plain queries with LIMIT)
+//	update    only the groups the batch changed
+//	append    each batch's own rows (plain filters and projections)
+//
+// For example, with
+//
+//	SELECT dstdevice, count(*) AS hits FROM flows GROUP BY dstdevice
+//
+// a batch holding two flows to Comp1 and one to Comp2, followed by a batch
+// with one more flow to Comp2, emits in update mode
+//
+//	batch 0: (Comp1, 2), (Comp2, 1)
+//	batch 1: (Comp2, 2)
+//
+// and in complete mode batch 1 emits both rows. The work of a batch is
+// proportional to its rows plus, in complete mode, the number of groups; it
+// does not grow with the number of batches before it.
+package engine

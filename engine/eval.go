@@ -1,0 +1,484 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"brook/sql"
+	"brook/value"
+)
+
+// evalFn evaluates a compiled expression over one row. Rows are slots for
+// scan-level expressions and [group keys..., aggregate results...] for
+// expressions evaluated after aggregation.
+type evalFn func(row []value.Value) value.Value
+
+// evalState carries the first runtime error of a batch: evaluation does not
+// return errors on the hot path; the batch loop checks err after each row.
+type evalState struct{ err error }
+
+func (s *evalState) fail(format string, args ...any) value.Value {
+	if s.err == nil {
+		s.err = fmt.Errorf(format, args...)
+	}
+	return value.NullValue
+}
+
+// compiler turns plan expressions into closures.
+type compiler struct {
+	st         *evalState
+	groupWidth int // where aggregate results start in a post-aggregation row
+}
+
+func (c *compiler) compile(e sql.Expr) (evalFn, error) {
+	switch x := e.(type) {
+	case *sql.ColumnRef:
+		slot := x.Slot
+		return func(row []value.Value) value.Value { return row[slot] }, nil
+	case *sql.GroupRef:
+		i := x.Index
+		return func(row []value.Value) value.Value { return row[i] }, nil
+	case *sql.AggRef:
+		i := c.groupWidth + x.Index
+		return func(row []value.Value) value.Value { return row[i] }, nil
+	case *sql.Literal:
+		v := x.Val
+		return func([]value.Value) value.Value { return v }, nil
+	case *sql.Unary:
+		return c.unary(x)
+	case *sql.Binary:
+		return c.binary(x)
+	case *sql.In:
+		return c.in(x)
+	case *sql.Between:
+		return c.between(x)
+	case *sql.Like:
+		return c.like(x)
+	case *sql.IsNull:
+		f, err := c.compile(x.X)
+		if err != nil {
+			return nil, err
+		}
+		not := x.Not
+		return func(row []value.Value) value.Value { return value.BoolValue(f(row).IsNull() != not) }, nil
+	case *sql.Case:
+		return c.caseExpr(x)
+	case *sql.Cast:
+		f, err := c.compile(x.X)
+		if err != nil {
+			return nil, err
+		}
+		to, try, st, text := x.To, x.Try, c.st, x.String()
+		return func(row []value.Value) value.Value {
+			v, ok := Cast(f(row), to)
+			if !ok && !try {
+				return st.fail("%s: cannot convert %s to %s", text, quoteValue(f(row)), to)
+			}
+			return v
+		}, nil
+	case *sql.Call:
+		return c.call(x)
+	}
+	return nil, fmt.Errorf("engine: cannot evaluate %T (%s)", e, e.String())
+}
+
+func quoteValue(v value.Value) string {
+	if v.Kind == value.String {
+		return sql.QuoteString(v.S)
+	}
+	return v.Format()
+}
+
+func (c *compiler) compileAll(es []sql.Expr) ([]evalFn, error) {
+	fs := make([]evalFn, len(es))
+	for i, e := range es {
+		f, err := c.compile(e)
+		if err != nil {
+			return nil, err
+		}
+		fs[i] = f
+	}
+	return fs, nil
+}
+
+func (c *compiler) unary(x *sql.Unary) (evalFn, error) {
+	f, err := c.compile(x.X)
+	if err != nil {
+		return nil, err
+	}
+	if x.Op == "NOT" {
+		return func(row []value.Value) value.Value {
+			v := f(row)
+			if v.IsNull() {
+				return v
+			}
+			return value.BoolValue(v.I == 0)
+		}, nil
+	}
+	return func(row []value.Value) value.Value {
+		v := f(row)
+		switch v.Kind {
+		case value.Int:
+			v.I = -v.I
+		case value.Float:
+			v.F = -v.F
+		}
+		return v
+	}, nil
+}
+
+func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
+	l, err := c.compile(x.L)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.compile(x.R)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case "AND":
+		return func(row []value.Value) value.Value {
+			a := l(row)
+			if a.Kind == value.Bool && a.I == 0 {
+				return a
+			}
+			b := r(row)
+			if b.Kind == value.Bool && b.I == 0 {
+				return b
+			}
+			if a.IsNull() || b.IsNull() {
+				return value.NullValue
+			}
+			return value.BoolValue(true)
+		}, nil
+	case "OR":
+		return func(row []value.Value) value.Value {
+			a := l(row)
+			if a.True() {
+				return a
+			}
+			b := r(row)
+			if b.True() {
+				return b
+			}
+			if a.IsNull() || b.IsNull() {
+				return value.NullValue
+			}
+			return value.BoolValue(false)
+		}, nil
+	case "=", "<>", "<", "<=", ">", ">=":
+		test := compareTest(x.Op)
+		return func(row []value.Value) value.Value {
+			cmp, ok := value.Compare(l(row), r(row))
+			if !ok {
+				return value.NullValue
+			}
+			return value.BoolValue(test(cmp))
+		}, nil
+	case "||":
+		return func(row []value.Value) value.Value {
+			a, b := l(row), r(row)
+			if a.IsNull() || b.IsNull() {
+				return value.NullValue
+			}
+			return value.StringValue(toText(a) + toText(b))
+		}, nil
+	}
+	return c.arith(x.Op, x.Typ, l, r)
+}
+
+func compareTest(op string) func(int) bool {
+	switch op {
+	case "=":
+		return func(c int) bool { return c == 0 }
+	case "<>":
+		return func(c int) bool { return c != 0 }
+	case "<":
+		return func(c int) bool { return c < 0 }
+	case "<=":
+		return func(c int) bool { return c <= 0 }
+	case ">":
+		return func(c int) bool { return c > 0 }
+	}
+	return func(c int) bool { return c >= 0 }
+}
+
+func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error) {
+	st := c.st
+	if typ == value.Int {
+		return func(row []value.Value) value.Value {
+			a, b := l(row), r(row)
+			if a.IsNull() || b.IsNull() {
+				return value.NullValue
+			}
+			x, y := a.I, b.I
+			switch op {
+			case "+":
+				s := x + y
+				if (s > x) != (y > 0) {
+					return st.fail("BIGINT overflow in %d + %d", x, y)
+				}
+				return value.IntValue(s)
+			case "-":
+				s := x - y
+				if (s < x) != (y > 0) {
+					return st.fail("BIGINT overflow in %d - %d", x, y)
+				}
+				return value.IntValue(s)
+			case "*":
+				if x != 0 && y != 0 {
+					p := x * y
+					if p/y != x || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64) {
+						return st.fail("BIGINT overflow in %d * %d", x, y)
+					}
+					return value.IntValue(p)
+				}
+				return value.IntValue(0)
+			case "%":
+				if y == 0 {
+					return value.NullValue
+				}
+				if y == -1 {
+					return value.IntValue(0)
+				}
+				return value.IntValue(x % y)
+			}
+			return st.fail("engine: unknown operator %s", op)
+		}, nil
+	}
+	return func(row []value.Value) value.Value {
+		a, b := l(row), r(row)
+		x, xok := a.AsFloat()
+		y, yok := b.AsFloat()
+		if !xok || !yok || a.Kind == value.String || b.Kind == value.String {
+			return value.NullValue
+		}
+		switch op {
+		case "+":
+			return value.FloatValue(x + y)
+		case "-":
+			return value.FloatValue(x - y)
+		case "*":
+			return value.FloatValue(x * y)
+		case "/":
+			if y == 0 {
+				return value.NullValue
+			}
+			return value.FloatValue(x / y)
+		case "%":
+			if y == 0 {
+				return value.NullValue
+			}
+			return value.FloatValue(math.Mod(x, y))
+		}
+		return st.fail("engine: unknown operator %s", op)
+	}, nil
+}
+
+func (c *compiler) in(x *sql.In) (evalFn, error) {
+	f, err := c.compile(x.X)
+	if err != nil {
+		return nil, err
+	}
+	items, err := c.compileAll(x.List)
+	if err != nil {
+		return nil, err
+	}
+	not := x.Not
+	return func(row []value.Value) value.Value {
+		v := f(row)
+		if v.IsNull() {
+			return value.NullValue
+		}
+		sawNull := false
+		for _, item := range items {
+			cmp, ok := value.Compare(v, item(row))
+			if !ok {
+				sawNull = true
+				continue
+			}
+			if cmp == 0 {
+				return value.BoolValue(!not)
+			}
+		}
+		if sawNull {
+			return value.NullValue
+		}
+		return value.BoolValue(not)
+	}, nil
+}
+
+func (c *compiler) between(x *sql.Between) (evalFn, error) {
+	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
+	if err != nil {
+		return nil, err
+	}
+	not := x.Not
+	return func(row []value.Value) value.Value {
+		v := fs[0](row)
+		lo, lok := value.Compare(v, fs[1](row))
+		hi, hok := value.Compare(v, fs[2](row))
+		// x BETWEEN a AND b is x >= a AND x <= b, with three-valued logic.
+		if (lok && lo < 0) || (hok && hi > 0) {
+			return value.BoolValue(not)
+		}
+		if !lok || !hok {
+			return value.NullValue
+		}
+		return value.BoolValue(!not)
+	}, nil
+}
+
+func (c *compiler) like(x *sql.Like) (evalFn, error) {
+	f, err := c.compile(x.X)
+	if err != nil {
+		return nil, err
+	}
+	not := x.Not
+	if lit, ok := x.Pattern.(*sql.Literal); ok && lit.Val.Kind == value.String {
+		m := compileLike(lit.Val.S)
+		return func(row []value.Value) value.Value {
+			v := f(row)
+			if v.IsNull() {
+				return v
+			}
+			return value.BoolValue(m(v.S) != not)
+		}, nil
+	}
+	p, err := c.compile(x.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	return func(row []value.Value) value.Value {
+		v, pat := f(row), p(row)
+		if v.IsNull() || pat.IsNull() {
+			return value.NullValue
+		}
+		return value.BoolValue(likeMatch(v.S, pat.S) != not)
+	}, nil
+}
+
+func (c *compiler) caseExpr(x *sql.Case) (evalFn, error) {
+	var operand evalFn
+	if x.Operand != nil {
+		f, err := c.compile(x.Operand)
+		if err != nil {
+			return nil, err
+		}
+		operand = f
+	}
+	conds := make([]evalFn, len(x.Whens))
+	thens := make([]evalFn, len(x.Whens))
+	for i, w := range x.Whens {
+		var err error
+		if conds[i], err = c.compile(w.Cond); err != nil {
+			return nil, err
+		}
+		if thens[i], err = c.compile(w.Then); err != nil {
+			return nil, err
+		}
+	}
+	elseFn := func([]value.Value) value.Value { return value.NullValue }
+	if x.Else != nil {
+		f, err := c.compile(x.Else)
+		if err != nil {
+			return nil, err
+		}
+		elseFn = f
+	}
+	return func(row []value.Value) value.Value {
+		if operand != nil {
+			v := operand(row)
+			for i, cond := range conds {
+				if cmp, ok := value.Compare(v, cond(row)); ok && cmp == 0 {
+					return thens[i](row)
+				}
+			}
+			return elseFn(row)
+		}
+		for i, cond := range conds {
+			if cond(row).True() {
+				return thens[i](row)
+			}
+		}
+		return elseFn(row)
+	}, nil
+}
+
+// toText renders a value as DuckDB's cast to VARCHAR does.
+func toText(v value.Value) string {
+	if v.Kind == value.String {
+		return v.S
+	}
+	return v.Format()
+}
+
+// Cast converts v to type to with DuckDB's rules; ok is false when the value
+// does not convert (TRY_CAST gives NULL, CAST an error). NULL casts to NULL.
+func Cast(v value.Value, to value.Type) (value.Value, bool) {
+	if v.IsNull() || v.Kind == to {
+		return v, true
+	}
+	switch to {
+	case value.String:
+		return value.StringValue(toText(v)), true
+	case value.Float:
+		switch v.Kind {
+		case value.Int:
+			return value.FloatValue(float64(v.I)), true
+		case value.String:
+			f, ok := value.ParseNumber(v.S)
+			return value.FloatValue(f), ok
+		}
+	case value.Int:
+		switch v.Kind {
+		case value.Float:
+			if math.IsNaN(v.F) || v.F >= 9.223372036854775807e18 || v.F < -9.223372036854775808e18 {
+				return value.NullValue, false
+			}
+			return value.IntValue(int64(value.RoundHalfAway(v.F))), true
+		case value.Bool:
+			return value.IntValue(v.I), true
+		case value.String:
+			s := strings.TrimSpace(v.S)
+			var n int64
+			neg := false
+			if s != "" && (s[0] == '-' || s[0] == '+') {
+				neg, s = s[0] == '-', s[1:]
+			}
+			if s == "" {
+				return value.NullValue, false
+			}
+			for i := 0; i < len(s); i++ {
+				if s[i] < '0' || s[i] > '9' || n > (math.MaxInt64-9)/10 {
+					return value.NullValue, false
+				}
+				n = n*10 + int64(s[i]-'0')
+			}
+			if neg {
+				n = -n
+			}
+			return value.IntValue(n), true
+		}
+	case value.Bool:
+		switch v.Kind {
+		case value.Int:
+			return value.BoolValue(v.I != 0), true
+		case value.String:
+			switch strings.ToLower(strings.TrimSpace(v.S)) {
+			case "true", "t", "1", "yes", "y", "on":
+				return value.BoolValue(true), true
+			case "false", "f", "0", "no", "n", "off":
+				return value.BoolValue(false), true
+			}
+		}
+	case value.Timestamp:
+		if v.Kind == value.String {
+			t, ok := value.ParseTimestamp(v.S)
+			return value.TimestampValue(t), ok
+		}
+	}
+	return value.NullValue, false
+}

@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"slices"
+
+	"brook/value"
+)
+
+// compare orders two rows by the plan's total order (sql.Plan.TotalOrder):
+// the ORDER BY keys, NULLs last in either direction, then every output
+// column ascending.
+func (q *Query) compare(a, b sortRow) int {
+	for i, desc := range q.desc {
+		x, y := a.keys[i], b.keys[i]
+		c := value.Order(x, y)
+		if desc && !x.IsNull() && !y.IsNull() {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	for i := range a.out {
+		if c := value.Order(a.out[i], b.out[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func (q *Query) sortRows(rows []sortRow) {
+	if len(q.desc) > 0 {
+		slices.SortStableFunc(rows, q.compare)
+	}
+}
+
+// sortCut sorts rows when the query orders or limits them, then applies
+// OFFSET and LIMIT.
+func (q *Query) sortCut(rows []sortRow) []sortRow {
+	p := q.plan
+	if !p.Sorted() {
+		return rows
+	}
+	slices.SortFunc(rows, q.compare)
+	off := min(int64(len(rows)), p.Offset)
+	rows = rows[off:]
+	if p.Limit >= 0 && int64(len(rows)) > p.Limit {
+		rows = rows[:p.Limit]
+	}
+	return rows
+}
