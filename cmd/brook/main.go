@@ -1,0 +1,86 @@
+// Command brook runs SQL continuously over arriving newline-delimited JSON,
+// runs the same query as a static DuckDB baseline, and diffs the two.
+//
+// See "brook help" and README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit statuses.
+const (
+	exitOK        = 0
+	exitDifferent = 1 // diff: the stream and the baseline disagree
+	exitError     = 2 // bad usage, bad query, bad input, I/O failure
+)
+
+const usage = `brook — continuous SQL over streams of JSON, checked against DuckDB
+
+Usage:
+  brook run      [flags] (QUERY.sql | -e 'SQL')   run a query incrementally, batch by batch
+  brook baseline [flags] (QUERY.sql | -e 'SQL')   run the same query once in DuckDB
+  brook diff     [flags] (QUERY.sql | -e 'SQL')   run both and compare the results
+  brook gen      [flags]                          write synthetic LANL-like flow files
+  brook help [COMMAND]                            show help
+
+Examples:
+  brook run queries/webservers.sql
+  brook diff --source flows=../shared/datasets/lanl queries/webservers.sql
+  brook run -e 'SELECT protocol, count(*) FROM flows GROUP BY protocol' --mode update
+
+Exit status: 0 success (diff: equal), 1 diff found differences, 2 error.
+Run "brook help COMMAND" for a command's flags.
+`
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain is main without the process: tests call it directly.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, rest := args[0], args[1:]
+	var err error
+	code := exitOK
+	switch cmd {
+	case "run":
+		err = cmdRun(ctx, rest, stdout, stderr)
+	case "baseline":
+		err = cmdBaseline(ctx, rest, stdout, stderr)
+	case "diff":
+		code, err = cmdDiff(ctx, rest, stdout, stderr)
+	case "gen":
+		err = cmdGen(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		if len(rest) > 0 {
+			return runMain([]string{rest[0], "--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "brook: unknown command %q\n\n%s", cmd, usage)
+		return exitError
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "brook %s: %v\n", cmd, err)
+		return exitError
+	}
+	return code
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"brook/engine"
+	"brook/ingest"
+	"brook/sink"
+	"brook/sql"
+	"brook/stream"
+	"brook/value"
+)
+
+// defaultSources are bound when neither a flag nor the query file binds the
+// table: the committed synthetic data set.
+var defaultSources = map[string]string{"flows": "testdata/flows"}
+
+// queryFlags are the flags every query command shares.
+type queryFlags struct {
+	fs            *pflag.FlagSet
+	expr          string
+	sources       []string
+	schema        string
+	explain       bool
+	format        string
+	filesPerBatch int
+	onError       string
+	mode          string
+}
+
+func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags {
+	f := &queryFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	fs.StringVarP(&f.expr, "expr", "e", "", "the query text, instead of a QUERY.sql file")
+	fs.StringArrayVar(&f.sources, "source", nil, "bind a table to a directory, glob or file: NAME=PATH (repeatable; default flows=testdata/flows)")
+	fs.StringVar(&f.schema, "schema", "", "declare the source schema, e.g. 'time DOUBLE, dstport VARCHAR' (default: inferred by sampling)")
+	fs.BoolVar(&f.explain, "explain", false, "print the schema, the plan and the DuckDB SQL, then exit")
+	fs.StringVar(&f.format, "format", "table", "output format: table, csv or json (one object per line)")
+	fs.IntVar(&f.filesPerBatch, "files-per-batch", 1, "files per micro-batch (like Spark's maxFilesPerTrigger)")
+	fs.StringVar(&f.onError, "on-error", "fail", "undecodable input lines: fail (stop, naming file:line) or skip (count and go on)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: brook %s [flags] (QUERY.sql | -e 'SQL')\n\n%s\n\nFlags:\n%s\nExamples:\n%s", name, summary, fs.FlagUsages(), examples)
+	}
+	return f
+}
+
+// loaded is a query ready to run: its text, plan and bound sources.
+type loaded struct {
+	text    string
+	plan    *sql.Plan
+	catalog *stream.Catalog
+	mode    engine.Mode
+	format  sink.Format
+	batch   int
+	onError stream.OnError
+}
+
+// load parses the flags and the query, applies the query file's header
+// directives where no flag overrides them, binds sources and plans.
+func (f *queryFlags) load(args []string) (*loaded, error) {
+	if err := f.fs.Parse(args); err != nil {
+		return nil, err
+	}
+	rest := f.fs.Args()
+	var text, baseDir string
+	switch {
+	case f.expr != "" && len(rest) > 0:
+		return nil, fmt.Errorf("give either a query file or -e, not both")
+	case f.expr != "":
+		text, baseDir = f.expr, "."
+	case len(rest) == 1:
+		data, err := os.ReadFile(rest[0])
+		if err != nil {
+			return nil, err
+		}
+		text, baseDir = string(data), filepath.Dir(rest[0])
+	case len(rest) == 0:
+		return nil, fmt.Errorf("no query: give a QUERY.sql file or -e 'SELECT ...' (see --help)")
+	default:
+		return nil, fmt.Errorf("one query at a time, got %d arguments: %s", len(rest), strings.Join(rest, " "))
+	}
+	dirs, err := sql.ParseHeader(text)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{text: text, catalog: stream.NewCatalog(), batch: f.filesPerBatch}
+	var schemaText string
+	var headerSources []string
+	modeText := f.mode
+	for _, d := range dirs {
+		switch d.Key {
+		case "source":
+			headerSources = append(headerSources, d.Value)
+		case "schema":
+			schemaText = d.Value
+		case "mode":
+			if !f.fs.Changed("mode") && f.fs.Lookup("mode") != nil {
+				modeText = d.Value
+			}
+		case "files-per-batch":
+			if !f.fs.Changed("files-per-batch") {
+				n, err := strconv.Atoi(d.Value)
+				if err != nil || n < 1 {
+					return nil, fmt.Errorf("header: files-per-batch wants a positive integer, got %q", d.Value)
+				}
+				l.batch = n
+			}
+		}
+	}
+	if f.fs.Changed("schema") {
+		schemaText = f.schema
+	}
+	var declared value.Schema
+	if schemaText != "" {
+		if declared, err = value.ParseSchema(schemaText); err != nil {
+			return nil, err
+		}
+	}
+	for name, path := range defaultSources {
+		l.catalog.Bind(name, path, declared)
+	}
+	bind := func(spec, relTo string) error {
+		name, path, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("--source wants NAME=PATH, got %q", spec)
+		}
+		if relTo != "" && !filepath.IsAbs(path) && path != "-" {
+			path = filepath.Join(relTo, path)
+		}
+		l.catalog.Bind(name, path, declared)
+		return nil
+	}
+	for _, s := range headerSources {
+		if err := bind(s, baseDir); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range f.sources {
+		if err := bind(s, ""); err != nil {
+			return nil, err
+		}
+	}
+	if l.batch < 1 {
+		return nil, fmt.Errorf("--files-per-batch must be at least 1")
+	}
+	if l.format, err = sink.ParseFormat(f.format); err != nil {
+		return nil, err
+	}
+	if l.onError, err = stream.ParseOnError(f.onError); err != nil {
+		return nil, err
+	}
+	if modeText != "" {
+		if l.mode, err = engine.ParseMode(modeText); err != nil {
+			return nil, err
+		}
+	}
+	if l.plan, err = sql.Build(text, l.catalog); err != nil {
+		var se *sql.Error
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("query:\n%w", err)
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+// open opens the plan's source.
+func (l *loaded) open(follow bool) (*ingest.DirSource, error) {
+	return l.catalog.Open(l.plan.Table, ingest.DirOptions{FilesPerBatch: l.batch, Follow: follow})
+}
+
+// files lists the files the plan's source holds now.
+func (l *loaded) files() ([]string, error) {
+	src, err := l.open(false)
+	if err != nil {
+		return nil, err
+	}
+	return src.List()
+}
+
+// explain prints what a query will do: the source and its schema, the plan
+// and the baseline's DuckDB SQL.
+func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) error {
+	b, _ := l.catalog.Binding(l.plan.Table)
+	files, err := l.files()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "-- source %s: %s (%d files)\n", b.Name, b.Path, len(files))
+	fmt.Fprintf(w, "-- schema (%s):\n--   %s\n", b.SchemaSource(), l.plan.Schema)
+	fmt.Fprintf(w, "-- plan:\n%s", l.plan)
+	fmt.Fprintf(w, "-- DuckDB baseline SQL:\n%s;\n", renderSQL(files))
+	return nil
+}

@@ -1,0 +1,268 @@
+// Package diff compares a stream's final result with the baseline's, row by
+// row and key by key, and reports every difference: rows missing in the
+// stream, extra rows in the stream, and values that differ beyond the float
+// tolerance.
+//
+// Rows are matched by the plan's key columns (the selected group keys). A
+// query whose result has no such key (a plain projection, or one that does
+// not select every group key) is compared as a multiset of whole rows.
+//
+// Numbers compare by value across BIGINT and DOUBLE. Two doubles are equal
+// when |a-b| <= Tolerance * max(|a|, |b|) (default 1e-9, relative) or both
+// are NaN; summing the same doubles in another order can change the last
+// bits, and nothing more is forgiven.
+package diff
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"brook/value"
+)
+
+// DefaultTolerance is the relative tolerance for doubles.
+const DefaultTolerance = 1e-9
+
+// Side describes what one executor read and produced.
+type Side struct {
+	RowsRead   int64 `json:"rows_read"`   // input records
+	Rejected   int64 `json:"rejected"`    // input lines not decoded
+	ResultRows int   `json:"result_rows"` // rows in the final result
+}
+
+// Difference is one value that differs between the two results.
+type Difference struct {
+	Key      []value.Value
+	Column   string
+	Stream   value.Value
+	Baseline value.Value
+}
+
+// Report is the outcome of a comparison.
+type Report struct {
+	Equal      bool
+	Columns    []string
+	KeyColumns []string // empty: rows compared whole
+	Tolerance  float64
+	Stream     Side
+	Baseline   Side
+	Missing    [][]value.Value // in the baseline, not in the stream
+	Extra      [][]value.Value // in the stream, not in the baseline
+	Differs    []Difference
+	Notes      []string
+}
+
+// Compare matches stream rows against baseline rows. keyCols are the
+// columns that identify a row; nil compares whole rows as a multiset.
+func Compare(columns []string, keyCols []int, stream, baseline [][]value.Value, tol float64) *Report {
+	if tol <= 0 {
+		tol = DefaultTolerance
+	}
+	r := &Report{Columns: columns, Tolerance: tol}
+	r.Stream.ResultRows, r.Baseline.ResultRows = len(stream), len(baseline)
+	if keyCols != nil && unique(keyCols, stream) && unique(keyCols, baseline) {
+		for _, k := range keyCols {
+			r.KeyColumns = append(r.KeyColumns, columns[k])
+		}
+		r.compareKeyed(keyCols, stream, baseline)
+	} else {
+		r.compareMultiset(stream, baseline)
+	}
+	r.Equal = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Differs) == 0
+	return r
+}
+
+func keyOf(keyCols []int, row []value.Value, buf []byte) []byte {
+	for _, k := range keyCols {
+		buf = value.AppendKey(buf, row[k])
+	}
+	return buf
+}
+
+func unique(keyCols []int, rows [][]value.Value) bool {
+	seen := make(map[string]bool, len(rows))
+	var buf []byte
+	for _, row := range rows {
+		buf = keyOf(keyCols, row, buf[:0])
+		if seen[string(buf)] {
+			return false
+		}
+		seen[string(buf)] = true
+	}
+	return true
+}
+
+func (r *Report) compareKeyed(keyCols []int, stream, baseline [][]value.Value) {
+	byKey := make(map[string][]value.Value, len(stream))
+	var buf []byte
+	for _, row := range stream {
+		buf = keyOf(keyCols, row, buf[:0])
+		byKey[string(buf)] = row
+	}
+	isKey := map[int]bool{}
+	for _, k := range keyCols {
+		isKey[k] = true
+	}
+	for _, brow := range baseline {
+		buf = keyOf(keyCols, brow, buf[:0])
+		srow, ok := byKey[string(buf)]
+		if !ok {
+			r.Missing = append(r.Missing, brow)
+			continue
+		}
+		delete(byKey, string(buf))
+		for c := range brow {
+			if !isKey[c] && !Same(srow[c], brow[c], r.Tolerance) {
+				key := make([]value.Value, len(keyCols))
+				for i, k := range keyCols {
+					key[i] = brow[k]
+				}
+				r.Differs = append(r.Differs, Difference{Key: key, Column: r.Columns[c], Stream: srow[c], Baseline: brow[c]})
+			}
+		}
+	}
+	for _, row := range stream {
+		buf = keyOf(keyCols, row, buf[:0])
+		if _, left := byKey[string(buf)]; left {
+			r.Extra = append(r.Extra, row)
+		}
+	}
+}
+
+// compareMultiset sorts both sides and walks them together; rows that pair
+// up within tolerance are equal, the rest are missing or extra.
+func (r *Report) compareMultiset(stream, baseline [][]value.Value) {
+	s := append([][]value.Value(nil), stream...)
+	b := append([][]value.Value(nil), baseline...)
+	sortRows(s)
+	sortRows(b)
+	i, j := 0, 0
+	for i < len(s) && j < len(b) {
+		if sameRow(s[i], b[j], r.Tolerance) {
+			i++
+			j++
+			continue
+		}
+		if rowOrder(s[i], b[j]) < 0 {
+			r.Extra = append(r.Extra, s[i])
+			i++
+		} else {
+			r.Missing = append(r.Missing, b[j])
+			j++
+		}
+	}
+	r.Extra = append(r.Extra, s[i:]...)
+	r.Missing = append(r.Missing, b[j:]...)
+}
+
+func sortRows(rows [][]value.Value) {
+	sort.SliceStable(rows, func(i, j int) bool { return rowOrder(rows[i], rows[j]) < 0 })
+}
+
+func rowOrder(a, b []value.Value) int {
+	for i := range a {
+		if c := value.Order(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func sameRow(a, b []value.Value, tol float64) bool {
+	for i := range a {
+		if !Same(a[i], b[i], tol) {
+			return false
+		}
+	}
+	return true
+}
+
+// Same reports whether two result values agree: NULL only with NULL,
+// numbers within the relative tolerance, everything else exactly.
+func Same(a, b value.Value, tol float64) bool {
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() && b.IsNull()
+	}
+	if a.Kind.Numeric() && b.Kind.Numeric() {
+		if a.Kind == value.Int && b.Kind == value.Int {
+			return a.I == b.I
+		}
+		x, _ := a.AsFloat()
+		y, _ := b.AsFloat()
+		if math.IsNaN(x) || math.IsNaN(y) {
+			return math.IsNaN(x) && math.IsNaN(y)
+		}
+		if x == y {
+			return true
+		}
+		return math.Abs(x-y) <= tol*math.Max(math.Abs(x), math.Abs(y))
+	}
+	return a.Kind == b.Kind && value.Equal(a, b)
+}
+
+// Summary is a one-line verdict.
+func (r *Report) Summary() string {
+	if r.Equal {
+		return fmt.Sprintf("EQUAL: stream and baseline agree on all %d result rows", r.Baseline.ResultRows)
+	}
+	return fmt.Sprintf("DIFFERENT: %d missing in stream, %d extra in stream, %d values differ",
+		len(r.Missing), len(r.Extra), len(r.Differs))
+}
+
+// Text renders the report for people, listing at most limit rows of each
+// kind of difference (0: all).
+func (r *Report) Text(limit int) string {
+	var b strings.Builder
+	b.WriteString(r.Summary() + "\n")
+	fmt.Fprintf(&b, "  stream:   %d input rows read, %d rejected, %d result rows\n", r.Stream.RowsRead, r.Stream.Rejected, r.Stream.ResultRows)
+	fmt.Fprintf(&b, "  baseline: %d input rows read, %d rejected, %d result rows\n", r.Baseline.RowsRead, r.Baseline.Rejected, r.Baseline.ResultRows)
+	if len(r.KeyColumns) > 0 {
+		fmt.Fprintf(&b, "  rows matched by key: %s\n", strings.Join(r.KeyColumns, ", "))
+	} else {
+		b.WriteString("  rows matched whole, as a multiset\n")
+	}
+	fmt.Fprintf(&b, "  doubles equal within relative tolerance %g\n", r.Tolerance)
+	for _, n := range r.Notes {
+		b.WriteString("  note: " + n + "\n")
+	}
+	section := func(title string, rows [][]value.Value) {
+		if len(rows) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "%s (%d):\n", title, len(rows))
+		for i, row := range rows {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(&b, "  ... %d more\n", len(rows)-limit)
+				break
+			}
+			b.WriteString("  " + r.formatRow(row) + "\n")
+		}
+	}
+	section("missing in stream", r.Missing)
+	section("extra in stream", r.Extra)
+	if len(r.Differs) > 0 {
+		fmt.Fprintf(&b, "value differs (%d):\n", len(r.Differs))
+		for i, d := range r.Differs {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(&b, "  ... %d more\n", len(r.Differs)-limit)
+				break
+			}
+			keys := make([]string, len(d.Key))
+			for k, v := range d.Key {
+				keys[k] = r.KeyColumns[k] + "=" + v.Format()
+			}
+			fmt.Fprintf(&b, "  %s: %s stream=%s baseline=%s\n", strings.Join(keys, ", "), d.Column, d.Stream.Format(), d.Baseline.Format())
+		}
+	}
+	return b.String()
+}
+
+func (r *Report) formatRow(row []value.Value) string {
+	parts := make([]string, len(row))
+	for i, v := range row {
+		parts[i] = r.Columns[i] + "=" + v.Format()
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,80 @@
+package diff
+
+import (
+	"encoding/json"
+	"math"
+
+	"brook/value"
+)
+
+// JSONValue converts a value to what encoding/json writes for it: numbers,
+// strings, booleans, null (NaN and infinities as strings).
+func JSONValue(v value.Value) any {
+	switch v.Kind {
+	case value.Null:
+		return nil
+	case value.Bool:
+		return v.I != 0
+	case value.Int:
+		return v.I
+	case value.Float:
+		if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
+			return v.Format()
+		}
+		return v.F
+	}
+	return v.Format()
+}
+
+type jsonDiff struct {
+	Key      map[string]any `json:"key"`
+	Column   string         `json:"column"`
+	Stream   any            `json:"stream"`
+	Baseline any            `json:"baseline"`
+}
+
+// MarshalJSON renders the report for machines:
+// {"equal": bool, "summary": ..., "stream": {...}, "baseline": {...},
+// "key_columns": [...], "tolerance": 1e-9, "missing_in_stream": [{col: v}],
+// "extra_in_stream": [...], "value_differs": [{"key", "column", "stream", "baseline"}]}.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	rows := func(rs [][]value.Value) []map[string]any {
+		out := make([]map[string]any, len(rs))
+		for i, row := range rs {
+			m := map[string]any{}
+			for c, v := range row {
+				m[r.Columns[c]] = JSONValue(v)
+			}
+			out[i] = m
+		}
+		return out
+	}
+	diffs := make([]jsonDiff, len(r.Differs))
+	for i, d := range r.Differs {
+		key := map[string]any{}
+		for k, v := range d.Key {
+			key[r.KeyColumns[k]] = JSONValue(v)
+		}
+		diffs[i] = jsonDiff{Key: key, Column: d.Column, Stream: JSONValue(d.Stream), Baseline: JSONValue(d.Baseline)}
+	}
+	keys := r.KeyColumns
+	if keys == nil {
+		keys = []string{}
+	}
+	notes := r.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	return json.Marshal(map[string]any{
+		"equal":             r.Equal,
+		"summary":           r.Summary(),
+		"stream":            r.Stream,
+		"baseline":          r.Baseline,
+		"key_columns":       keys,
+		"tolerance":         r.Tolerance,
+		"missing_in_stream": rows(r.Missing),
+		"extra_in_stream":   rows(r.Extra),
+		"value_differs":     diffs,
+		"notes":             notes,
+	})
+}

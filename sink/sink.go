@@ -1,0 +1,244 @@
+// Package sink writes query results for people and programs: aligned
+// tables (the console sink, shaped like Spark's), CSV, and JSON lines.
+//
+// With one table per micro-batch, the console sink prints
+//
+//	-------------------------------------------
+//	Batch: 3  (1 file, 10000 rows in, 2.1 ms)
+//	-------------------------------------------
+//	+-----------+----+
+//	|DstDevice  |hits|
+//	+-----------+----+
+//	|Comp370444 |  41|
+//	+-----------+----+
+//
+// CSV and JSON carry the batch number in a leading "batch" column or key so
+// that a program can tell micro-batches apart; a final result has none.
+package sink
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"brook/diff"
+	"brook/value"
+)
+
+// Format is an output format.
+type Format uint8
+
+// Output formats.
+const (
+	Table Format = iota
+	CSV
+	JSON
+)
+
+// ParseFormat reads a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "table":
+		return Table, nil
+	case "csv":
+		return CSV, nil
+	case "json":
+		return JSON, nil
+	}
+	return Table, fmt.Errorf("unknown format %q (want table, csv or json)", s)
+}
+
+// BatchInfo describes one micro-batch for its header.
+type BatchInfo struct {
+	ID       int64
+	Files    int
+	RowsIn   int
+	Rejected int
+	Elapsed  time.Duration
+}
+
+// Writer writes results in one format. It is not safe for concurrent use.
+type Writer struct {
+	w       io.Writer
+	format  Format
+	schema  value.Schema
+	csv     *csv.Writer
+	started bool
+}
+
+// NewWriter returns a writer of rows shaped by schema.
+func NewWriter(w io.Writer, f Format, schema value.Schema) *Writer {
+	return &Writer{w: w, format: f, schema: schema}
+}
+
+// Batch writes the rows one micro-batch emitted.
+func (w *Writer) Batch(info BatchInfo, rows [][]value.Value) error {
+	switch w.format {
+	case Table:
+		files := "files"
+		if info.Files == 1 {
+			files = "file"
+		}
+		extra := ""
+		if info.Rejected > 0 {
+			extra = fmt.Sprintf(", %d rejected", info.Rejected)
+		}
+		line := strings.Repeat("-", 43)
+		fmt.Fprintf(w.w, "%s\nBatch: %d  (%d %s, %d rows in%s, %s)\n%s\n", line, info.ID, info.Files, files, info.RowsIn, extra, FormatDuration(info.Elapsed), line)
+		return w.table(rows)
+	case CSV:
+		return w.csvRows(rows, &info.ID)
+	}
+	return w.jsonRows(rows, &info.ID)
+}
+
+// Result writes a final result.
+func (w *Writer) Result(rows [][]value.Value) error {
+	switch w.format {
+	case Table:
+		return w.table(rows)
+	case CSV:
+		return w.csvRows(rows, nil)
+	}
+	return w.jsonRows(rows, nil)
+}
+
+// FormatDuration prints a duration with a sensible precision.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+func (w *Writer) table(rows [][]value.Value) error {
+	widths := make([]int, len(w.schema))
+	cells := make([][]string, len(rows))
+	for c, col := range w.schema {
+		widths[c] = utf8.RuneCountInString(col.Name)
+	}
+	for r, row := range rows {
+		cells[r] = make([]string, len(row))
+		for c, v := range row {
+			s := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(v.Format())
+			cells[r][c] = s
+			widths[c] = max(widths[c], utf8.RuneCountInString(s))
+		}
+	}
+	var b strings.Builder
+	sep := func() {
+		b.WriteByte('+')
+		for _, wd := range widths {
+			b.WriteString(strings.Repeat("-", wd))
+			b.WriteByte('+')
+		}
+		b.WriteByte('\n')
+	}
+	pad := func(s string, wd int, right bool) {
+		n := wd - utf8.RuneCountInString(s)
+		if right {
+			b.WriteString(strings.Repeat(" ", n))
+			b.WriteString(s)
+		} else {
+			b.WriteString(s)
+			b.WriteString(strings.Repeat(" ", n))
+		}
+	}
+	sep()
+	b.WriteByte('|')
+	for c, col := range w.schema {
+		pad(col.Name, widths[c], false)
+		b.WriteByte('|')
+	}
+	b.WriteByte('\n')
+	sep()
+	for r := range cells {
+		b.WriteByte('|')
+		for c, s := range cells[r] {
+			pad(s, widths[c], w.schema[c].Type.Numeric())
+			b.WriteByte('|')
+		}
+		b.WriteByte('\n')
+	}
+	sep()
+	if len(rows) == 1 {
+		b.WriteString("(1 row)\n\n")
+	} else {
+		fmt.Fprintf(&b, "(%d rows)\n\n", len(rows))
+	}
+	_, err := io.WriteString(w.w, b.String())
+	return err
+}
+
+func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
+	if w.csv == nil {
+		w.csv = csv.NewWriter(w.w)
+	}
+	if !w.started {
+		w.started = true
+		header := w.schema.Names()
+		if batch != nil {
+			header = append([]string{"batch"}, header...)
+		}
+		if err := w.csv.Write(header); err != nil {
+			return err
+		}
+	}
+	rec := make([]string, 0, len(w.schema)+1)
+	for _, row := range rows {
+		rec = rec[:0]
+		if batch != nil {
+			rec = append(rec, strconv.FormatInt(*batch, 10))
+		}
+		for _, v := range row {
+			if v.IsNull() {
+				rec = append(rec, "")
+			} else {
+				rec = append(rec, v.Format())
+			}
+		}
+		if err := w.csv.Write(rec); err != nil {
+			return err
+		}
+	}
+	w.csv.Flush()
+	return w.csv.Error()
+}
+
+func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
+	var b []byte
+	for _, row := range rows {
+		b = append(b, '{')
+		if batch != nil {
+			b = append(b, `"batch":`...)
+			b = strconv.AppendInt(b, *batch, 10)
+			if len(row) > 0 {
+				b = append(b, ',')
+			}
+		}
+		for c, v := range row {
+			if c > 0 {
+				b = append(b, ',')
+			}
+			key, _ := json.Marshal(w.schema[c].Name)
+			b = append(b, key...)
+			b = append(b, ':')
+			val, err := json.Marshal(diff.JSONValue(v))
+			if err != nil {
+				return err
+			}
+			b = append(b, val...)
+		}
+		b = append(b, '}', '\n')
+	}
+	_, err := w.w.Write(b)
+	return err
+}
