@@ -60,7 +60,7 @@ type Query struct {
 	groups *groupTable // aggregated queries only
 	having evalFn
 
-	top   []sortRow        // plain queries with LIMIT: the best rows so far
+	top   []sortRow       // plain queries with LIMIT: the best rows so far
 	final [][]value.Value // plain append queries with KeepFinal
 
 	rowsIn int64

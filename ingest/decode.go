@@ -324,6 +324,9 @@ func skipValue(b []byte, i int, depth int) (int, string) {
 // decodeValue decodes the value at b[i] into dst as column slot's type.
 func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int, string) {
 	col := d.cols[slot]
+	if i >= len(b) {
+		return i, "malformed JSON: missing value (truncated line?)"
+	}
 	c := b[i]
 	switch {
 	case c == '"':

@@ -98,7 +98,9 @@ func (b *builder) syntaxError(rw *rewritten, err error) *Error {
 		msg = msg[:i]
 	}
 	e := newError(ErrSyntax, b.src, pos, "%s", msg)
-	if near != "" {
+	if strings.TrimSpace(b.src[min(pos, len(b.src)):]) == "" {
+		e.Msg = msg + ": unexpected end of query"
+	} else if near != "" {
 		e.Msg = fmt.Sprintf("%s near %q", msg, b.tokenAt(pos))
 		if columnLikeKeywords[strings.ToLower(near)] {
 			e.Hint = fmt.Sprintf("if %s is a column, quote it: \"%s\"", near, near)

@@ -46,7 +46,7 @@ func (s Schema) String() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(c.Name)
+		b.WriteString(quoteName(c.Name))
 		b.WriteByte(' ')
 		b.WriteString(c.Type.String())
 	}
@@ -102,4 +102,15 @@ func ParseSchema(text string) (Schema, error) {
 		return nil, fmt.Errorf("schema: no columns in %q", text)
 	}
 	return s, nil
+}
+
+// quoteName double-quotes a column name that is not a plain word.
+func quoteName(name string) string {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {
+			return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		}
+	}
+	return name
 }
