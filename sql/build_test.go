@@ -120,3 +120,67 @@ func TestBuildErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundTrip: printing a bound expression gives brook SQL that plans
+// back to the same expression.
+func TestRoundTrip(t *testing.T) {
+	exprs := []string{
+		`CASE WHEN srcbytes > 10 THEN 'big' WHEN srcbytes IS NULL THEN NULL ELSE 'small' END`,
+		`CASE protocol WHEN 6 THEN 1.5 ELSE 2 END`,
+		`substr(lower(srcdevice), -3, 2) || '-' || "time"`,
+		`TRY_CAST(dstport AS BIGINT) BETWEEN 1 AND 1024`,
+		`dstport NOT IN ('80', 443, NULL)`,
+		`NOT (srcdevice LIKE 'Comp%' AND srcbytes / 2 >= 1e3) OR -srcbytes % 7 = 0`,
+		`coalesce(srcbytes, dstbytes, 0) + round(duration, 2)`,
+		`'it''s a \ backslash'`,
+		`"key" = 'x'`,
+	}
+	cat := testCatalog{"flows": append(append(value.Schema{}, flowsCatalog["flows"]...), value.Column{Name: "key", Type: value.String})}
+	for _, e := range exprs {
+		p1, err := Build("SELECT "+e+" FROM flows", cat)
+		if err != nil {
+			t.Errorf("%s: %v", e, err)
+			continue
+		}
+		printed := p1.Output[0].Expr.String()
+		p2, err := Build("SELECT "+printed+" FROM flows", cat)
+		if err != nil {
+			t.Errorf("%s printed as %s: %v", e, printed, err)
+			continue
+		}
+		if again := p2.Output[0].Expr.String(); again != printed {
+			t.Errorf("%s: printed %s, re-planned as %s", e, printed, again)
+		}
+		if p1.Output[0].Expr.Type() != p2.Output[0].Expr.Type() {
+			t.Errorf("%s: type changed from %s to %s", e, p1.Output[0].Expr.Type(), p2.Output[0].Expr.Type())
+		}
+	}
+}
+
+// FuzzBuild: no query text makes the front end panic; every failure is an
+// *Error with a position inside the text (or none).
+func FuzzBuild(f *testing.F) {
+	for _, seed := range []string{
+		"SELECT DstDevice, COUNT(*) AS hits FROM flows WHERE DstPort IN (443, 8000) GROUP BY DstDevice ORDER BY hits DESC LIMIT 20",
+		`SELECT "time", CAST(x AS DOUBLE), TRY_CAST(y AS INT) FROM flows WHERE a || b LIKE '%x_' -- c`,
+		"SELECT CASE WHEN a THEN 1 END, substr(s, 1, 2) FROM t /* x */ HAVING count(DISTINCT z) > 1",
+		"SELECT 'unterminated FROM flows",
+		`SELECT "a""b" FROM flows`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		p, err := Build(query, flowsCatalog)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				if e.Pos > len(query) {
+					t.Fatalf("position %d beyond the text (%d bytes)", e.Pos, len(query))
+				}
+				_ = e.Error()
+			}
+			return
+		}
+		_ = p.String()
+	})
+}

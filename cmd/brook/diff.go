@@ -75,13 +75,17 @@ func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	if sum.Rejected > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the stream skipped %d undecodable lines (--on-error skip); DuckDB read its input under its own rules", sum.Rejected))
 	}
-	if l.format == sink.JSON {
-		enc := json.NewEncoder(stdout)
-		if err := enc.Encode(rep); err != nil {
+	return writeReport(stdout, rep, l.format, *show)
+}
+
+// writeReport prints the report and returns the exit status it stands for.
+func writeReport(w io.Writer, rep *diff.Report, format sink.Format, show int) (int, error) {
+	if format == sink.JSON {
+		if err := json.NewEncoder(w).Encode(rep); err != nil {
 			return exitError, err
 		}
-	} else {
-		fmt.Fprintf(stdout, "%s", rep.Text(*show))
+	} else if _, err := io.WriteString(w, rep.Text(show)); err != nil {
+		return exitError, err
 	}
 	if !rep.Equal {
 		return exitDifferent, nil

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"brook/gen"
+	"brook/ingest"
+	"brook/sql"
+	"brook/value"
+)
+
+type catalog value.Schema
+
+func (c catalog) Schema(string) (value.Schema, error) { return value.Schema(c), nil }
+func (c catalog) Tables() []string                    { return []string{"flows"} }
+
+var flows = catalog{
+	{Name: "time", Type: value.Float}, {Name: "duration", Type: value.Float},
+	{Name: "srcdevice", Type: value.String}, {Name: "dstdevice", Type: value.String},
+	{Name: "protocol", Type: value.Float}, {Name: "srcport", Type: value.String},
+	{Name: "dstport", Type: value.String}, {Name: "srcpackets", Type: value.Float},
+	{Name: "dstpackets", Type: value.Float}, {Name: "srcbytes", Type: value.Float},
+	{Name: "dstbytes", Type: value.Float},
+}
+
+func plan(t testing.TB, query string) *sql.Plan {
+	t.Helper()
+	p, err := sql.Build(query, flows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// genChunks returns n chunks of rows generated LANL-like flows each.
+func genChunks(n, rows int) []ingest.Chunk {
+	g := gen.New(gen.Options{Seed: 7, Devices: 300})
+	var chunks []ingest.Chunk
+	for i := 0; i < n; i++ {
+		var data []byte
+		for r := 0; r < rows; r++ {
+			data = g.AppendRow(data)
+		}
+		chunks = append(chunks, ingest.Chunk{Name: fmt.Sprintf("gen%d", i), FirstLine: 1, Data: data})
+	}
+	return chunks
+}
+
+// runBatches feeds chunks to a new query, perBatch chunks at a time, and
+// returns the final result rendered as text.
+func runBatches(t testing.TB, p *sql.Plan, chunks []ingest.Chunk, perBatch int) string {
+	t.Helper()
+	q, err := New(p, Options{KeepFinal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := ingest.NewDecoder(p.ColumnSchema())
+	var b ingest.Batch
+	for i := 0; i < len(chunks); i += perBatch {
+		b.Reset(len(p.Columns))
+		raw := &ingest.RawBatch{Chunks: chunks[i:min(i+perBatch, len(chunks))]}
+		if rejects, _ := dec.Decode(raw, &b); len(rejects) > 0 {
+			t.Fatal(rejects[0])
+		}
+		if _, err := q.Process(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := q.Final()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return render(rows)
+}
+
+func render(rows [][]value.Value) string {
+	var b strings.Builder
+	for _, r := range rows {
+		for i, v := range r {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(v.Format())
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestIncrementalEqualsOneShot: the final result does not depend on how the
+// input was cut into micro-batches. State kept across batches must give the
+// answer a single pass over all rows gives.
+func TestIncrementalEqualsOneShot(t *testing.T) {
+	chunks := genChunks(12, 250)
+	queries := []string{
+		"SELECT dstdevice, count(*) AS hits FROM flows WHERE dstport IN (443, 8000) GROUP BY dstdevice ORDER BY hits DESC LIMIT 20",
+		"SELECT srcdevice, sum(srcbytes + dstbytes) AS bytes, min(srcport) AS lo, max(time) AS last, avg(duration) AS d FROM flows GROUP BY srcdevice ORDER BY bytes DESC LIMIT 50",
+		"SELECT protocol, count(DISTINCT dstdevice) AS peers, count(dstport) AS n FROM flows GROUP BY protocol HAVING count(*) > 10 ORDER BY 1",
+		"SELECT count(*) AS n, sum(dstbytes) AS b FROM flows WHERE dstport NOT LIKE 'Port%'",
+		"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 100000 ORDER BY dstbytes DESC LIMIT 7",
+		"SELECT DISTINCT protocol, dstport FROM flows WHERE dstport NOT LIKE 'Port%' ORDER BY 1, 2",
+	}
+	for _, query := range queries {
+		p := plan(t, query)
+		oneShot := runBatches(t, p, chunks, len(chunks))
+		if strings.Count(oneShot, "\n") < 1 {
+			t.Errorf("%s: empty result", query)
+		}
+		for _, per := range []int{1, 5} {
+			if got := runBatches(t, p, chunks, per); got != oneShot {
+				t.Errorf("%s\n%d chunks per batch:\n%s\nall at once:\n%s", query, per, got, oneShot)
+			}
+		}
+	}
+}
+
+func decode(t testing.TB, p *sql.Plan, lines ...string) *ingest.Batch {
+	t.Helper()
+	var b ingest.Batch
+	b.Reset(len(p.Columns))
+	raw := &ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "t", FirstLine: 1, Data: []byte(strings.Join(lines, "\n"))}}}
+	if rejects, _ := ingest.NewDecoder(p.ColumnSchema()).Decode(raw, &b); len(rejects) > 0 {
+		t.Fatal(rejects[0])
+	}
+	return &b
+}
+
+func TestUpdateModeEmitsChangedGroups(t *testing.T) {
+	p := plan(t, "SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice")
+	q, err := New(p, Options{Mode: Update})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		lines []string
+		want  string
+	}{
+		{[]string{`{"srcdevice": "a"}`, `{"srcdevice": "b"}`, `{"srcdevice": "a"}`}, "a | 2\nb | 1\n"},
+		{[]string{`{"srcdevice": "b"}`}, "b | 2\n"},
+		{nil, ""},
+		{[]string{`{"srcdevice": "c"}`, `{"srcdevice": null}`}, "c | 1\nNULL | 1\n"},
+	}
+	for i, s := range steps {
+		rows, err := q.Process(decode(t, p, s.lines...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(rows); got != s.want {
+			t.Errorf("batch %d: got\n%swant\n%s", i, got, s.want)
+		}
+	}
+}
+
+func TestGlobalAggregateWithoutRows(t *testing.T) {
+	p := plan(t, "SELECT count(*) AS n, sum(srcbytes) AS s, max(srcdevice) AS m FROM flows WHERE srcbytes > 5")
+	q, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := q.Process(decode(t, p, `{"srcbytes": 1.0, "srcdevice": "x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(rows); got != "0 | NULL | NULL\n" {
+		t.Errorf("got %q, want one row of 0 and NULLs, as SQL gives", got)
+	}
+}
+
+func TestThreeValuedLogic(t *testing.T) {
+	p := plan(t, "SELECT srcdevice FROM flows WHERE NOT (dstport IN (22, 80)) OR dstport IS NULL")
+	q, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := q.Process(decode(t, p,
+		`{"srcdevice": "a", "dstport": "22"}`,      // in the list: NOT true
+		`{"srcdevice": "b", "dstport": "443"}`,     // not in the list
+		`{"srcdevice": "c", "dstport": "Port123"}`, // not a number: NULL, never matches
+		`{"srcdevice": "d"}`,                       // NULL, caught by IS NULL
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(rows); got != "b\nd\n" {
+		t.Errorf("got %q, want b and d", got)
+	}
+}
+
+func TestRuntimeCastError(t *testing.T) {
+	p := plan(t, "SELECT CAST(dstport AS BIGINT) AS p FROM flows")
+	q, _ := New(p, Options{})
+	_, err := q.Process(decode(t, p, `{"dstport": "80"}`, `{"dstport": "Port1"}`))
+	if err == nil || !strings.Contains(err.Error(), "cannot convert 'Port1' to BIGINT") {
+		t.Errorf("got %v, want a conversion error", err)
+	}
+	p = plan(t, "SELECT TRY_CAST(dstport AS BIGINT) AS p FROM flows")
+	q, _ = New(p, Options{})
+	rows, err := q.Process(decode(t, p, `{"dstport": "80"}`, `{"dstport": "Port1"}`))
+	if err != nil || render(rows) != "80\nNULL\n" {
+		t.Errorf("TRY_CAST: %q, %v", render(rows), err)
+	}
+}
+
+// BenchmarkBatchAfterHistory measures one 10,000-row batch after many
+// earlier batches: the time per batch must not grow with the history (only
+// with the number of groups, which stays bounded here).
+func BenchmarkBatchAfterHistory(b *testing.B) {
+	p := plan(b, "SELECT dstdevice, count(*) AS hits, sum(dstbytes) AS bytes FROM flows WHERE dstport IN (443, 8000) GROUP BY dstdevice ORDER BY hits DESC LIMIT 20")
+	chunks := genChunks(1, 10000)
+	dec := ingest.NewDecoder(p.ColumnSchema())
+	var batch ingest.Batch
+	batch.Reset(len(p.Columns))
+	dec.Decode(&ingest.RawBatch{Chunks: chunks}, &batch)
+	for _, history := range []int{1, 100} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			q, _ := New(p, Options{})
+			for i := 0; i < history; i++ {
+				q.Process(&batch)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(chunks[0].Data)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := q.Process(&batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
