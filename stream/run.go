@@ -45,7 +45,8 @@ type Batch struct {
 	RowsIn  int
 	Rejects []ingest.Reject
 	Rows    [][]value.Value // emitted rows; valid during the callback only
-	Elapsed time.Duration   // decode + process, from batch arrival to rows ready
+	Arrived time.Time       // when the source delivered the batch
+	Elapsed time.Duration   // decode + process, from arrival to rows ready
 	Groups  int
 	BytesIn int64
 }
@@ -87,7 +88,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err != nil {
 			return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(raw), err)
 		}
-		b := Batch{ID: sum.Batches, Files: raw.Files, RowsIn: batch.Rows, Rejects: rejects, Rows: rows,
+		b := Batch{ID: sum.Batches, Files: raw.Files, RowsIn: batch.Rows, Rejects: rejects, Rows: rows, Arrived: t0,
 			Elapsed: time.Since(t0), Groups: q.Groups(), BytesIn: raw.Bytes}
 		sum.Batches++
 		sum.RowsIn += int64(batch.Rows)

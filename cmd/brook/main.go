@@ -30,6 +30,7 @@ Usage:
   brook baseline [flags] (QUERY.sql | -e 'SQL')   run the same query once in DuckDB
   brook diff     [flags] (QUERY.sql | -e 'SQL')   run both and compare the results
   brook gen      [flags]                          write synthetic LANL-like flow files
+  brook bench    [flags]                          time the stream against DuckDB (BENCHMARKS.md)
   brook help [COMMAND]                            show help
 
 Examples:
@@ -65,6 +66,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdDiff(ctx, rest, stdout, stderr)
 	case "gen":
 		err = cmdGen(rest, stdout, stderr)
+	case "bench":
+		err = cmdBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return runMain([]string{rest[0], "--help"}, stdout, stderr)

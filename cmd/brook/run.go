@@ -38,9 +38,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f.fs.StringVar(&f.mode, "mode", "", "output mode: complete, update or append (default: complete for aggregations, append for plain queries)")
 	follow := f.fs.Bool("follow", false, "keep watching the source for new files until interrupted")
 	maxBatches := f.fs.Int64("max-batches", 0, "stop after this many micro-batches (0: no limit)")
+	cpuProfile := f.fs.String("cpuprofile", "", "write a CPU profile of the run to this file (inspect with go tool pprof)")
 	l, err := f.load(args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *emit != "batches" && *emit != "final" {
 		return fmt.Errorf("--emit wants batches or final, got %q", *emit)

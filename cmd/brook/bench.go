@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"brook/baseline"
+	"brook/engine"
+	"brook/gen"
+	"brook/ingest"
+	"brook/sink"
+	"brook/sql"
+	"brook/stream"
+)
+
+const benchUsage = `Usage: brook bench [flags]
+
+Times, in one run on the same files, the full stream of a data set (one file
+per batch, complete mode, every batch's result written to a discarding
+console sink: what brook run costs) against the DuckDB baseline of the same
+query (explicit schema, same process), for each benchmark query; then a
+scaling run on generated data. Prints a Markdown report (BENCHMARKS.md holds
+the committed one). Repeated runs report the median and the spread.
+
+Flags:
+%s
+Examples:
+  brook bench                                  # LANL set, default queries
+  brook bench --runs 9 --scale-rows 10000000 > /tmp/bench.md
+  brook bench --queries queries/webservers.sql --cpuprofile-dir /tmp/prof
+`
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	data := fs.String("data", "../shared/datasets/lanl", "directory of NDJSON files to stream (bound as flows)")
+	queries := fs.StringArray("queries", []string{"queries/webservers.sql", "queries/bytes_per_10s.sql", "queries/fanout.sql", "queries/all_fields.sql"}, "benchmark queries (repeatable); missing files are skipped with a note")
+	runs := fs.Int("runs", 5, "timed repetitions of each measurement")
+	scaleRows := fs.Int("scale-rows", 10_000_000, "rows of generated data in the scaling run (0: skip it)")
+	scaleGroups := fs.Int("scale-groups", 100_000, "distinct group keys in the scaling run")
+	profDir := fs.String("cpuprofile-dir", "", "write one CPU profile per query's stream runs into this directory")
+	fs.Usage = func() { fmt.Fprintf(stderr, benchUsage, fs.FlagUsages()) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := ingest.OpenDir(ingest.DirOptions{Path: *data})
+	var files []string
+	if err == nil {
+		files, err = dir.List()
+	}
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("no data files in %s (%v)", *data, err)
+	}
+	var total int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			total += st.Size()
+		}
+	}
+	host, _ := os.Hostname()
+	fmt.Fprintf(stdout, "## brook bench, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(stdout, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s/%s, host %s.\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), runtime.GOOS, runtime.GOARCH, host)
+	fmt.Fprintf(stdout, "Data: %s, %d files, %.1f MB. Runs: %d (median, [min..max]).\n\n", *data, len(files), float64(total)/1e6, *runs)
+	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB | batch p50 | batch p99 | MB/s | rows/s | peak RSS |\n")
+	fmt.Fprintf(stdout, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	db, err := baseline.Open(0)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, qf := range *queries {
+		text, err := os.ReadFile(qf)
+		if err != nil {
+			fmt.Fprintf(stdout, "| %s | skipped: %v |\n", filepath.Base(qf), err)
+			continue
+		}
+		cat := stream.NewCatalog()
+		cat.Bind("flows", *data, nil)
+		plan, err := sql.Build(string(text), cat)
+		if err != nil {
+			fmt.Fprintf(stdout, "| %s | skipped: %s |\n", filepath.Base(qf), strings.SplitN(err.Error(), "\n", 2)[0])
+			continue
+		}
+		var streamTimes, duckTimes []time.Duration
+		var latencies []time.Duration
+		var rows int64
+		stopProf := func() {}
+		if *profDir != "" {
+			if err := os.MkdirAll(*profDir, 0o755); err != nil {
+				return err
+			}
+			if stopProf, err = startCPUProfile(filepath.Join(*profDir, strings.TrimSuffix(filepath.Base(qf), ".sql")+".prof")); err != nil {
+				return err
+			}
+		}
+		for r := 0; r < *runs; r++ {
+			elapsed, lat, n, err := benchStream(ctx, plan, cat)
+			if err != nil {
+				stopProf()
+				return fmt.Errorf("%s: %w", qf, err)
+			}
+			streamTimes = append(streamTimes, elapsed)
+			latencies = append(latencies, lat...)
+			rows = n
+		}
+		stopProf()
+		rss := peakRSS()
+		for r := 0; r < *runs; r++ {
+			res, err := db.Run(ctx, plan, files)
+			if err != nil {
+				return fmt.Errorf("%s: %w", qf, err)
+			}
+			duckTimes = append(duckTimes, res.Elapsed)
+		}
+		sm, dm := median(streamTimes), median(duckTimes)
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | **%.2f** | %s | %s | %.0f | %.2fM | %s |\n",
+			filepath.Base(qf), ms(sm), spread(streamTimes), ms(dm), spread(duckTimes), float64(sm)/float64(dm),
+			ms(percentile(latencies, 50)), ms(percentile(latencies, 99)),
+			float64(total)/1e6/sm.Seconds(), float64(rows)/1e6/sm.Seconds(), rss)
+	}
+	if *scaleRows > 0 {
+		return benchScaling(ctx, stdout, *scaleRows, *scaleGroups)
+	}
+	return nil
+}
+
+// benchStream runs plan over its source once, one file per batch, in
+// complete mode, writing every batch's result to a discarding table sink.
+func benchStream(ctx context.Context, plan *sql.Plan, cat *stream.Catalog) (time.Duration, []time.Duration, int64, error) {
+	q, err := engine.New(plan, engine.Options{Mode: engine.Auto})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	src, err := cat.Open(plan.Table, ingest.DirOptions{FilesPerBatch: 1})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	out := sink.NewWriter(io.Discard, sink.Table, plan.OutputSchema())
+	var lat []time.Duration
+	start := time.Now()
+	sum, err := stream.Run(ctx, q, src, stream.Options{}, func(b stream.Batch) error {
+		err := out.Batch(sink.BatchInfo{ID: b.ID, Files: len(b.Files), RowsIn: b.RowsIn, Elapsed: b.Elapsed}, b.Rows)
+		lat = append(lat, time.Since(b.Arrived))
+		return err
+	})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return time.Since(start), lat, sum.RowsIn, nil
+}
+
+// benchScaling streams generated data in 10,000-row batches through a
+// group-by over many keys in update mode and reports per-batch time and heap
+// size early, in the middle and late in the run.
+func benchScaling(ctx context.Context, w io.Writer, rows, groups int) error {
+	const batchRows = 10_000
+	text := "SELECT srcdevice, count(*) AS flows, sum(srcbytes + dstbytes) AS bytes, max(time) AS last FROM flows GROUP BY srcdevice"
+	cat := stream.NewCatalog()
+	cat.Bind("flows", "-", gen.Schema)
+	plan, err := sql.Build(text, cat)
+	if err != nil {
+		return err
+	}
+	q, err := engine.New(plan, engine.Options{Mode: engine.Update})
+	if err != nil {
+		return err
+	}
+	g := gen.New(gen.Options{Seed: 42, Devices: groups})
+	dec := ingest.NewDecoder(plan.ColumnSchema())
+	var b ingest.Batch
+	nBatches := rows / batchRows
+	times := make([]time.Duration, 0, nBatches)
+	var heap [3]uint64
+	var data []byte
+	for i := 0; i < nBatches; i++ {
+		data = data[:0]
+		for r := 0; r < batchRows; r++ {
+			data = g.AppendRow(data)
+		}
+		t0 := time.Now()
+		b.Reset(len(plan.Columns))
+		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
+		if _, err := q.Process(&b); err != nil {
+			return err
+		}
+		times = append(times, time.Since(t0))
+		switch i {
+		case 0, nBatches / 2, nBatches - 1:
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			heap[min(2, i*3/nBatches)] = ms.HeapInuse
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	tenth := max(1, nBatches/10)
+	early, late := median(times[:tenth]), median(times[len(times)-tenth:])
+	fmt.Fprintf(w, "\nScaling: %d generated rows in %d batches of %d, %d distinct srcdevice keys (%d held at the end), update mode:\n\n", nBatches*batchRows, nBatches, batchRows, groups, q.Groups())
+	fmt.Fprintf(w, "| per-batch time, first 10%% (median) | last 10%% (median) | late / early | heap at start | middle | end |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| %s | %s | **%.2f** | %.1f MB | %.1f MB | %.1f MB |\n", ms(early), ms(late), float64(late)/float64(early),
+		float64(heap[0])/1e6, float64(heap[1])/1e6, float64(heap[2])/1e6)
+	return nil
+}
+
+func median(ds []time.Duration) time.Duration { return percentile(ds, 50) }
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, (len(s)*p)/100)]
+}
+
+func spread(ds []time.Duration) string {
+	return fmt.Sprintf("%s..%s", ms(slices.Min(ds)), ms(slices.Max(ds)))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func peakRSS() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "n/a"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "n/a"
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			if _, v, ok := strings.Cut(line, ":"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "memory n/a"
+	}
+	line := strings.SplitN(string(data), "\n", 2)[0]
+	return strings.Join(strings.Fields(line)[1:], " ") + " RAM"
+}
