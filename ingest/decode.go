@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -87,10 +88,11 @@ func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *Deco
 	width := len(d.cols)
 	for len(data) > 0 {
 		var ln []byte
+		unterminated := false // the last line, without its newline
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			ln, data = data[:i], data[i+1:]
 		} else {
-			ln, data = data, nil
+			ln, data, unterminated = data, nil, true
 		}
 		lineNo := line
 		line++
@@ -108,6 +110,9 @@ func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *Deco
 		}
 		if reason := d.decodeLine(ln, dst.Values[start:]); reason != "" {
 			dst.Values = dst.Values[:start]
+			if unterminated && strings.HasPrefix(reason, "malformed JSON") && !strings.Contains(reason, "truncated") {
+				reason += " (truncated line?)"
+			}
 			rejects = append(rejects, Reject{Source: c.Name, Line: lineNo, Reason: reason, Raw: string(ln)})
 			continue
 		}
@@ -500,7 +505,9 @@ func unescape(dst, s []byte) []byte {
 				r = utf8.RuneError
 			}
 			if utf16.IsSurrogate(r) && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
-				if r2, ok := hex4(s[i+3 : i+7]); ok {
+				// Combine only a valid pair; otherwise the second escape is
+				// a character of its own and decodes on the next round.
+				if r2, ok := hex4(s[i+3 : i+7]); ok && utf16.DecodeRune(r, r2) != utf8.RuneError {
 					r = utf16.DecodeRune(r, r2)
 					i += 6
 				}

@@ -71,8 +71,12 @@ func OpenDir(opts DirOptions) (*DirSource, error) {
 		if _, err := os.Stat(opts.Path); err != nil {
 			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
 		}
-	} else if _, err := filepath.Glob(opts.Path); err != nil {
+	} else if matches, err := filepath.Glob(opts.Path); err != nil {
 		return nil, fmt.Errorf("source %s: bad pattern: %w", opts.Path, err)
+	} else if dir := filepath.Dir(opts.Path); len(matches) == 0 && !hasGlob(dir) {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
+		}
 	}
 	return &DirSource{opts: opts, done: map[string]bool{}, seen: map[string]fileState{}, clock: time.Now}, nil
 }
@@ -107,6 +111,9 @@ func listFiles(path string) ([]string, error) {
 		}
 		for _, m := range matches {
 			if Readable(m) {
+				if info, err := os.Stat(m); err == nil && info.IsDir() {
+					continue // as in a directory listing
+				}
 				names = append(names, m)
 			}
 		}
@@ -165,6 +172,7 @@ func (s *DirSource) ready() ([]string, error) {
 	}
 	var ready []string
 	now := s.clock()
+	blocked := false // an earlier file is not ready: keep name order
 	for _, name := range names {
 		if s.done[name] {
 			continue
@@ -180,12 +188,13 @@ func (s *DirSource) ready() ([]string, error) {
 		st, ok := s.seen[name]
 		if !ok || st.size != info.Size() || !st.modTime.Equal(info.ModTime()) {
 			s.seen[name] = fileState{size: info.Size(), modTime: info.ModTime(), since: now}
+			blocked = true
 			continue
 		}
-		if now.Sub(st.since) >= s.opts.Settle {
+		if !blocked && now.Sub(st.since) >= s.opts.Settle {
 			ready = append(ready, name)
 		} else {
-			break // keep name order: wait for this file before later ones
+			blocked = true // wait for this file before later ones
 		}
 	}
 	return ready, nil
@@ -196,13 +205,15 @@ func (s *DirSource) read(names []string) (*RawBatch, error) {
 	for _, name := range names {
 		data, err := ReadFile(name)
 		if err != nil {
-			return nil, err
+			return nil, err // no file of the batch counts as read
 		}
-		s.done[name] = true
-		delete(s.seen, name)
 		b.Chunks = append(b.Chunks, Chunk{Name: name, FirstLine: 1, Data: data})
 		b.Files = append(b.Files, name)
 		b.Bytes += int64(len(data))
+	}
+	for _, name := range names {
+		s.done[name] = true
+		delete(s.seen, name)
 	}
 	return b, nil
 }

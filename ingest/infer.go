@@ -92,8 +92,8 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 	if i >= len(b) || b[i] != '{' {
 		return false
 	}
-	if _, reason := skipValue(b, i, 0); reason != "" {
-		return false
+	if end, reason := skipValue(b, i, 0); reason != "" || skipWS(b, end) < len(b) {
+		return false // as the decoder, reject text after the object too
 	}
 	i = skipWS(b, i+1)
 	for i < len(b) && b[i] == '"' {
