@@ -205,6 +205,10 @@ func expr(e sql.Expr) string {
 		for i, a := range x.Args {
 			args[i] = expr(a)
 		}
+		if name == "round" && len(args) == 2 {
+			// DuckDB's round takes INTEGER digits and casts no BIGINT to it
+			args[1] = "CAST(" + args[1] + " AS INTEGER)"
+		}
 		return name + "(" + strings.Join(args, ", ") + ")"
 	case *sql.AggCall:
 		if x.Arg == nil {

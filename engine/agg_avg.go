@@ -2,16 +2,25 @@ package engine
 
 import "brook/value"
 
-// avg is AVG: a DOUBLE, NULL when a group has no non-NULL value.
+// avg is AVG: a DOUBLE, NULL when a group has no non-NULL value. BIGINTs
+// are summed exactly (as DuckDB does, in 128 bits) and divided at the end,
+// so that large values of opposite signs cancel exactly.
 type avg struct {
-	sum []float64
-	n   []int64
+	sum  []float64
+	ints []int128
+	n    []int64
 }
 
-func (a *avg) Grow(groups int) { a.sum, a.n = grow(a.sum, groups), grow(a.n, groups) }
+func (a *avg) Grow(groups int) {
+	a.sum, a.ints, a.n = grow(a.sum, groups), grow(a.ints, groups), grow(a.n, groups)
+}
 func (a *avg) Add(g int32, v value.Value) {
-	if f, ok := v.AsFloat(); ok && v.Kind != value.Null {
-		a.sum[g] += f
+	switch v.Kind {
+	case value.Int:
+		a.ints[g].add(v.I)
+		a.n[g]++
+	case value.Float:
+		a.sum[g] += v.F
 		a.n[g]++
 	}
 }
@@ -19,7 +28,7 @@ func (a *avg) Result(g int32) value.Value {
 	if a.n[g] == 0 {
 		return value.NullValue
 	}
-	return value.FloatValue(a.sum[g] / float64(a.n[g]))
+	return value.FloatValue((a.sum[g] + a.ints[g].float64()) / float64(a.n[g]))
 }
 
 var _ Aggregate = (*avg)(nil)

@@ -1,6 +1,11 @@
 package engine
 
-import "brook/value"
+import (
+	"math/big"
+	"math/bits"
+
+	"brook/value"
+)
 
 // sumFloat is SUM over DOUBLE; NULL when a group has no non-NULL value.
 type sumFloat struct {
@@ -22,16 +27,18 @@ func (a *sumFloat) Result(g int32) value.Value {
 	return value.FloatValue(a.sum[g])
 }
 
-// sumInt is SUM over BIGINT.
+// sumInt is SUM over BIGINT. Like DuckDB, which sums BIGINTs into a 128-bit
+// HUGEINT, it never overflows: a sum outside BIGINT's range is returned as
+// the nearest DOUBLE, which is what the baseline reads DuckDB's HUGEINT as.
 type sumInt struct {
-	sum  []int64
+	sum  []int128
 	seen []bool
 }
 
 func (a *sumInt) Grow(groups int) { a.sum, a.seen = grow(a.sum, groups), grow(a.seen, groups) }
 func (a *sumInt) Add(g int32, v value.Value) {
 	if v.Kind == value.Int {
-		a.sum[g] += v.I
+		a.sum[g].add(v.I)
 		a.seen[g] = true
 	}
 }
@@ -39,7 +46,36 @@ func (a *sumInt) Result(g int32) value.Value {
 	if !a.seen[g] {
 		return value.NullValue
 	}
-	return value.IntValue(a.sum[g])
+	if i, ok := a.sum[g].int64(); ok {
+		return value.IntValue(i)
+	}
+	return value.FloatValue(a.sum[g].float64())
+}
+
+// int128 is a two's complement 128-bit integer.
+type int128 struct {
+	hi int64
+	lo uint64
+}
+
+func (x *int128) add(v int64) {
+	var carry uint64
+	x.lo, carry = bits.Add64(x.lo, uint64(v), 0)
+	x.hi += v>>63 + int64(carry)
+}
+
+func (x int128) int64() (int64, bool) { return int64(x.lo), x.hi == int64(x.lo)>>63 }
+
+// float64 returns the nearest DOUBLE.
+func (x int128) float64() float64 {
+	if i, ok := x.int64(); ok {
+		return float64(i)
+	}
+	b := new(big.Int).SetInt64(x.hi)
+	b.Lsh(b, 64)
+	b.Add(b, new(big.Int).SetUint64(x.lo))
+	f, _ := new(big.Float).SetInt(b).Float64()
+	return f
 }
 
 var (

@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"brook/sql"
 	"brook/value"
@@ -71,9 +70,13 @@ func (c *compiler) compile(e sql.Expr) (evalFn, error) {
 		}
 		to, try, st, text := x.To, x.Try, c.st, x.String()
 		return func(row []value.Value) value.Value {
-			v, ok := Cast(f(row), to)
-			if !ok && !try {
-				return st.fail("%s: cannot convert %s to %s", text, quoteValue(f(row)), to)
+			in := f(row)
+			v, ok := Cast(in, to)
+			if !ok {
+				if try {
+					return value.NullValue
+				}
+				return st.fail("%s: cannot convert %s to %s", text, quoteValue(in), to)
 			}
 			return v
 		}, nil
@@ -116,10 +119,14 @@ func (c *compiler) unary(x *sql.Unary) (evalFn, error) {
 			return value.BoolValue(v.I == 0)
 		}, nil
 	}
+	st := c.st
 	return func(row []value.Value) value.Value {
 		v := f(row)
 		switch v.Kind {
 		case value.Int:
+			if v.I == math.MinInt64 {
+				return st.fail("BIGINT overflow in -(%d)", v.I)
+			}
 			v.I = -v.I
 		case value.Float:
 			v.F = -v.F
@@ -138,36 +145,8 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 		return nil, err
 	}
 	switch x.Op {
-	case "AND":
-		return func(row []value.Value) value.Value {
-			a := l(row)
-			if a.Kind == value.Bool && a.I == 0 {
-				return a
-			}
-			b := r(row)
-			if b.Kind == value.Bool && b.I == 0 {
-				return b
-			}
-			if a.IsNull() || b.IsNull() {
-				return value.NullValue
-			}
-			return value.BoolValue(true)
-		}, nil
-	case "OR":
-		return func(row []value.Value) value.Value {
-			a := l(row)
-			if a.True() {
-				return a
-			}
-			b := r(row)
-			if b.True() {
-				return b
-			}
-			if a.IsNull() || b.IsNull() {
-				return value.NullValue
-			}
-			return value.BoolValue(false)
-		}, nil
+	case "AND", "OR":
+		return c.logic(x.Op, l, r, false), nil
 	case "=", "<>", "<", "<=", ">", ">=":
 		test := compareTest(x.Op)
 		return func(row []value.Value) value.Value {
@@ -189,6 +168,71 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 	return c.arith(x.Op, x.Typ, l, r)
 }
 
+// compileFilter compiles a condition that decides which rows pass: WHERE,
+// HAVING and the WHEN of a searched CASE. DuckDB evaluates such a
+// condition's AND and OR operands one after the other, each only on the
+// rows still undecided (cheaper operands first), so an operand that would
+// fail on a row another operand already decides never fails: x >= 0 AND
+// sqrt(x) > 1 filters negative x out without an error. Elsewhere (see
+// compile) AND and OR evaluate both operands, and fail where either fails,
+// as DuckDB does in a SELECT list.
+func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
+	b, ok := e.(*sql.Binary)
+	if !ok || (b.Op != "AND" && b.Op != "OR") {
+		return c.compile(e)
+	}
+	l, err := c.compileFilter(b.L)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.compileFilter(b.R)
+	if err != nil {
+		return nil, err
+	}
+	return c.logic(b.Op, l, r, true), nil
+}
+
+// logic is AND or OR with three-valued logic. As a filter (see
+// compileFilter) an operand that decides the result (FALSE for AND, TRUE
+// for OR) makes the other operand's runtime error void.
+func (c *compiler) logic(op string, l, r evalFn, filter bool) evalFn {
+	and := op == "AND"
+	combine := func(a, b value.Value) value.Value {
+		switch {
+		case a.Kind == value.Bool && (a.I != 0) != and:
+			return a
+		case b.Kind == value.Bool && (b.I != 0) != and:
+			return b
+		case a.IsNull() || b.IsNull():
+			return value.NullValue
+		}
+		return value.BoolValue(and)
+	}
+	if !filter {
+		return func(row []value.Value) value.Value { return combine(l(row), r(row)) }
+	}
+	st := c.st
+	decides := func(v value.Value) bool { return v.Kind == value.Bool && (v.I != 0) != and }
+	return func(row []value.Value) value.Value {
+		before := st.err
+		a := l(row)
+		if st.err == before {
+			if decides(a) {
+				return a
+			}
+			return combine(a, r(row))
+		}
+		errA := st.err
+		st.err = before
+		b := r(row)
+		if st.err == before && decides(b) {
+			return b // b decides the row: a's failure never happens in DuckDB
+		}
+		st.err = errA
+		return value.NullValue
+	}
+}
+
 func compareTest(op string) func(int) bool {
 	switch op {
 	case "=":
@@ -205,13 +249,37 @@ func compareTest(op string) func(int) bool {
 	return func(c int) bool { return c >= 0 }
 }
 
+// arith evaluates + - * / % as DuckDB does. BIGINT + - * fail on overflow
+// and BIGINT % 0 is NULL; DOUBLE arithmetic (and /, which is always DOUBLE)
+// follows IEEE 754, so x / 0 is ±inf or nan and x % 0 is nan.
 func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error) {
 	st := c.st
+	floatOp := func(a, b value.Value) value.Value {
+		x, _ := a.AsFloat()
+		y, _ := b.AsFloat()
+		switch op {
+		case "+":
+			return value.FloatValue(x + y)
+		case "-":
+			return value.FloatValue(x - y)
+		case "*":
+			return value.FloatValue(x * y)
+		case "/":
+			return value.FloatValue(x / y)
+		case "%":
+			return value.FloatValue(math.Mod(x, y))
+		}
+		return st.fail("engine: unknown operator %s", op)
+	}
 	if typ == value.Int {
 		return func(row []value.Value) value.Value {
 			a, b := l(row), r(row)
 			if a.IsNull() || b.IsNull() {
 				return value.NullValue
+			}
+			if a.Kind != value.Int || b.Kind != value.Int {
+				// only a sum that left BIGINT's range (see sumInt) gets here
+				return floatOp(a, b)
 			}
 			x, y := a.I, b.I
 			switch op {
@@ -237,10 +305,12 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 				}
 				return value.IntValue(0)
 			case "%":
-				if y == 0 {
+				switch {
+				case y == 0:
 					return value.NullValue
-				}
-				if y == -1 {
+				case y == -1 && x == math.MinInt64:
+					return st.fail("BIGINT overflow in %d %% %d", x, y)
+				case y == -1:
 					return value.IntValue(0)
 				}
 				return value.IntValue(x % y)
@@ -250,33 +320,14 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 	}
 	return func(row []value.Value) value.Value {
 		a, b := l(row), r(row)
-		x, xok := a.AsFloat()
-		y, yok := b.AsFloat()
-		if !xok || !yok || a.Kind == value.String || b.Kind == value.String {
+		if a.IsNull() || b.IsNull() {
 			return value.NullValue
 		}
-		switch op {
-		case "+":
-			return value.FloatValue(x + y)
-		case "-":
-			return value.FloatValue(x - y)
-		case "*":
-			return value.FloatValue(x * y)
-		case "/":
-			if y == 0 {
-				return value.NullValue
-			}
-			return value.FloatValue(x / y)
-		case "%":
-			if y == 0 {
-				return value.NullValue
-			}
-			return value.FloatValue(math.Mod(x, y))
-		}
-		return st.fail("engine: unknown operator %s", op)
+		return floatOp(a, b)
 	}, nil
 }
 
+// in evaluates x [NOT] IN (items): every item is evaluated, as DuckDB does.
 func (c *compiler) in(x *sql.In) (evalFn, error) {
 	f, err := c.compile(x.X)
 	if err != nil {
@@ -287,14 +338,18 @@ func (c *compiler) in(x *sql.In) (evalFn, error) {
 		return nil, err
 	}
 	not := x.Not
+	vals := make([]value.Value, len(items))
 	return func(row []value.Value) value.Value {
 		v := f(row)
+		for i, item := range items {
+			vals[i] = item(row)
+		}
 		if v.IsNull() {
 			return value.NullValue
 		}
 		sawNull := false
-		for _, item := range items {
-			cmp, ok := value.Compare(v, item(row))
+		for _, item := range vals {
+			cmp, ok := value.Compare(v, item)
 			if !ok {
 				sawNull = true
 				continue
@@ -373,7 +428,11 @@ func (c *compiler) caseExpr(x *sql.Case) (evalFn, error) {
 	thens := make([]evalFn, len(x.Whens))
 	for i, w := range x.Whens {
 		var err error
-		if conds[i], err = c.compile(w.Cond); err != nil {
+		cond := c.compile
+		if x.Operand == nil {
+			cond = c.compileFilter
+		}
+		if conds[i], err = cond(w.Cond); err != nil {
 			return nil, err
 		}
 		if thens[i], err = c.compile(w.Then); err != nil {
@@ -417,6 +476,11 @@ func toText(v value.Value) string {
 
 // Cast converts v to type to with DuckDB's rules; ok is false when the value
 // does not convert (TRY_CAST gives NULL, CAST an error). NULL casts to NULL.
+// A VARCHAR converts as value.ParseNumber, ParseBigint, ParseBool and
+// ParseTimestamp read it; a DOUBLE converts to BIGINT rounding halves to
+// even, and fails outside BIGINT's range or on nan and inf. Casts between
+// TIMESTAMP and the numbers or BOOLEAN are refused by the planner, as DuckDB
+// refuses them.
 func Cast(v value.Value, to value.Type) (value.Value, bool) {
 	if v.IsNull() || v.Kind == to {
 		return v, true
@@ -426,39 +490,28 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 		return value.StringValue(toText(v)), true
 	case value.Float:
 		switch v.Kind {
-		case value.Int:
+		case value.Int, value.Bool:
 			return value.FloatValue(float64(v.I)), true
 		case value.String:
 			f, ok := value.ParseNumber(v.S)
-			return value.FloatValue(f), ok
+			if !ok {
+				return value.NullValue, false
+			}
+			return value.FloatValue(f), true
 		}
 	case value.Int:
 		switch v.Kind {
 		case value.Float:
-			if math.IsNaN(v.F) || v.F >= 9.223372036854775807e18 || v.F < -9.223372036854775808e18 {
+			if !(v.F >= -9.223372036854775808e18 && v.F < 9.223372036854775808e18) {
 				return value.NullValue, false
 			}
-			return value.IntValue(int64(value.RoundHalfAway(v.F))), true
+			return value.IntValue(int64(value.RoundHalfEven(v.F))), true
 		case value.Bool:
 			return value.IntValue(v.I), true
 		case value.String:
-			s := strings.TrimSpace(v.S)
-			var n int64
-			neg := false
-			if s != "" && (s[0] == '-' || s[0] == '+') {
-				neg, s = s[0] == '-', s[1:]
-			}
-			if s == "" {
+			n, ok := value.ParseBigint(v.S)
+			if !ok {
 				return value.NullValue, false
-			}
-			for i := 0; i < len(s); i++ {
-				if s[i] < '0' || s[i] > '9' || n > (math.MaxInt64-9)/10 {
-					return value.NullValue, false
-				}
-				n = n*10 + int64(s[i]-'0')
-			}
-			if neg {
-				n = -n
 			}
 			return value.IntValue(n), true
 		}
@@ -466,18 +519,22 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 		switch v.Kind {
 		case value.Int:
 			return value.BoolValue(v.I != 0), true
+		case value.Float:
+			return value.BoolValue(v.F != 0), true
 		case value.String:
-			switch strings.ToLower(strings.TrimSpace(v.S)) {
-			case "true", "t", "1", "yes", "y", "on":
-				return value.BoolValue(true), true
-			case "false", "f", "0", "no", "n", "off":
-				return value.BoolValue(false), true
+			b, ok := value.ParseBool(v.S)
+			if !ok {
+				return value.NullValue, false
 			}
+			return value.BoolValue(b), true
 		}
 	case value.Timestamp:
 		if v.Kind == value.String {
 			t, ok := value.ParseTimestamp(v.S)
-			return value.TimestampValue(t), ok
+			if !ok {
+				return value.NullValue, false
+			}
+			return value.TimestampValue(t), true
 		}
 	}
 	return value.NullValue, false

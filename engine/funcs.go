@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -11,59 +12,80 @@ import (
 	"brook/value"
 )
 
-// scalarFunc computes a function of already evaluated arguments. Unless the
+// scalarFunc computes a function of already evaluated arguments; a runtime
+// error (where DuckDB raises one) is reported through st.fail. Unless the
 // function is listed in nullAware, a NULL argument makes the result NULL
 // before the function is called.
-type scalarFunc func(args []value.Value) value.Value
+type scalarFunc func(st *evalState, args []value.Value) value.Value
 
 // nullAware functions see NULL arguments themselves.
 var nullAware = map[string]bool{"coalesce": true, "concat": true, "greatest": true, "least": true, "nullif": true}
 
 // scalarFuncs implements every function of sql.ScalarFuncs; each follows
-// DuckDB's documented behaviour.
+// what DuckDB 1.1 does, runtime errors included.
 var scalarFuncs = map[string]scalarFunc{
-	"lower":   func(a []value.Value) value.Value { return value.StringValue(strings.ToLower(a[0].S)) },
-	"upper":   func(a []value.Value) value.Value { return value.StringValue(strings.ToUpper(a[0].S)) },
-	"length":  func(a []value.Value) value.Value { return value.IntValue(int64(utf8.RuneCountInString(a[0].S))) },
-	"trim":    func(a []value.Value) value.Value { return value.StringValue(strings.Trim(a[0].S, " ")) },
-	"ltrim":   func(a []value.Value) value.Value { return value.StringValue(strings.TrimLeft(a[0].S, " ")) },
-	"rtrim":   func(a []value.Value) value.Value { return value.StringValue(strings.TrimRight(a[0].S, " ")) },
-	"reverse": func(a []value.Value) value.Value { return value.StringValue(reverseRunes(a[0].S)) },
-	"substr":  substr,
-	"left": func(a []value.Value) value.Value {
-		r := []rune(a[0].S)
+	"lower": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(strings.ToLower(a[0].S)) },
+	"upper": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(upper(a[0].S)) },
+	"length": func(_ *evalState, a []value.Value) value.Value {
+		return value.IntValue(int64(utf8.RuneCountInString(a[0].S)))
+	},
+	"trim": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(strings.Trim(a[0].S, " ")) },
+	"ltrim": func(_ *evalState, a []value.Value) value.Value {
+		return value.StringValue(strings.TrimLeft(a[0].S, " "))
+	},
+	"rtrim": func(_ *evalState, a []value.Value) value.Value {
+		return value.StringValue(strings.TrimRight(a[0].S, " "))
+	},
+	"reverse": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(reverseGraphemes(a[0].S)) },
+	"substr": func(st *evalState, a []value.Value) value.Value {
+		length := int64(math.MaxUint32) // DuckDB's length when none is given
+		if len(a) == 3 {
+			length = a[2].I
+		}
+		return substr(st, a[0].S, a[1].I, length)
+	},
+	"left": func(st *evalState, a []value.Value) value.Value {
 		n := a[1].I
 		if n < 0 {
-			n = max(int64(len(r))+n, 0)
+			n = max(0, int64(utf8.RuneCountInString(a[0].S))+n)
 		}
-		return value.StringValue(string(r[:min(n, int64(len(r)))]))
+		return substr(st, a[0].S, 1, n)
 	},
-	"right": func(a []value.Value) value.Value {
-		r := []rune(a[0].S)
+	"right": func(st *evalState, a []value.Value) value.Value {
+		chars := int64(utf8.RuneCountInString(a[0].S))
 		n := a[1].I
-		if n < 0 {
-			n = max(int64(len(r))+n, 0)
+		var length int64
+		switch {
+		case n >= 0:
+			length = min(chars, n)
+		case n != math.MinInt64:
+			length = chars - min(chars, -n)
 		}
-		n = min(n, int64(len(r)))
-		return value.StringValue(string(r[int64(len(r))-n:]))
+		return substr(st, a[0].S, chars-length+1, length)
 	},
-	"replace": func(a []value.Value) value.Value {
+	"replace": func(_ *evalState, a []value.Value) value.Value {
 		if a[1].S == "" {
 			return a[0]
 		}
 		return value.StringValue(strings.ReplaceAll(a[0].S, a[1].S, a[2].S))
 	},
-	"strpos": func(a []value.Value) value.Value {
+	"strpos": func(_ *evalState, a []value.Value) value.Value {
 		i := strings.Index(a[0].S, a[1].S)
 		if i < 0 {
 			return value.IntValue(0)
 		}
 		return value.IntValue(int64(utf8.RuneCountInString(a[0].S[:i])) + 1)
 	},
-	"starts_with": func(a []value.Value) value.Value { return value.BoolValue(strings.HasPrefix(a[0].S, a[1].S)) },
-	"ends_with":   func(a []value.Value) value.Value { return value.BoolValue(strings.HasSuffix(a[0].S, a[1].S)) },
-	"contains":    func(a []value.Value) value.Value { return value.BoolValue(strings.Contains(a[0].S, a[1].S)) },
-	"concat": func(a []value.Value) value.Value {
+	"starts_with": func(_ *evalState, a []value.Value) value.Value {
+		return value.BoolValue(strings.HasPrefix(a[0].S, a[1].S))
+	},
+	"ends_with": func(_ *evalState, a []value.Value) value.Value {
+		return value.BoolValue(strings.HasSuffix(a[0].S, a[1].S))
+	},
+	"contains": func(_ *evalState, a []value.Value) value.Value {
+		return value.BoolValue(strings.Contains(a[0].S, a[1].S))
+	},
+	"concat": func(_ *evalState, a []value.Value) value.Value {
 		var b strings.Builder
 		for _, v := range a {
 			if !v.IsNull() {
@@ -72,13 +94,19 @@ var scalarFuncs = map[string]scalarFunc{
 		}
 		return value.StringValue(b.String())
 	},
-	"abs": numeric(func(i int64) int64 {
-		if i < 0 {
-			return -i
+	"abs": func(st *evalState, a []value.Value) value.Value {
+		if a[0].Kind == value.Int {
+			switch i := a[0].I; {
+			case i == math.MinInt64:
+				return st.fail("abs(%d): BIGINT overflow", i)
+			case i < 0:
+				return value.IntValue(-i)
+			}
+			return a[0]
 		}
-		return i
-	}, math.Abs),
-	"sign": func(a []value.Value) value.Value {
+		return value.FloatValue(math.Abs(a[0].F))
+	},
+	"sign": func(_ *evalState, a []value.Value) value.Value {
 		f, _ := a[0].AsFloat()
 		switch {
 		case f > 0:
@@ -88,36 +116,28 @@ var scalarFuncs = map[string]scalarFunc{
 		}
 		return value.IntValue(0)
 	},
-	"floor": numeric(func(i int64) int64 { return i }, math.Floor),
-	"ceil":  numeric(func(i int64) int64 { return i }, math.Ceil),
-	"round": func(a []value.Value) value.Value {
-		if a[0].Kind == value.Int {
-			if len(a) == 2 && a[1].I < 0 {
-				p := math.Pow(10, float64(-a[1].I))
-				return value.IntValue(int64(math.Round(float64(a[0].I)/p) * p))
-			}
-			return a[0]
+	// floor, ceil and round return DOUBLE for BIGINT arguments too, as in
+	// DuckDB 1.1.
+	"floor": floatFunc(math.Floor),
+	"ceil":  floatFunc(math.Ceil),
+	"round": round,
+	"sqrt": func(st *evalState, a []value.Value) value.Value {
+		x, _ := a[0].AsFloat()
+		if x < 0 {
+			return st.fail("sqrt(%s): cannot take square root of a negative number", value.FloatValue(x).Format())
 		}
-		if len(a) == 1 || a[1].I == 0 {
-			return value.FloatValue(math.Round(a[0].F))
-		}
-		p := math.Pow(10, float64(a[1].I))
-		if math.IsInf(a[0].F*p, 0) {
-			return a[0]
-		}
-		return value.FloatValue(math.Round(a[0].F*p) / p)
+		return value.FloatValue(math.Sqrt(x))
 	},
-	"sqrt":  floatFunc(math.Sqrt),
-	"ln":    floatFunc(math.Log),
-	"log10": floatFunc(math.Log10),
-	"log2":  floatFunc(math.Log2),
-	"exp":   floatFunc(math.Exp),
-	"pow": func(a []value.Value) value.Value {
+	"ln":    logFunc("ln", ln),
+	"log10": logFunc("log10", log10),
+	"log2":  logFunc("log2", math.Log2),
+	"exp":   floatFunc(exp),
+	"pow": func(_ *evalState, a []value.Value) value.Value {
 		x, _ := a[0].AsFloat()
 		y, _ := a[1].AsFloat()
 		return value.FloatValue(math.Pow(x, y))
 	},
-	"coalesce": func(a []value.Value) value.Value {
+	"coalesce": func(_ *evalState, a []value.Value) value.Value {
 		for _, v := range a {
 			if !v.IsNull() {
 				return v
@@ -127,7 +147,7 @@ var scalarFuncs = map[string]scalarFunc{
 	},
 	"greatest": extreme(1),
 	"least":    extreme(-1),
-	"nullif": func(a []value.Value) value.Value {
+	"nullif": func(_ *evalState, a []value.Value) value.Value {
 		if c, ok := value.Compare(a[0], a[1]); ok && c == 0 {
 			return value.NullValue
 		}
@@ -135,31 +155,114 @@ var scalarFuncs = map[string]scalarFunc{
 	},
 }
 
-func numeric(i func(int64) int64, f func(float64) float64) scalarFunc {
-	return func(a []value.Value) value.Value {
-		if a[0].Kind == value.Int {
-			return value.IntValue(i(a[0].I))
-		}
-		return value.FloatValue(f(a[0].F))
+// floatFunc applies an IEEE 754 math function to a number as a DOUBLE:
+// exp(1000) is inf, as in DuckDB.
+func floatFunc(f func(float64) float64) scalarFunc {
+	return func(_ *evalState, a []value.Value) value.Value {
+		x, _ := a[0].AsFloat()
+		return value.FloatValue(f(x))
 	}
 }
 
-// floatFunc wraps a math function; DuckDB returns NULL where the result is
-// not a real number (sqrt(-1), ln(0)).
-func floatFunc(f func(float64) float64) scalarFunc {
-	return func(a []value.Value) value.Value {
+// logFunc is a logarithm; DuckDB raises an error for zero and negative
+// numbers.
+func logFunc(name string, f func(float64) float64) scalarFunc {
+	return func(st *evalState, a []value.Value) value.Value {
 		x, _ := a[0].AsFloat()
-		r := f(x)
-		if math.IsNaN(r) || (math.IsInf(r, 0) && !math.IsInf(x, 0)) {
-			return value.NullValue
+		switch {
+		case x < 0:
+			return st.fail("%s(%s): cannot take logarithm of a negative number", name, value.FloatValue(x).Format())
+		case x == 0:
+			return st.fail("%s(%s): cannot take logarithm of zero", name, value.FloatValue(x).Format())
+		}
+		return value.FloatValue(f(x))
+	}
+}
+
+// ln is math.Log, corrected for subnormal numbers, where Go's amd64
+// assembly is wrong (it gives -709.09 for 5e-324, not -744.44).
+func ln(x float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Log(x*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(x)
+}
+
+// exp is math.Exp, corrected near the top of DOUBLE's range, where Go's
+// amd64 assembly overflows early (it gives +Inf for 709.5).
+func exp(x float64) float64 {
+	if x > 709 && x < 710 {
+		return math.Exp(x-1) * math.E
+	}
+	return math.Exp(x)
+}
+
+// log10 is math.Log10, exact on powers of ten as C's log10 is (Go's
+// computes log2(x)*log10(2), which gives 2.9999999999999996 for 1000).
+func log10(x float64) float64 {
+	r := math.Log10(x)
+	if n := math.Round(r); n != r && math.Abs(n) <= 308 && pow10(int(n)) == x {
+		return n
+	}
+	return r
+}
+
+// pow10 returns 10**n correctly rounded, as C's pow(10, n) does.
+func pow10(n int) float64 {
+	if n >= 0 && n <= 22 {
+		return [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+			1e17, 1e18, 1e19, 1e20, 1e21, 1e22}[n]
+	}
+	f, _ := strconv.ParseFloat("1e"+strconv.Itoa(n), 64) // ±Inf or 0 out of range, as pow gives
+	return f
+}
+
+// round is DuckDB's round(x[, digits]) on a DOUBLE (a BIGINT is rounded as
+// a DOUBLE too): halves away from zero, at digits after the point (before
+// it when negative). digits must fit an INTEGER. Where scaling overflows,
+// DuckDB returns x itself for digits >= 0 and 0 for digits < 0.
+func round(st *evalState, a []value.Value) value.Value {
+	x, _ := a[0].AsFloat()
+	if len(a) == 1 {
+		r := math.Round(x)
+		if math.IsInf(r, 0) || math.IsNaN(r) {
+			return value.FloatValue(x)
 		}
 		return value.FloatValue(r)
 	}
+	d := a[1].I
+	if d < math.MinInt32 || d > math.MaxInt32 {
+		return st.fail("round(): %d digits is out of range for INTEGER", d)
+	}
+	if d < 0 {
+		m := pow10(int(-d))
+		r := math.Round(x/m) * m
+		if math.IsInf(r, 0) || math.IsNaN(r) {
+			return value.FloatValue(0)
+		}
+		return value.FloatValue(r)
+	}
+	m := pow10(int(d))
+	r := math.Round(x*m) / m
+	if math.IsInf(r, 0) || math.IsNaN(r) {
+		return value.FloatValue(x)
+	}
+	return value.FloatValue(r)
+}
+
+// upper is strings.ToUpper with DuckDB's (utf8proc's) one difference in
+// the simple case mapping: ß becomes ẞ.
+func upper(s string) string {
+	u := strings.ToUpper(s)
+	if strings.ContainsRune(u, 'ß') {
+		u = strings.ReplaceAll(u, "ß", "ẞ")
+	}
+	return u
 }
 
 // extreme implements greatest (dir 1) and least (dir -1), skipping NULLs.
 func extreme(dir int) scalarFunc {
-	return func(a []value.Value) value.Value {
+	return func(_ *evalState, a []value.Value) value.Value {
 		best := value.NullValue
 		for _, v := range a {
 			if v.IsNull() {
@@ -177,37 +280,66 @@ func extreme(dir int) scalarFunc {
 	}
 }
 
-// substr is DuckDB's substring(s, start[, length]): 1-based, a negative
-// start counts from the end, and characters before the start of the
-// string still use up length.
-func substr(a []value.Value) value.Value {
-	r := []rune(a[0].S)
-	n := int64(len(r))
-	start := a[1].I
-	length := n + 1
-	if len(a) == 3 {
-		length = a[2].I
+// substr is DuckDB's substring(s, offset, length) over characters (code
+// points), as its general (Unicode) implementation computes it: offset is
+// 1-based, 0 stands one character before the first, a negative offset
+// counts from the end, characters before the start of the string still use
+// up length, and a negative length takes the characters before offset.
+// offset and length must lie in [-2^32, 2^32-1], else DuckDB raises an
+// error.
+func substr(st *evalState, s string, offset, length int64) value.Value {
+	const lo, hi = -(1 << 32), 1<<32 - 1
+	switch {
+	case offset < lo:
+		return st.fail("substring: offset %d is outside of the supported range (< %d)", offset, int64(lo))
+	case offset > hi:
+		return st.fail("substring: offset %d is outside of the supported range (> %d)", offset, int64(hi))
+	case length < lo:
+		return st.fail("substring: length %d is outside of the supported range (< %d)", length, int64(lo))
+	case length > hi:
+		return st.fail("substring: length %d is outside of the supported range (> %d)", length, int64(hi))
 	}
-	if start < 0 {
-		start = n + start + 1
+	if length == 0 {
+		return value.StringValue("")
 	}
-	from, to := start-1, start-1+length
-	if length < 0 {
-		from, to = start-1+length, start-1
+	n := int64(utf8.RuneCountInString(s))
+	o := offset - 1
+	var from, to int64
+	if offset < 0 {
+		// start and end count characters from the back (1-based)
+		start, end := -o, -o-length
+		if length < 0 {
+			start, end = -o-length, -o
+		}
+		if start <= n {
+			from = n - start + 1
+		}
+		switch {
+		case end <= 0:
+			to = n
+		case end > n:
+			return value.StringValue("")
+		default:
+			to = n - end + 1
+		}
+	} else {
+		start, end := max(0, o), o+length
+		if length < 0 {
+			start, end = max(0, o+length), o
+		}
+		if start >= n || end <= start {
+			return value.StringValue("")
+		}
+		from, to = start, min(end, n)
 	}
-	from, to = max(from, 0), min(to, n)
 	if from >= to {
 		return value.StringValue("")
 	}
-	return value.StringValue(string(r[from:to]))
-}
-
-func reverseRunes(s string) string {
-	r := []rune(s)
-	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
-		r[i], r[j] = r[j], r[i]
+	if n == int64(len(s)) { // ASCII
+		return value.StringValue(s[from:to])
 	}
-	return string(r)
+	r := []rune(s)
+	return value.StringValue(string(r[from:to]))
 }
 
 func (c *compiler) call(x *sql.Call) (evalFn, error) {
@@ -218,12 +350,25 @@ func (c *compiler) call(x *sql.Call) (evalFn, error) {
 	if x.Name == "regexp_matches" {
 		return c.regexp(x, args)
 	}
+	if x.Name == "coalesce" {
+		// lazy, as in DuckDB: an argument is evaluated only when every one
+		// before it is NULL
+		return func(row []value.Value) value.Value {
+			for _, f := range args {
+				if v := f(row); !v.IsNull() {
+					return v
+				}
+			}
+			return value.NullValue
+		}, nil
+	}
 	impl, ok := scalarFuncs[x.Name]
 	if !ok {
 		return nil, fmt.Errorf("engine: function %s is not implemented", x.Name)
 	}
 	buf := make([]value.Value, len(args))
 	aware := nullAware[x.Name]
+	st := c.st
 	return func(row []value.Value) value.Value {
 		for i, f := range args {
 			buf[i] = f(row)
@@ -231,8 +376,36 @@ func (c *compiler) call(x *sql.Call) (evalFn, error) {
 				return value.NullValue
 			}
 		}
-		return impl(buf)
+		return impl(st, buf)
 	}, nil
+}
+
+// compileRE2 compiles a pattern as DuckDB's RE2 reads it. Go's regexp
+// syntax is RE2's, except that Go also accepts (?<name>...), which RE2
+// refuses. (RE2's \C, any byte, is the one RE2 syntax Go refuses.)
+func compileRE2(pattern string) (*regexp.Regexp, error) {
+	inClass := false
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			inClass = c != ']'
+		case c == '[':
+			inClass = true
+			if strings.HasPrefix(pattern[i+1:], "^") {
+				i++
+			}
+			if strings.HasPrefix(pattern[i+1:], "]") {
+				i++ // a leading ] is a literal
+			}
+		case c == '(':
+			if strings.HasPrefix(pattern[i:], "(?<") {
+				return nil, fmt.Errorf("invalid perl operator: (?<")
+			}
+		}
+	}
+	return regexp.Compile(pattern)
 }
 
 // regexp evaluates regexp_matches(s, pattern) with RE2 syntax, which DuckDB
@@ -240,7 +413,7 @@ func (c *compiler) call(x *sql.Call) (evalFn, error) {
 func (c *compiler) regexp(x *sql.Call, args []evalFn) (evalFn, error) {
 	s := args[0]
 	if lit, ok := x.Args[1].(*sql.Literal); ok && lit.Val.Kind == value.String {
-		re, err := regexp.Compile(lit.Val.S)
+		re, err := compileRE2(lit.Val.S)
 		if err != nil {
 			return nil, fmt.Errorf("regexp_matches: bad pattern %s: %w", sql.QuoteString(lit.Val.S), err)
 		}
@@ -258,7 +431,7 @@ func (c *compiler) regexp(x *sql.Call, args []evalFn) (evalFn, error) {
 		if v.IsNull() || p.IsNull() {
 			return value.NullValue
 		}
-		re, err := regexp.Compile(p.S)
+		re, err := compileRE2(p.S)
 		if err != nil {
 			return st.fail("regexp_matches: bad pattern %s: %v", sql.QuoteString(p.S), err)
 		}

@@ -37,11 +37,11 @@ func likeMatch(s, p string) bool {
 	star, mark := -1, 0
 	for si < len(sr) {
 		switch {
-		case pi < len(pr) && (pr[pi] == '_' || pr[pi] == sr[si]):
-			si++
-			pi++
 		case pi < len(pr) && pr[pi] == '%':
 			star, mark = pi, si
+			pi++
+		case pi < len(pr) && (pr[pi] == '_' || pr[pi] == sr[si]):
+			si++
 			pi++
 		case star >= 0:
 			pi = star + 1

@@ -60,8 +60,9 @@ type Query struct {
 	groups *groupTable // aggregated queries only
 	having evalFn
 
-	top   []sortRow       // plain queries with LIMIT: the best rows so far
-	final [][]value.Value // plain append queries with KeepFinal
+	pending []sortRow       // plain queries: rows of the current micro-batch
+	top     []sortRow       // plain queries with LIMIT: the best rows so far
+	final   [][]value.Value // plain append queries with KeepFinal
 
 	rowsIn int64
 }
@@ -88,7 +89,7 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 	c := &compiler{st: &q.st}
 	var err error
 	if plan.Where != nil {
-		if q.where, err = c.compile(plan.Where); err != nil {
+		if q.where, err = c.compileFilter(plan.Where); err != nil {
 			return nil, err
 		}
 	}
@@ -98,7 +99,7 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		}
 		c.groupWidth = len(plan.GroupBy)
 		if plan.Having != nil {
-			if q.having, err = c.compile(plan.Having); err != nil {
+			if q.having, err = c.compileFilter(plan.Having); err != nil {
 				return nil, err
 			}
 		}
@@ -143,45 +144,63 @@ func (q *Query) Groups() int {
 }
 
 // Process folds one batch into the query's state and returns the rows to
-// emit for it under the query's output mode. The returned rows may point
-// into the batch: they are valid until the batch is released.
+// emit for it: Add followed by Emit.
 func (q *Query) Process(b *ingest.Batch) ([][]value.Value, error) {
-	q.rowsIn += int64(b.Rows)
-	if q.groups != nil {
-		q.groups.beginBatch()
+	if err := q.Add(b); err != nil {
+		return nil, err
 	}
-	var appended []sortRow
+	return q.Emit()
+}
+
+// Add folds the rows of b into the query's state. A micro-batch may arrive
+// as several batches (decoded in parallel); Emit ends it. b must stay
+// unchanged until Emit returns.
+func (q *Query) Add(b *ingest.Batch) error {
+	q.rowsIn += int64(b.Rows)
 	for i := 0; i < b.Rows; i++ {
 		row := b.Row(i)
 		if q.where != nil && !q.where(row).True() {
 			if q.st.err != nil {
-				return nil, q.st.err
+				return q.st.err
 			}
 			continue
 		}
 		if q.groups != nil {
 			q.groups.add(row)
 		} else {
-			appended = append(appended, q.project(row))
+			q.pending = append(q.pending, q.project(row))
 		}
 		if q.st.err != nil {
-			return nil, q.st.err
+			return q.st.err
 		}
 	}
+	return nil
+}
+
+// Emit ends the current micro-batch and returns the rows to emit for it
+// under the query's output mode. The rows may point into the batches given
+// to Add: they are valid until those batches are released.
+func (q *Query) Emit() ([][]value.Value, error) {
+	defer func() {
+		q.pending = q.pending[:0]
+		if q.groups != nil {
+			q.groups.beginBatch()
+		}
+	}()
 	switch {
 	case q.groups != nil && q.mode == Update:
 		return q.finish(q.groupRows(q.groups.dirty))
 	case q.groups != nil:
 		return q.finish(q.groupRows(nil))
 	case q.mode == Complete: // plain query with LIMIT
-		for i := range appended {
-			appended[i] = appended[i].clone()
+		for _, r := range q.pending {
+			q.top = append(q.top, r.clone())
 		}
-		q.top = q.sortCut(append(q.top, appended...))
+		q.top = q.sortCut(q.top)
 		return rowsOf(q.top), q.st.err
 	}
-	q.sortRows(appended)
-	rows := rowsOf(appended)
+	q.sortRows(q.pending)
+	rows := rowsOf(q.pending)
 	if q.final != nil {
 		for _, r := range rows {
 			q.final = append(q.final, cloneRow(r))

@@ -49,17 +49,22 @@ type DecodeStats struct {
 // other field without building values for it. A Decoder is not safe for
 // concurrent use; give each goroutine its own.
 type Decoder struct {
-	cols   value.Schema
-	names  [][]byte
-	arena  []byte // unescaped strings; a full block is replaced, never grown
-	filled []bool
+	cols  value.Schema
+	names [][]byte
+	arena []byte // unescaped strings; a full block is replaced, never grown
+	// keys and slots cache, per key position in a line, the key seen there
+	// in the previous line and its slot (-1: not a column): records of one
+	// stream nearly always list their keys in the same order, so a key is
+	// usually matched with one comparison.
+	keys  [][]byte
+	slots []int
 }
 
 // NewDecoder returns a decoder for rows of the given columns. JSON keys
 // match column names exactly; a key that matches no column is skipped, and a
 // column whose key is absent is NULL.
 func NewDecoder(cols value.Schema) *Decoder {
-	d := &Decoder{cols: cols, filled: make([]bool, len(cols))}
+	d := &Decoder{cols: cols}
 	for _, c := range cols {
 		d.names = append(d.names, []byte(c.Name))
 	}
@@ -131,6 +136,9 @@ func isBlank(b []byte) bool {
 }
 
 func skipWS(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' {
+		return i
+	}
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
 		i++
 	}
@@ -144,41 +152,36 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	if b[i] != '{' {
 		return "not a JSON object"
 	}
-	for k := range d.filled {
-		d.filled[k] = false
-	}
 	i = skipWS(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		i++
 	} else {
-		for {
+		for pos := 0; ; pos++ {
 			if i >= len(b) || b[i] != '"' {
 				return "malformed JSON: expected a quoted key"
 			}
-			ks, ke, escaped, next, ok := scanString(b, i)
-			if !ok {
-				return "malformed JSON: unterminated string"
+			var slot int
+			if k := d.sameKey(b, i, pos); k > 0 { // the key of the previous line
+				slot, i = d.slots[pos], i+k
+			} else {
+				ks, ke, escaped, next, ok := scanString(b, i)
+				if !ok {
+					return "malformed JSON: unterminated string"
+				}
+				key := b[ks:ke]
+				if escaped {
+					key = unescape(nil, key)
+				}
+				slot, i = d.slot(pos, key), next
 			}
-			key := b[ks:ke]
-			if escaped {
-				key = unescape(nil, key)
-			}
-			i = skipWS(b, next)
+			i = skipWS(b, i)
 			if i >= len(b) || b[i] != ':' {
 				return "malformed JSON: expected ':' after a key"
 			}
 			i = skipWS(b, i+1)
-			slot := -1
-			for k, name := range d.names {
-				if string(name) == string(key) {
-					slot = k
-					break
-				}
-			}
 			var reason string
 			if slot >= 0 {
 				i, reason = d.decodeValue(b, i, slot, &row[slot])
-				d.filled[slot] = true
 			} else {
 				i, reason = skipValue(b, i, 0)
 			}
@@ -206,24 +209,85 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	return ""
 }
 
+// sameKey reports the length of the quoted key at b[i] (quotes included)
+// when it is, byte for byte and without escapes, the key the previous line
+// had at position pos; otherwise 0.
+func (d *Decoder) sameKey(b []byte, i, pos int) int {
+	if pos >= len(d.keys) {
+		return 0
+	}
+	k := d.keys[pos]
+	end := i + 1 + len(k)
+	if end < len(b) && b[end] == '"' && string(b[i+1:end]) == string(k) && bytes.IndexByte(k, '\\') < 0 {
+		return len(k) + 2
+	}
+	return 0
+}
+
+// slot returns the column of key, the pos-th key of its line, or -1.
+func (d *Decoder) slot(pos int, key []byte) int {
+	if pos < len(d.keys) && string(d.keys[pos]) == string(key) {
+		return d.slots[pos]
+	}
+	slot := -1
+	for k, name := range d.names {
+		if string(name) == string(key) {
+			slot = k
+			break
+		}
+	}
+	if pos < len(d.keys) {
+		d.keys[pos] = append(d.keys[pos][:0], key...)
+		d.slots[pos] = slot
+	} else if pos == len(d.keys) && pos < 1024 {
+		d.keys = append(d.keys, append([]byte(nil), key...))
+		d.slots = append(d.slots, slot)
+	}
+	return slot
+}
+
 // scanString scans the string whose opening quote is at b[i]. It returns the
 // content bounds, whether it holds escapes, and the index after the closing
 // quote.
 func scanString(b []byte, i int) (start, end int, escaped bool, next int, ok bool) {
 	start = i + 1
-	for j := start; j < len(b); {
-		k := bytes.IndexAny(b[j:], "\"\\")
+	// Most keys and values are short: look at them byte by byte before
+	// paying for a vectorised search.
+	for j := start; j < len(b) && j < start+24; j++ {
+		switch b[j] {
+		case '"':
+			return start, j, false, j + 1, true
+		case '\\':
+			return scanStringSlow(b, start)
+		}
+	}
+	return scanStringSlow(b, start)
+}
+
+func scanStringSlow(b []byte, start int) (int, int, bool, int, bool) {
+	escaped := false
+	j := start
+	for {
+		k := bytes.IndexByte(b[j:], '"')
 		if k < 0 {
 			return 0, 0, false, 0, false
 		}
-		j += k
-		if b[j] == '"' {
-			return start, j, escaped, j + 1, true
+		q := j + k
+		if bytes.IndexByte(b[j:q], '\\') < 0 {
+			return start, q, escaped, q + 1, true
 		}
 		escaped = true
-		j += 2
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		n := 0
+		for p := q - 1; p >= start && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return start, q, true, q + 1, true
+		}
+		j = q + 1
 	}
-	return 0, 0, false, 0, false
 }
 
 // scanNumber returns the end of the number token starting at b[i] and
@@ -235,21 +299,36 @@ func scanNumber(b []byte, i int) (end int, integer bool, ok bool) {
 		j++
 	}
 	digits := 0
-	for j < len(b) {
+	for j < len(b) && numberChar[b[j]] == 1 {
+		j++
+		digits++
+	}
+	for j < len(b) && numberChar[b[j]] != 0 {
 		c := b[j]
 		switch {
-		case c >= '0' && c <= '9':
+		case numberChar[c] == 1:
 			digits++
 		case c == '.' || c == 'e' || c == 'E':
 			integer = false
-		case (c == '+' || c == '-') && (b[j-1] == 'e' || b[j-1] == 'E'):
-		default:
+		case b[j-1] != 'e' && b[j-1] != 'E': // a sign only after an exponent mark
 			return j, integer, digits > 0
 		}
 		j++
 	}
 	return j, integer, digits > 0
 }
+
+// numberChar classifies bytes of a JSON number: 1 digits, 2 other number
+// characters (. e E + -), 0 anything else.
+var numberChar = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for _, c := range ".eE+-" {
+		t[c] = 2
+	}
+	return t
+}()
 
 const maxDepth = 512
 

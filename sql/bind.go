@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -473,6 +474,14 @@ func (b *builder) typedCall(name string, args []Expr, node sqlparser.SQLNode) (E
 		for i := range args {
 			args[i] = coerce(args[i], typ)
 		}
+	case "round":
+		// DuckDB takes the digits as an INTEGER: a constant that does not fit
+		// fails before any row is read.
+		if len(args) == 2 {
+			if lit, ok := args[1].(*Literal); ok && lit.Val.Kind == value.Int && (lit.Val.I < math.MinInt32 || lit.Val.I > math.MaxInt32) {
+				return nil, b.errAt(ErrType, node, "round(): %d digits is out of range for INTEGER", lit.Val.I)
+			}
+		}
 	}
 	return &Call{Name: name, Args: args, Typ: typ}, nil
 }
@@ -493,8 +502,10 @@ func (b *builder) bindCast(n *sqlparser.FuncExpr, args []sqlparser.Expr, try boo
 	if err != nil {
 		return nil, err
 	}
+	// DuckDB converts between TIMESTAMP and VARCHAR only.
 	from := x.Type()
-	if (from == value.Bool && (to == value.Timestamp || to == value.Float)) || (from == value.Timestamp && to != value.String && to != value.Timestamp) {
+	if (to == value.Timestamp && from != value.String && from != value.Timestamp && from != value.Null) ||
+		(from == value.Timestamp && to != value.String && to != value.Timestamp) {
 		return nil, b.errAt(ErrType, n, "cannot cast %s to %s", from, to)
 	}
 	return &Cast{X: x, To: to, Try: try}, nil

@@ -63,6 +63,7 @@ type builder struct {
 	selExprs []Expr // bound SELECT items, possibly holding *AggCall
 	groupBy  []Expr
 	aggs     []*AggCall
+	window   *Window // the event-time window of GROUP BY, if any
 }
 
 func (b *builder) firstWord() *token {

@@ -28,8 +28,8 @@ func fixed(t value.Type, want ...value.Type) func([]value.Type) (value.Type, err
 	}
 }
 
-// sameNumeric returns the type of its first (numeric) argument, as abs,
-// floor, ceil and round do.
+// sameNumeric returns the type of its first (numeric) argument, as abs
+// does.
 func sameNumeric(args []value.Type) (value.Type, error) {
 	for i, a := range args {
 		if a != value.Null && !a.Numeric() {
@@ -95,9 +95,9 @@ var ScalarFuncs = map[string]FuncSig{
 	"concat":         {1, -1, func([]value.Type) (value.Type, error) { return value.String, nil }},
 	"abs":            {1, 1, sameNumeric},
 	"sign":           {1, 1, func(a []value.Type) (value.Type, error) { _, err := sameNumeric(a); return value.Int, err }},
-	"floor":          {1, 1, sameNumeric},
-	"ceil":           {1, 1, sameNumeric},
-	"round":          {1, 2, sameNumeric},
+	"floor":          {1, 1, fixed(value.Float, value.Float)}, // DOUBLE for BIGINT too, as in DuckDB 1.1
+	"ceil":           {1, 1, fixed(value.Float, value.Float)},
+	"round":          {1, 2, fixed(value.Float, value.Float, value.Int)}, // digits must fit an INTEGER
 	"sqrt":           {1, 1, fixed(value.Float, value.Float)},
 	"ln":             {1, 1, fixed(value.Float, value.Float)},
 	"log10":          {1, 1, fixed(value.Float, value.Float)},

@@ -1,9 +1,12 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"brook/engine"
@@ -63,38 +66,57 @@ type Summary struct {
 // Run processes micro-batches from src until it is drained (or ctx ends,
 // which is a clean stop after the current batch) and calls emit after each
 // one. An emit error stops the run and is returned.
+//
+// Reading and decoding run ahead of the engine: while the engine folds
+// batch n, batch n+1 is read and decoded, its lines split across
+// GOMAXPROCS decoders whose outputs are folded in input order. Only batches
+// the engine has processed count in the Summary.
 func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, emit func(Batch) error) (*Summary, error) {
 	sum := &Summary{}
-	plan := q.Plan()
-	dec := ingest.NewDecoder(plan.ColumnSchema())
-	var batch ingest.Batch
 	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), runtime.GOMAXPROCS(0))
+	defer func() {
+		cancel()
+		for range batches { // let the reader finish before returning
+		}
+	}()
 	for opts.MaxBatches == 0 || sum.Batches < opts.MaxBatches {
-		raw, err := src.Next(ctx)
-		if errors.Is(err, ingest.ErrEndOfInput) || (err != nil && ctx.Err() != nil) {
+		d, ok := <-batches
+		if !ok {
 			break
 		}
-		if err != nil {
-			return sum, err
+		if d.err != nil {
+			if errors.Is(d.err, ingest.ErrEndOfInput) || ctx.Err() != nil {
+				break
+			}
+			return sum, d.err
 		}
-		t0 := time.Now()
-		batch.Reset(len(plan.Columns))
-		rejects, _ := dec.Decode(raw, &batch)
-		if len(rejects) > 0 && opts.OnError == Fail {
-			r := rejects[0]
+		if len(d.rejects) > 0 && opts.OnError == Fail {
+			r := d.rejects[0]
 			return sum, fmt.Errorf("%s:%d: %s (use --on-error skip to count such lines and go on)", r.Source, r.Line, r.Reason)
 		}
-		rows, err := q.Process(&batch)
-		if err != nil {
-			return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(raw), err)
+		rowsIn := 0
+		for _, part := range d.parts {
+			if err := q.Add(part); err != nil {
+				return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
+			}
+			rowsIn += part.Rows
 		}
-		b := Batch{ID: sum.Batches, Files: raw.Files, RowsIn: batch.Rows, Rejects: rejects, Rows: rows, Arrived: t0,
-			Elapsed: time.Since(t0), Groups: q.Groups(), BytesIn: raw.Bytes}
+		rows, err := q.Emit()
+		if err != nil {
+			return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
+		}
+		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: d.rejects, Rows: rows, Arrived: d.arrived,
+			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes}
 		sum.Batches++
-		sum.RowsIn += int64(batch.Rows)
-		sum.Rejected += int64(len(rejects))
-		sum.Files = append(sum.Files, raw.Files...)
-		if err := emit(b); err != nil {
+		sum.RowsIn += int64(rowsIn)
+		sum.Rejected += int64(len(d.rejects))
+		sum.Files = append(sum.Files, d.raw.Files...)
+		err = emit(b)
+		d.release()
+		if err != nil {
 			return sum, err
 		}
 		if ctx.Err() != nil {
@@ -103,6 +125,134 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// decoded is one micro-batch read and decoded ahead of the engine.
+type decoded struct {
+	raw     *ingest.RawBatch
+	parts   []*ingest.Batch // in input order
+	rejects []ingest.Reject
+	arrived time.Time
+	err     error
+	free    chan *decoded
+}
+
+// release returns the batch's buffers for reuse.
+func (d *decoded) release() {
+	if d.free != nil {
+		d.free <- d
+	}
+}
+
+// minSplit is the smallest chunk worth splitting across decoders.
+const minSplit = 64 << 10
+
+// decodeAhead reads src and decodes each batch with workers decoders in
+// parallel, one batch ahead of the consumer. The channel closes after an
+// error (including ErrEndOfInput) or when ctx ends.
+func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, workers int) <-chan *decoded {
+	out := make(chan *decoded)
+	free := make(chan *decoded, 2)
+	for i := 0; i < 2; i++ {
+		d := &decoded{free: free, parts: make([]*ingest.Batch, workers)}
+		for w := range d.parts {
+			d.parts[w] = &ingest.Batch{}
+		}
+		free <- d
+	}
+	decs := make([]*ingest.Decoder, workers)
+	for w := range decs {
+		decs[w] = ingest.NewDecoder(cols)
+	}
+	go func() {
+		defer close(out)
+		for {
+			raw, err := src.Next(ctx)
+			var d *decoded
+			select {
+			case d = <-free:
+			case <-ctx.Done():
+				return
+			}
+			d.raw, d.err, d.rejects, d.arrived = raw, err, d.rejects[:0], time.Now()
+			if err == nil {
+				d.decode(decs, len(cols))
+			}
+			select {
+			case out <- d:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// decode splits the raw batch's lines into one contiguous share per decoder
+// and decodes the shares in parallel.
+func (d *decoded) decode(decs []*ingest.Decoder, width int) {
+	shares := split(d.raw.Chunks, len(decs), d.raw.Bytes)
+	rejects := make([][]ingest.Reject, len(decs))
+	var wg sync.WaitGroup
+	for w := range decs {
+		d.parts[w].Reset(width)
+		if len(shares[w]) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var stats ingest.DecodeStats
+			for _, c := range shares[w] {
+				rejects[w] = decs[w].DecodeChunk(c, d.parts[w], rejects[w], &stats)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, r := range rejects {
+		d.rejects = append(d.rejects, r...)
+	}
+}
+
+// split cuts chunks at line boundaries into n contiguous shares of about
+// equal size, keeping line numbers right.
+func split(chunks []ingest.Chunk, n int, total int64) [][]ingest.Chunk {
+	shares := make([][]ingest.Chunk, n)
+	if n == 1 || total < minSplit {
+		shares[0] = chunks
+		return shares
+	}
+	target := (total + int64(n) - 1) / int64(n)
+	w, filled := 0, int64(0)
+	for _, c := range chunks {
+		data, line := c.Data, c.FirstLine
+		for len(data) > 0 {
+			room := target - filled
+			if w == n-1 || int64(len(data)) <= room {
+				shares[w] = append(shares[w], ingest.Chunk{Name: c.Name, FirstLine: line, Data: data})
+				filled += int64(len(data))
+				break
+			}
+			cut := bytes.IndexByte(data[room:], '\n')
+			if cut < 0 {
+				cut = len(data)
+			} else {
+				cut += int(room) + 1
+			}
+			piece := data[:cut]
+			shares[w] = append(shares[w], ingest.Chunk{Name: c.Name, FirstLine: line, Data: piece})
+			line += bytes.Count(piece, []byte{'\n'})
+			data = data[cut:]
+			w, filled = w+1, 0
+		}
+		if filled >= target && w < n-1 {
+			w, filled = w+1, 0
+		}
+	}
+	return shares
 }
 
 func describe(raw *ingest.RawBatch) string {

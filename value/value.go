@@ -120,37 +120,6 @@ func (v Value) AsFloat() (float64, bool) {
 	return 0, false
 }
 
-// ParseNumber reads s as a DOUBLE the way DuckDB's TRY_CAST(s AS DOUBLE)
-// does for ordinary input: surrounding spaces are ignored, and decimal and
-// exponent forms, "inf", "infinity" and "nan" are accepted. Anything else,
-// such as "Port05507" or "", is not a number.
-func ParseNumber(s string) (float64, bool) {
-	if len(s) == 0 {
-		return 0, false
-	}
-	c := s[0]
-	if c >= '0' && c <= '9' { // fast path for plain decimal digits
-		n, ok := parseSimpleFloat(s)
-		if ok {
-			return n, true
-		}
-	} else if c != '-' && c != '+' && c != '.' && c != ' ' && c != '\t' && c != 'i' && c != 'I' && c != 'n' && c != 'N' {
-		return 0, false
-	}
-	t := strings.TrimSpace(s)
-	if t == "" || strings.ContainsAny(t, "_xXpP") {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return f, true
-		}
-		return 0, false
-	}
-	return f, true
-}
-
 // parseSimpleFloat parses digits with an optional fraction exactly when the
 // result is exactly representable; it reports false for anything else so the
 // caller can fall back to strconv.
@@ -194,6 +163,12 @@ func ParseFloatBytes(b []byte) (float64, bool) {
 	return f, err == nil
 }
 
-// RoundHalfAway rounds to the nearest integer, halves away from zero, as
-// DuckDB does when it casts a DOUBLE to an integer type.
+// RoundHalfAway rounds to the nearest integer, halves away from zero. Note
+// that DuckDB's cast of a DOUBLE to an integer type rounds halves to even
+// (RoundHalfEven), both in CAST and when read_json reads a JSON number into a
+// BIGINT column.
 func RoundHalfAway(f float64) float64 { return math.Round(f) }
+
+// RoundHalfEven rounds to the nearest integer, halves to even, as DuckDB
+// does when it casts a DOUBLE to an integer type (C's nearbyint).
+func RoundHalfEven(f float64) float64 { return math.RoundToEven(f) }
