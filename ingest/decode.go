@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -455,10 +456,18 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 				if !ok || f != f || f >= 9.2e18 || f <= -9.2e18 {
 					return i, fmt.Sprintf("field %q: %s does not fit BIGINT", col.Name, tok)
 				}
-				*dst = value.IntValue(int64(value.RoundHalfAway(f)))
+				*dst = value.IntValue(int64(value.RoundHalfEven(f)))
 			}
 		case value.String:
-			*dst = value.StringValue(value.UnsafeString(tok))
+			if integer {
+				*dst = value.StringValue(value.UnsafeString(tok))
+			} else { // read_json renders the parsed DOUBLE: 1e3 -> "1000.0", 1.50 -> "1.5"
+				f, _ := value.ParseFloatBytes(tok)
+				*dst = value.StringValue(d.intern(value.AppendFloat(d.scratch(), f)))
+			}
+		case value.Bool:
+			f, _ := value.ParseFloatBytes(tok)
+			*dst = value.BoolValue(f != 0)
 		default:
 			return end, fmt.Sprintf("field %q: number %s where %s is declared", col.Name, tok, col.Type)
 		}
@@ -474,6 +483,10 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 			*dst = value.BoolValue(truth)
 		case value.String:
 			*dst = value.StringValue(value.UnsafeString(b[i:end]))
+		case value.Int:
+			*dst = value.IntValue(map[bool]int64{false: 0, true: 1}[truth])
+		case value.Float:
+			*dst = value.FloatValue(map[bool]float64{false: 0, true: 1}[truth])
 		default:
 			return end, fmt.Sprintf("field %q: boolean %s where %s is declared", col.Name, b[i:end], col.Type)
 		}
@@ -490,34 +503,36 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 		if col.Type != value.String {
 			return end, fmt.Sprintf("field %q: nested JSON where %s is declared", col.Name, col.Type)
 		}
-		*dst = value.StringValue(value.UnsafeString(b[i:end]))
+		// read_json keeps nested values as minified JSON text.
+		*dst = value.StringValue(d.intern(minify(d.scratch(), b[i:end])))
 		return end, ""
 	}
 	return i, fmt.Sprintf("malformed JSON: unexpected %q", c)
 }
 
-// convertString converts a JSON string to the column's type, as DuckDB's
-// cast from VARCHAR would.
+// convertString converts a JSON string to the column's type with the
+// strict casts DuckDB's read_json applies: " 12" is a BIGINT but "2.5" is
+// not; "1e3", "inf" and "nan" are DOUBLEs but " 1.5 " and "" are not;
+// "true", "t" and "yes" are BOOLEANs but "1" is not.
 func convertString(s string, col value.Column) (value.Value, string) {
 	switch col.Type {
 	case value.String:
 		return value.StringValue(s), ""
 	case value.Float:
-		if f, ok := value.ParseNumber(s); ok {
-			return value.FloatValue(f), ""
+		if s != "" && !strings.ContainsAny(s, " _xX") {
+			if f, err := strconv.ParseFloat(s, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+				return value.FloatValue(f), ""
+			}
 		}
 	case value.Int:
-		if f, ok := value.ParseNumber(s); ok && f == f && f < 9.2e18 && f > -9.2e18 {
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return value.IntValue(n), ""
-			}
-			return value.IntValue(int64(value.RoundHalfAway(f))), ""
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			return value.IntValue(n), ""
 		}
 	case value.Bool:
-		switch s {
-		case "true", "TRUE", "True", "t":
+		switch strings.ToLower(s) {
+		case "true", "t", "yes", "y":
 			return value.BoolValue(true), ""
-		case "false", "FALSE", "False", "f":
+		case "false", "f", "no", "n":
 			return value.BoolValue(false), ""
 		}
 	case value.Timestamp:
@@ -615,4 +630,29 @@ func hex4(b []byte) (rune, bool) {
 		}
 	}
 	return r, true
+}
+
+// minify appends raw JSON without the blanks outside strings.
+func minify(dst, raw []byte) []byte {
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inString:
+			dst = append(dst, c)
+			if c == '\\' && i+1 < len(raw) {
+				i++
+				dst = append(dst, raw[i])
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+			dst = append(dst, c)
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }

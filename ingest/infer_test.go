@@ -203,7 +203,7 @@ func TestInferThenDecode(t *testing.T) {
 	b, rejects, _ := decodeText(t, s, text)
 	noRejects(t, rejects)
 	checkRows(t, b,
-		row(vI(1), vF(1), vS("x"), vB(true), value.TimestampValue(1704153600000000), vS(`{"a": [1]}`), vS("1"), vNull),
+		row(vI(1), vF(1), vS("x"), vB(true), value.TimestampValue(1704153600000000), vS(`{"a":[1]}`), vS("1"), vNull),
 		row(vI(2), vF(2.5), vS("y"), vB(false), value.TimestampValue(1704240000000000), vS(`[]`), vS("two"), vNull),
 	)
 }

@@ -160,6 +160,9 @@ func ParseFloatBytes(b []byte) (float64, bool) {
 		return n, true
 	}
 	f, err := strconv.ParseFloat(bytesToString(b), 64)
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		return f, true // ±Inf or 0, as DuckDB reads out-of-range numbers
+	}
 	return f, err == nil
 }
 
