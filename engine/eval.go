@@ -338,6 +338,9 @@ func (c *compiler) in(x *sql.In) (evalFn, error) {
 		return nil, err
 	}
 	not := x.Not
+	if fast := inConstNumbers(x, f); fast != nil {
+		return fast, nil
+	}
 	vals := make([]value.Value, len(items))
 	return func(row []value.Value) value.Value {
 		v := f(row)
@@ -363,6 +366,51 @@ func (c *compiler) in(x *sql.In) (evalFn, error) {
 		}
 		return value.BoolValue(not)
 	}, nil
+}
+
+// inConstNumbers is the hot path of x IN (443, 8000): a list of non-NULL
+// numeric constants. x is converted to a number once, not once per item; a
+// string that is not a number makes the result NULL, as every comparison
+// would be. It returns nil when the list does not qualify.
+func inConstNumbers(x *sql.In, f evalFn) evalFn {
+	set := make(map[float64]bool, len(x.List))
+	for _, item := range x.List {
+		lit, ok := item.(*sql.Literal)
+		if !ok || !lit.Val.Kind.Numeric() {
+			return nil
+		}
+		n, _ := lit.Val.AsFloat()
+		if n != n { // NaN: leave it to the general path
+			return nil
+		}
+		set[n] = true
+	}
+	switch x.X.Type() {
+	case value.Int, value.Float, value.String:
+	default:
+		return nil
+	}
+	not := x.Not
+	return func(row []value.Value) value.Value {
+		v := f(row)
+		if v.IsNull() {
+			return value.NullValue
+		}
+		n, ok := v.AsFloat()
+		if !ok {
+			return value.NullValue
+		}
+		if v.Kind == value.Int && (v.I > 1<<53 || v.I < -(1<<53)) {
+			// beyond exact float range: compare exactly, item by item
+			for _, item := range x.List {
+				if c, ok := value.Compare(v, item.(*sql.Literal).Val); ok && c == 0 {
+					return value.BoolValue(!not)
+				}
+			}
+			return value.BoolValue(not)
+		}
+		return value.BoolValue(set[n] != not)
+	}
 }
 
 func (c *compiler) between(x *sql.Between) (evalFn, error) {

@@ -53,10 +53,9 @@ type Decoder struct {
 	cols  value.Schema
 	names [][]byte
 	arena []byte // unescaped strings; a full block is replaced, never grown
-	// keys and slots cache, per key position in a line, the key seen there
-	// in the previous line and its slot (-1: not a column): records of one
-	// stream nearly always list their keys in the same order, so a key is
-	// usually matched with one comparison.
+	// keys and slots cache, per key position in a line, the raw key text
+	// seen there in the previous line and its slot (-1: not a column); see
+	// remember.
 	keys  [][]byte
 	slots []int
 }
@@ -162,9 +161,11 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 				return "malformed JSON: expected a quoted key"
 			}
 			var slot int
-			if k := d.sameKey(b, i, pos); k > 0 { // the key of the previous line
-				slot, i = d.slots[pos], i+k
+			if pos < len(d.keys) && len(b)-i > len(d.keys[pos]) && string(b[i:i+len(d.keys[pos])]) == string(d.keys[pos]) {
+				// The same `"key": ` as on the previous line, byte for byte.
+				slot, i = d.slots[pos], i+len(d.keys[pos])
 			} else {
+				keyStart := i
 				ks, ke, escaped, next, ok := scanString(b, i)
 				if !ok {
 					return "malformed JSON: unterminated string"
@@ -173,13 +174,14 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 				if escaped {
 					key = unescape(nil, key)
 				}
-				slot, i = d.slot(pos, key), next
+				i = skipWS(b, next)
+				if i >= len(b) || b[i] != ':' {
+					return "malformed JSON: expected ':' after a key"
+				}
+				i = skipWS(b, i+1)
+				slot = d.slot(pos, key)
+				d.remember(pos, b[keyStart:i], slot, escaped)
 			}
-			i = skipWS(b, i)
-			if i >= len(b) || b[i] != ':' {
-				return "malformed JSON: expected ':' after a key"
-			}
-			i = skipWS(b, i+1)
 			var reason string
 			if slot >= 0 {
 				i, reason = d.decodeValue(b, i, slot, &row[slot])
@@ -188,6 +190,10 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 			}
 			if reason != "" {
 				return reason
+			}
+			if i+1 < len(b) && b[i] == ',' && b[i+1] == ' ' { // the usual ", "
+				i = skipWS(b, i+2)
+				continue
 			}
 			i = skipWS(b, i)
 			if i >= len(b) {
@@ -210,41 +216,30 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	return ""
 }
 
-// sameKey reports the length of the quoted key at b[i] (quotes included)
-// when it is, byte for byte and without escapes, the key the previous line
-// had at position pos; otherwise 0.
-func (d *Decoder) sameKey(b []byte, i, pos int) int {
-	if pos >= len(d.keys) {
-		return 0
-	}
-	k := d.keys[pos]
-	end := i + 1 + len(k)
-	if end < len(b) && b[end] == '"' && string(b[i+1:end]) == string(k) && bytes.IndexByte(k, '\\') < 0 {
-		return len(k) + 2
-	}
-	return 0
-}
-
-// slot returns the column of key, the pos-th key of its line, or -1.
+// slot returns the column named key, or -1.
 func (d *Decoder) slot(pos int, key []byte) int {
-	if pos < len(d.keys) && string(d.keys[pos]) == string(key) {
-		return d.slots[pos]
-	}
-	slot := -1
 	for k, name := range d.names {
 		if string(name) == string(key) {
-			slot = k
-			break
+			return k
 		}
 	}
-	if pos < len(d.keys) {
-		d.keys[pos] = append(d.keys[pos][:0], key...)
-		d.slots[pos] = slot
-	} else if pos == len(d.keys) && pos < 1024 {
-		d.keys = append(d.keys, append([]byte(nil), key...))
-		d.slots = append(d.slots, slot)
+	return -1
+}
+
+// remember caches the raw text from a key's opening quote to its value (as
+// in `"srcdevice": `) for key position pos, with the key's slot. Records of
+// one stream nearly always list their keys in the same order and spacing,
+// so the next line's key is then matched with one comparison.
+func (d *Decoder) remember(pos int, prefix []byte, slot int, escaped bool) {
+	if escaped || pos >= 1024 {
+		return
 	}
-	return slot
+	for len(d.keys) <= pos {
+		d.keys = append(d.keys, nil)
+		d.slots = append(d.slots, -1)
+	}
+	d.keys[pos] = append(d.keys[pos][:0], prefix...)
+	d.slots[pos] = slot
 }
 
 // scanString scans the string whose opening quote is at b[i]. It returns the

@@ -164,18 +164,37 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 	for w := range decs {
 		decs[w] = ingest.NewDecoder(cols)
 	}
+	// Stage 1 reads the next batch while stage 2 decodes the current one.
+	type read struct {
+		raw *ingest.RawBatch
+		err error
+	}
+	reads := make(chan read, 1)
 	go func() {
-		defer close(out)
+		defer close(reads)
 		for {
 			raw, err := src.Next(ctx)
+			select {
+			case reads <- read{raw, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(out)
+		for r := range reads {
 			var d *decoded
 			select {
 			case d = <-free:
 			case <-ctx.Done():
 				return
 			}
-			d.raw, d.err, d.rejects, d.arrived = raw, err, d.rejects[:0], time.Now()
-			if err == nil {
+			d.raw, d.err, d.rejects, d.arrived = r.raw, r.err, d.rejects[:0], time.Now()
+			if r.err == nil {
 				d.decode(decs, len(cols))
 			}
 			select {
@@ -183,7 +202,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 			case <-ctx.Done():
 				return
 			}
-			if err != nil {
+			if r.err != nil {
 				return
 			}
 		}
