@@ -58,15 +58,23 @@ func Render(p *sql.Plan, files []string) string {
 	for i, o := range p.Output {
 		outer[i] = Ident("c"+strconv.Itoa(i)) + " AS " + Ident(o.Name)
 	}
-	fmt.Fprintf(&b, "SELECT %s\nFROM (\n  SELECT %s\n  FROM %s AS %s", strings.Join(outer, ", "), strings.Join(inner, ", "), Source(p, files), srcAlias)
-	if p.Where != nil {
-		fmt.Fprintf(&b, "\n  WHERE %s", expr(p.Where))
+	from, where := fromWhere(p, files)
+	fmt.Fprintf(&b, "SELECT %s\nFROM (\n  SELECT %s\n  FROM %s", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
+	if where != "" {
+		fmt.Fprintf(&b, "\n  WHERE %s", where)
 	}
-	if len(p.GroupBy) > 0 {
-		keys := make([]string, len(p.GroupBy))
-		for i, k := range p.GroupBy {
-			keys[i] = expr(k)
+	var keys []string
+	if w := p.Window; w != nil {
+		if w.Kind == sql.Session {
+			keys = append(keys, srcAlias+`."__sid"`)
+		} else {
+			keys = append(keys, windowStart(w))
 		}
+	}
+	for _, k := range p.GroupBy {
+		keys = append(keys, expr(k))
+	}
+	if len(keys) > 0 {
 		fmt.Fprintf(&b, "\n  GROUP BY %s", strings.Join(keys, ", "))
 	}
 	if p.Having != nil {
@@ -143,6 +151,8 @@ func expr(e sql.Expr) string {
 		return expr(x.Key)
 	case *sql.AggRef:
 		return expr(x.Call)
+	case *sql.WindowRef:
+		return windowBound(x)
 	case *sql.Unary:
 		if x.Op == "NOT" {
 			return "(NOT " + expr(x.X) + ")"
@@ -249,4 +259,96 @@ func in(x *sql.In) string {
 		return "(NOT " + s + ")"
 	}
 	return s
+}
+
+// fromWhere renders the FROM source and the WHERE condition. Windowed
+// queries drop rows without an event time, as the stream does; hopping
+// windows join each row with the panes that cover it; sessions number each
+// group key's runs of events less than the gap apart, in a subquery.
+func fromWhere(p *sql.Plan, files []string) (from, where string) {
+	from = Source(p, files) + " AS " + srcAlias
+	var conds []string
+	if p.Where != nil {
+		conds = append(conds, expr(p.Where))
+	}
+	w := p.Window
+	if w != nil {
+		conds = append(conds, "("+expr(w.Time)+" IS NOT NULL)")
+	}
+	switch {
+	case w != nil && w.Kind == sql.Hop:
+		from += fmt.Sprintf(" CROSS JOIN range(0, %d) AS \"pane\"(\"i\")", w.Panes())
+		conds = append(conds, "("+timeUnits(w)+" < "+startUnits(w)+" + "+units(w, w.Size)+")")
+	case w != nil && w.Kind == sql.Session:
+		var part string
+		if len(p.GroupBy) > 0 {
+			keys := make([]string, len(p.GroupBy))
+			for i, k := range p.GroupBy {
+				keys[i] = expr(k)
+			}
+			part = "PARTITION BY " + strings.Join(keys, ", ") + " "
+		}
+		inner := fmt.Sprintf("SELECT %s.*, %s AS \"__t\", CASE WHEN %s - lag(%s) OVER (%sORDER BY %s) < %s THEN 0 ELSE 1 END AS \"__new\" FROM %s",
+			srcAlias, timeUnits(w), timeUnits(w), timeUnits(w), part, timeUnits(w), units(w, w.Gap), from)
+		if len(conds) > 0 {
+			inner += " WHERE " + strings.Join(conds, " AND ")
+		}
+		// RANGE, not ROWS: rows with equal times are peers and share a
+		// session number whichever of them lag() flagged.
+		from = fmt.Sprintf("(SELECT *, sum(\"__new\") OVER (%sORDER BY \"__t\" RANGE UNBOUNDED PRECEDING) AS \"__sid\" FROM (%s) AS %s) AS %s",
+			part, inner, srcAlias, srcAlias)
+		return from, ""
+	}
+	return from, strings.Join(conds, " AND ")
+}
+
+// units renders a duration in seconds in the window time's unit: seconds
+// for a numeric time, microseconds for a TIMESTAMP.
+func units(w *sql.Window, seconds float64) string {
+	if w.Time.Type() == value.Timestamp {
+		return literal(value.FloatValue(seconds * 1e6))
+	}
+	return literal(value.FloatValue(seconds))
+}
+
+// timeUnits renders the event time in its unit, as a number.
+func timeUnits(w *sql.Window) string {
+	if w.Time.Type() == value.Timestamp {
+		return "epoch_us(" + expr(w.Time) + ")"
+	}
+	return expr(w.Time)
+}
+
+// startUnits renders the window start in time units, exactly as the engine
+// computes it: floor(t / slide) * slide, minus the pane for hopping windows.
+func startUnits(w *sql.Window) string {
+	pane := ""
+	if w.Kind == sql.Hop {
+		pane = ` - "pane"."i"`
+	}
+	return "((floor(" + timeUnits(w) + " / " + units(w, w.Slide) + ")" + pane + ") * " + units(w, w.Slide) + ")"
+}
+
+// fromUnits turns a number of time units back into the bound's type.
+func fromUnits(w *sql.Window, n string) string {
+	if w.Time.Type() == value.Timestamp {
+		return "make_timestamp(CAST(" + n + " AS BIGINT))"
+	}
+	return n
+}
+
+func windowStart(w *sql.Window) string { return fromUnits(w, startUnits(w)) }
+
+func windowBound(x *sql.WindowRef) string {
+	w := x.W
+	if w.Kind == sql.Session {
+		if x.End {
+			return fromUnits(w, `(max("src"."__t") + `+units(w, w.Gap)+")")
+		}
+		return fromUnits(w, `min("src"."__t")`)
+	}
+	if x.End {
+		return fromUnits(w, "("+startUnits(w)+" + "+units(w, w.Size)+")")
+	}
+	return windowStart(w)
 }

@@ -38,6 +38,13 @@ type Difference struct {
 	Column   string
 	Stream   value.Value
 	Baseline value.Value
+	Row      []value.Value // the baseline's row
+}
+
+// Explained is a difference that is expected, with the reason.
+type Explained struct {
+	What string        // "missing in stream", "extra in stream" or "value differs"
+	Row  []value.Value // the row (the baseline's, for a value that differs)
 }
 
 // Report is the outcome of a comparison.
@@ -52,6 +59,11 @@ type Report struct {
 	Extra      [][]value.Value // in the stream, not in the baseline
 	Differs    []Difference
 	Notes      []string
+	// Explained lists differences expected because of late data: rows the
+	// stream dropped behind its watermark, which the baseline counted.
+	Explained []Explained
+	Why       string // why the Explained differences are expected
+	Strict    bool   // explained differences still count as failures
 }
 
 // Compare matches stream rows against baseline rows. keyCols are the
@@ -119,7 +131,7 @@ func (r *Report) compareKeyed(keyCols []int, stream, baseline [][]value.Value) {
 				for i, k := range keyCols {
 					key[i] = brow[k]
 				}
-				r.Differs = append(r.Differs, Difference{Key: key, Column: r.Columns[c], Stream: srow[c], Baseline: brow[c]})
+				r.Differs = append(r.Differs, Difference{Key: key, Column: r.Columns[c], Stream: srow[c], Baseline: brow[c], Row: brow})
 			}
 		}
 	}
@@ -202,10 +214,46 @@ func Same(a, b value.Value, tol float64) bool {
 	return a.Kind == b.Kind && value.Equal(a, b)
 }
 
+// Explain moves the differences whose row expected says is expected into
+// Explained, with the reason why; unless strict, the report is then equal
+// when nothing else differs.
+func (r *Report) Explain(expected func(row []value.Value) bool, why string, strict bool) {
+	r.Why, r.Strict = why, strict
+	keep := func(what string, rows [][]value.Value) [][]value.Value {
+		var left [][]value.Value
+		for _, row := range rows {
+			if expected(row) {
+				r.Explained = append(r.Explained, Explained{What: what, Row: row})
+			} else {
+				left = append(left, row)
+			}
+		}
+		return left
+	}
+	r.Missing = keep("missing in stream", r.Missing)
+	r.Extra = keep("extra in stream", r.Extra)
+	var differs []Difference
+	for _, d := range r.Differs {
+		if d.Row != nil && expected(d.Row) {
+			r.Explained = append(r.Explained, Explained{What: "value differs: " + d.Column + " stream=" + d.Stream.Format() + " baseline=" + d.Baseline.Format(), Row: d.Row})
+		} else {
+			differs = append(differs, d)
+		}
+	}
+	r.Differs = differs
+	r.Equal = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Differs) == 0 && (!strict || len(r.Explained) == 0)
+}
+
 // Summary is a one-line verdict.
 func (r *Report) Summary() string {
+	if r.Equal && len(r.Explained) > 0 {
+		return fmt.Sprintf("EQUAL except for late data: %d differences are explained by rows the stream dropped as late (--strict counts them)", len(r.Explained))
+	}
 	if r.Equal {
 		return fmt.Sprintf("EQUAL: stream and baseline agree on all %d result rows", r.Baseline.ResultRows)
+	}
+	if r.Strict && len(r.Explained) > 0 && len(r.Missing)+len(r.Extra)+len(r.Differs) == 0 {
+		return fmt.Sprintf("DIFFERENT (strict): %d differences caused by late data", len(r.Explained))
 	}
 	return fmt.Sprintf("DIFFERENT: %d missing in stream, %d extra in stream, %d values differ",
 		len(r.Missing), len(r.Extra), len(r.Differs))
@@ -238,6 +286,16 @@ func (r *Report) Text(limit int) string {
 				break
 			}
 			b.WriteString("  " + r.formatRow(row) + "\n")
+		}
+	}
+	if len(r.Explained) > 0 {
+		fmt.Fprintf(&b, "explained by late data (%d): %s\n", len(r.Explained), r.Why)
+		for i, e := range r.Explained {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(&b, "  ... %d more\n", len(r.Explained)-limit)
+				break
+			}
+			b.WriteString("  " + e.What + ": " + r.formatRow(e.Row) + "\n")
 		}
 	}
 	section("missing in stream", r.Missing)

@@ -76,5 +76,20 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		"extra_in_stream":   rows(r.Extra),
 		"value_differs":     diffs,
 		"notes":             notes,
+		"explained":         explained(r),
+		"why_explained":     r.Why,
+		"strict":            r.Strict,
 	})
+}
+
+func explained(r *Report) []map[string]any {
+	out := []map[string]any{}
+	for _, e := range r.Explained {
+		row := map[string]any{}
+		for c, v := range e.Row {
+			row[r.Columns[c]] = JSONValue(v)
+		}
+		out = append(out, map[string]any{"what": e.What, "row": row})
+	}
+	return out
 }

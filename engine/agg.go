@@ -12,10 +12,17 @@ import (
 // allocation of its own. Add folds one input value (NULL for COUNT(*)).
 // Values passed to Add may point into a batch's buffer: an aggregate that
 // keeps a value copies it.
+//
+// Reset clears a group's state so its id can be reused for a new group (a
+// window evicted behind the watermark); Merge folds group src's state into
+// dst (sessions joined by an event that bridges them) and leaves src as it
+// was.
 type Aggregate interface {
 	Grow(groups int) // make room for groups [0, groups)
 	Add(group int32, v value.Value)
 	Result(group int32) value.Value
+	Reset(group int32)
+	Merge(dst, src int32)
 }
 
 // newAggregate returns the state for one aggregate call of a plan.

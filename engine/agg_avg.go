@@ -31,4 +31,11 @@ func (a *avg) Result(g int32) value.Value {
 	return value.FloatValue((a.sum[g] + a.ints[g].float64()) / float64(a.n[g]))
 }
 
+func (a *avg) Reset(g int32) { a.sum[g], a.ints[g], a.n[g] = 0, int128{}, 0 }
+func (a *avg) Merge(dst, src int32) {
+	a.sum[dst] += a.sum[src]
+	a.ints[dst].addWide(a.ints[src])
+	a.n[dst] += a.n[src]
+}
+
 var _ Aggregate = (*avg)(nil)

@@ -29,4 +29,18 @@ func (a *countDistinct) Add(g int32, v value.Value) {
 
 func (a *countDistinct) Result(g int32) value.Value { return value.IntValue(int64(len(a.sets[g]))) }
 
+func (a *countDistinct) Reset(g int32) { a.sets[g] = nil }
+
+func (a *countDistinct) Merge(dst, src int32) {
+	if len(a.sets[src]) == 0 {
+		return
+	}
+	if a.sets[dst] == nil {
+		a.sets[dst] = make(map[string]struct{}, len(a.sets[src]))
+	}
+	for k := range a.sets[src] {
+		a.sets[dst][k] = struct{}{}
+	}
+}
+
 var _ Aggregate = (*countDistinct)(nil)

@@ -78,6 +78,29 @@ func (x int128) float64() float64 {
 	return f
 }
 
+func (a *sumFloat) Reset(g int32) { a.sum[g], a.seen[g] = 0, false }
+func (a *sumFloat) Merge(dst, src int32) {
+	if a.seen[src] {
+		a.sum[dst] += a.sum[src]
+		a.seen[dst] = true
+	}
+}
+
+func (a *sumInt) Reset(g int32) { a.sum[g], a.seen[g] = int128{}, false }
+func (a *sumInt) Merge(dst, src int32) {
+	if a.seen[src] {
+		a.sum[dst].addWide(a.sum[src])
+		a.seen[dst] = true
+	}
+}
+
+// addWide adds another 128-bit value.
+func (x *int128) addWide(y int128) {
+	var carry uint64
+	x.lo, carry = bits.Add64(x.lo, y.lo, 0)
+	x.hi += y.hi + int64(carry)
+}
+
 var (
 	_ Aggregate = (*sumFloat)(nil)
 	_ Aggregate = (*sumInt)(nil)

@@ -28,6 +28,7 @@ func (s *evalState) fail(format string, args ...any) value.Value {
 type compiler struct {
 	st         *evalState
 	groupWidth int // where aggregate results start in a post-aggregation row
+	windowAt   int // where the window start (then end) sits in a post-aggregation row
 }
 
 func (c *compiler) compile(e sql.Expr) (evalFn, error) {
@@ -40,6 +41,12 @@ func (c *compiler) compile(e sql.Expr) (evalFn, error) {
 		return func(row []value.Value) value.Value { return row[i] }, nil
 	case *sql.AggRef:
 		i := c.groupWidth + x.Index
+		return func(row []value.Value) value.Value { return row[i] }, nil
+	case *sql.WindowRef:
+		i := c.windowAt
+		if x.End {
+			i++
+		}
 		return func(row []value.Value) value.Value { return row[i] }, nil
 	case *sql.Literal:
 		v := x.Val

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"brook/ingest"
@@ -41,9 +42,20 @@ var ErrMode = fmt.Errorf("output mode not possible for this query")
 // Options configure a running query.
 type Options struct {
 	Mode Mode
-	// KeepFinal makes a plain (append) query keep a copy of every row it
-	// emits, so that Final can return the whole result.
+	// KeepFinal makes the query keep what Final needs beyond its live
+	// state: every row a plain append query emits, and the final rows of
+	// windows evicted behind the watermark.
 	KeepFinal bool
+	// Watermark turns on event-time watermarking for windowed queries in
+	// append and update mode: watermark = max event time - Lateness
+	// (seconds), advanced after every micro-batch; windows ending at or
+	// before it close, and rows that arrive for closed windows are late.
+	// Without it windows close only when the input ends.
+	Watermark bool
+	Lateness  float64
+	// LogLate keeps a copy of every late row and a count per window (see
+	// Query.LateLog).
+	LogLate bool
 }
 
 // Query is one running query. It is not safe for concurrent use.
@@ -63,6 +75,8 @@ type Query struct {
 	pending []sortRow       // plain queries: rows of the current micro-batch
 	top     []sortRow       // plain queries with LIMIT: the best rows so far
 	final   [][]value.Value // plain append queries with KeepFinal
+	closed  []sortRow       // windowed queries with KeepFinal: rows of evicted windows
+	keep    bool
 
 	rowsIn int64
 }
@@ -73,12 +87,14 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 	q := &Query{plan: plan}
 	limited := plan.Limit >= 0 || plan.Offset > 0
 	switch {
+	case opts.Mode == Auto && plan.Window != nil && opts.Watermark:
+		q.mode = Append // windows close: emit each once, final
 	case opts.Mode == Auto && (plan.Aggregated || limited):
 		q.mode = Complete
 	case opts.Mode == Auto:
 		q.mode = Append
-	case plan.Aggregated && opts.Mode == Append:
-		return nil, fmt.Errorf("%w: an aggregate over the whole stream is never final, so it cannot be appended; use --mode complete or update", ErrMode)
+	case plan.Aggregated && plan.Window == nil && opts.Mode == Append:
+		return nil, fmt.Errorf("%w: an aggregate over the whole stream is never final, so it cannot be appended; use --mode complete or update, or group by a window (TUMBLE, HOP, SESSION)", ErrMode)
 	case !plan.Aggregated && limited && opts.Mode != Complete:
 		return nil, fmt.Errorf("%w: a plain query with LIMIT keeps the best rows so far and emits them whole; use --mode complete", ErrMode)
 	case !plan.Aggregated && !limited && opts.Mode != Append:
@@ -94,10 +110,18 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		}
 	}
 	if plan.Aggregated {
-		if q.groups, err = newGroupTable(plan, c); err != nil {
+		lateness := -1.0
+		if opts.Watermark && q.mode != Complete { // complete mode keeps every window
+			lateness = max(opts.Lateness, 0)
+		}
+		if q.groups, err = newGroupTable(plan, c, lateness); err != nil {
 			return nil, err
 		}
+		if q.groups.win != nil && opts.LogLate {
+			q.groups.win.lateLog = &LateLog{Windows: map[string]*LateWindow{}}
+		}
 		c.groupWidth = len(plan.GroupBy)
+		c.windowAt = len(plan.GroupBy) + len(plan.Aggs)
 		if plan.Having != nil {
 			if q.having, err = c.compileFilter(plan.Having); err != nil {
 				return nil, err
@@ -119,8 +143,8 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		q.orders = append(q.orders, f)
 		q.desc = append(q.desc, k.Desc)
 	}
-	q.final = nil
-	if opts.KeepFinal && q.mode == Append {
+	q.final, q.keep = nil, opts.KeepFinal
+	if opts.KeepFinal && q.mode == Append && !plan.Aggregated {
 		q.final = [][]value.Value{}
 	}
 	return q, nil
@@ -180,6 +204,11 @@ func (q *Query) Add(b *ingest.Batch) error {
 // Emit ends the current micro-batch and returns the rows to emit for it
 // under the query's output mode. The rows may point into the batches given
 // to Add: they are valid until those batches are released.
+//
+// For a windowed query Emit then advances the watermark: in append mode it
+// emits the windows the watermark closed, each exactly once with its final
+// value; in append and update mode closed windows are evicted, so memory is
+// bounded by the open windows, not by the length of the stream.
 func (q *Query) Emit() ([][]value.Value, error) {
 	defer func() {
 		q.pending = q.pending[:0]
@@ -187,6 +216,15 @@ func (q *Query) Emit() ([][]value.Value, error) {
 			q.groups.beginBatch()
 		}
 	}()
+	if g := q.groups; g != nil && g.win != nil && q.mode != Complete {
+		var rows []sortRow
+		if q.mode == Update {
+			rows = q.groupRows(g.dirty)
+		}
+		g.win.advance()
+		q.closeWindows(g.win.watermark, &rows)
+		return q.finish(rows)
+	}
 	switch {
 	case q.groups != nil && q.mode == Update:
 		return q.finish(q.groupRows(q.groups.dirty))
@@ -209,13 +247,93 @@ func (q *Query) Emit() ([][]value.Value, error) {
 	return rows, q.st.err
 }
 
+// closeWindows evicts the windows ending at or before limit; in append mode
+// their rows are added to emitted.
+func (q *Query) closeWindows(limit float64, emitted *[]sortRow) {
+	g := q.groups
+	row := make([]value.Value, g.width())
+	g.win.closeUpTo(g, limit, func(id int32) {
+		g.fill(id, row)
+		if q.having != nil && !q.having(row).True() {
+			return
+		}
+		r := q.project(row).clone()
+		if q.mode == Append {
+			*emitted = append(*emitted, r)
+		}
+		if q.keep {
+			q.closed = append(q.closed, r)
+		}
+	})
+}
+
+// Close ends the input: every window closes, as when a bounded source is
+// drained. In append mode it returns the rows of the windows still open;
+// otherwise nothing new.
+func (q *Query) Close() ([][]value.Value, error) {
+	g := q.groups
+	if g == nil || g.win == nil || q.mode == Complete {
+		return nil, q.st.err
+	}
+	var rows []sortRow
+	q.closeWindows(math.Inf(1), &rows)
+	return q.finish(rows)
+}
+
+// Flush closes every open window now, as an idle source does after its
+// idle timeout, and returns the rows to emit (append mode). The watermark
+// moves to the latest end of the windows closed, so rows arriving later
+// for them are late instead of opening them again.
+func (q *Query) Flush() ([][]value.Value, error) {
+	g := q.groups
+	if g == nil || g.win == nil || q.mode == Complete || g.win.lateness < 0 {
+		return nil, q.st.err
+	}
+	var rows []sortRow
+	q.closeWindows(math.Inf(1), &rows)
+	g.win.watermark = math.Max(g.win.watermark, g.win.maxClosedEnd)
+	return q.finish(rows)
+}
+
+// Late returns how many rows were dropped as late, and how many had no
+// event time (NULL) and so belong to no window.
+func (q *Query) Late() (late, noTime int64) {
+	if q.groups == nil || q.groups.win == nil {
+		return 0, 0
+	}
+	return q.groups.win.late, q.groups.win.noTime
+}
+
+// Watermark returns the current watermark as a window bound value (NULL
+// when there is none yet).
+func (q *Query) Watermark() value.Value {
+	if q.groups == nil || q.groups.win == nil || math.IsInf(q.groups.win.watermark, -1) {
+		return value.NullValue
+	}
+	return q.groups.win.bound(q.groups.win.watermark)
+}
+
+// LateLog returns the late rows recorded since the last call (with
+// Options.LogLate) and the per-window counts so far; the rows are handed
+// over and forgotten.
+func (q *Query) LateLog() ([]LateRow, map[string]*LateWindow) {
+	if q.groups == nil || q.groups.win == nil || q.groups.win.lateLog == nil {
+		return nil, nil
+	}
+	log := q.groups.win.lateLog
+	rows := log.Rows
+	log.Rows = nil
+	return rows, log.Windows
+}
+
 // Final returns the whole current result: every group for an aggregation,
 // the best rows for LIMIT, and for an append query every row emitted so far
 // (only with Options.KeepFinal). Rows are copies the caller may keep.
 func (q *Query) Final() ([][]value.Value, error) {
 	switch {
 	case q.groups != nil:
-		rows, err := q.finish(q.groupRows(nil))
+		all := append(q.groupRows(nil), q.closed...)
+		rows, err := q.finish(all)
 		for i := range rows {
 			rows[i] = cloneRow(rows[i])
 		}
@@ -271,16 +389,14 @@ func (q *Query) project(row []value.Value) sortRow {
 // HAVING and the SELECT list.
 func (q *Query) groupRows(ids []int32) []sortRow {
 	g := q.groups
-	n := len(ids)
 	if ids == nil {
-		n = g.len()
+		ids = g.ids()
 	}
-	out := make([]sortRow, 0, n)
-	row := make([]value.Value, len(q.plan.GroupBy)+len(q.plan.Aggs))
-	for k := 0; k < n; k++ {
-		id := int32(k)
-		if ids != nil {
-			id = ids[k]
+	out := make([]sortRow, 0, len(ids))
+	row := make([]value.Value, g.width())
+	for _, id := range ids {
+		if !g.live[id] {
+			continue
 		}
 		g.fill(id, row)
 		if q.having != nil && !q.having(row).True() {

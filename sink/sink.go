@@ -60,6 +60,11 @@ type BatchInfo struct {
 	RowsIn   int
 	Rejected int
 	Elapsed  time.Duration
+	// Closing marks the emission made when the input ended and every open
+	// window closed.
+	Closing   bool
+	Late      int64       // late rows dropped so far (windowed queries)
+	Watermark value.Value // NULL when there is none
 }
 
 // Writer writes results in one format. It is not safe for concurrent use.
@@ -88,8 +93,18 @@ func (w *Writer) Batch(info BatchInfo, rows [][]value.Value) error {
 		if info.Rejected > 0 {
 			extra = fmt.Sprintf(", %d rejected", info.Rejected)
 		}
+		if !info.Watermark.IsNull() {
+			extra += ", watermark " + info.Watermark.Format()
+		}
+		if info.Late > 0 {
+			extra += fmt.Sprintf(", %d late so far", info.Late)
+		}
 		line := strings.Repeat("-", 43)
-		fmt.Fprintf(w.w, "%s\nBatch: %d  (%d %s, %d rows in%s, %s)\n%s\n", line, info.ID, info.Files, files, info.RowsIn, extra, FormatDuration(info.Elapsed), line)
+		if info.Closing {
+			fmt.Fprintf(w.w, "%s\nEnd of input: every window closes%s\n%s\n", line, extra, line)
+		} else {
+			fmt.Fprintf(w.w, "%s\nBatch: %d  (%d %s, %d rows in%s, %s)\n%s\n", line, info.ID, info.Files, files, info.RowsIn, extra, FormatDuration(info.Elapsed), line)
+		}
 		return w.table(rows)
 	case CSV:
 		return w.csvRows(rows, &info.ID)

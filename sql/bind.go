@@ -419,6 +419,9 @@ func (b *builder) bindFunc(n *sqlparser.FuncExpr, allowAgg bool) (Expr, error) {
 	if aggFuncs[name] {
 		return b.bindAgg(n, name, args, star, allowAgg)
 	}
+	if _, ok := windowFuncs[name]; ok && !star {
+		return b.bindWindow(n, name, args, false)
+	}
 	if star {
 		return nil, b.errAt(ErrUnsupported, n, "%s(*) is not supported; only count(*) takes *", raw)
 	}

@@ -190,6 +190,24 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 	if sel.Distinct != "" && strings.Contains(sel.Distinct, "straight_join") {
 		return nil, newError(ErrUnsupported, b.src, b.posOfWord("straight_join"), "STRAIGHT_JOIN is not supported")
 	}
+	// The window in GROUP BY first: SELECT may refer to its start and end.
+	windowItems := map[int]bool{}
+	for i, g := range sel.GroupBy {
+		if f, ok := g.(*sqlparser.FuncExpr); ok {
+			if spec, ok := windowFuncs[canonicalFunc(f.Name.String())]; ok && !spec.end {
+				var args []sqlparser.Expr
+				for _, se := range f.Exprs {
+					if a, ok := se.(*sqlparser.AliasedExpr); ok {
+						args = append(args, a.Expr)
+					}
+				}
+				if _, err := b.bindWindow(f, canonicalFunc(f.Name.String()), args, true); err != nil {
+					return nil, err
+				}
+				windowItems[i] = true
+			}
+		}
+	}
 	// SELECT list.
 	for _, item := range sel.SelectExprs {
 		switch it := item.(type) {
@@ -221,10 +239,16 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		}
 	}
 	// GROUP BY: ordinals, aliases, expressions.
-	for _, g := range sel.GroupBy {
+	for i, g := range sel.GroupBy {
+		if windowItems[i] {
+			continue
+		}
 		e, err := b.bindRef(g, false, "GROUP BY")
 		if err != nil {
 			return nil, err
+		}
+		if _, ok := e.(*WindowRef); ok {
+			continue // a SELECT alias or ordinal naming the window
 		}
 		if containsAgg(e) {
 			return nil, b.errAt(ErrUnsupported, g, "GROUP BY %s holds an aggregate", sqlparser.String(g))
@@ -272,7 +296,11 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		}
 	}
 	p := &Plan{Query: b.src, Table: b.table, Schema: b.schema, Limit: -1}
-	p.Aggregated = hasAgg || len(b.groupBy) > 0
+	p.Aggregated = hasAgg || len(b.groupBy) > 0 || b.window != nil
+	p.Window = b.window
+	if b.window != nil && !p.Aggregated {
+		return nil, newError(ErrUnsupported, b.src, b.posOfWord(strings.ToLower(b.window.Kind.String())), "a window needs GROUP BY")
+	}
 	if sel.Where != nil {
 		e, err := b.bindRef(sel.Where.Expr, false, "WHERE")
 		if err != nil {
@@ -307,6 +335,26 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		}
 		p.GroupBy, p.Aggs = b.groupBy, b.aggs
 		p.KeyColumns = []int{}
+		if p.Window != nil {
+			p.WindowStartColumn, p.WindowEndColumn = -1, -1
+			for j, o := range p.Output {
+				if w, ok := o.Expr.(*WindowRef); ok {
+					if w.End && p.WindowEndColumn < 0 {
+						p.WindowEndColumn = j
+					} else if !w.End && p.WindowStartColumn < 0 {
+						p.WindowStartColumn = j
+					}
+				}
+			}
+			switch {
+			case p.WindowStartColumn >= 0:
+				p.KeyColumns = append(p.KeyColumns, p.WindowStartColumn)
+			case p.WindowEndColumn >= 0:
+				p.KeyColumns = append(p.KeyColumns, p.WindowEndColumn)
+			default:
+				p.KeyColumns = nil
+			}
+		}
 		for gi := range p.GroupBy {
 			found := -1
 			for j, o := range p.Output {
@@ -315,7 +363,7 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 					break
 				}
 			}
-			if found < 0 {
+			if found < 0 || p.KeyColumns == nil {
 				p.KeyColumns = nil
 				break
 			}

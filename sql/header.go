@@ -9,13 +9,14 @@ import (
 //	-- brook: source flows=../shared/datasets/lanl
 //	-- brook: schema time DOUBLE, srcdevice VARCHAR, dstport VARCHAR
 //	-- brook: mode update
+//	-- brook: lateness 10s
 //
 // Directives give defaults for the command-line flags of the same name;
 // a flag given on the command line wins.
 const HeaderPrefix = "-- brook:"
 
 // HeaderKeys are the directives a query file may set.
-var HeaderKeys = []string{"source", "schema", "mode", "files-per-batch"}
+var HeaderKeys = []string{"source", "schema", "mode", "files-per-batch", "lateness", "idle-timeout"}
 
 // Directive is one "-- brook: key value" line.
 type Directive struct {

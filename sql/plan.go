@@ -30,6 +30,12 @@ type Plan struct {
 	GroupBy    []Expr     // over slots
 	Aggs       []*AggCall // arguments over slots
 	Having     Expr       // over GroupRef / AggRef; nil keeps every group
+	// Window is the event-time window of GROUP BY, or nil. Groups are then
+	// (window, GroupBy keys); WindowRef reads a group's window bounds.
+	Window *Window
+	// WindowStartColumn and WindowEndColumn are the output columns holding
+	// the window's start and end, or -1 (meaningful only with Window).
+	WindowStartColumn, WindowEndColumn int
 
 	// Output is the SELECT list: over slots for a plain query, over GroupRef
 	// and AggRef for an aggregated one.
@@ -120,10 +126,14 @@ func (p *Plan) String() string {
 		add("Filter %s", p.Having.String())
 	}
 	if p.Aggregated {
-		keys := make([]string, len(p.GroupBy))
-		for i, k := range p.GroupBy {
-			keys[i] = k.String()
+		var keys []string
+		if p.Window != nil {
+			keys = append(keys, p.Window.String())
 		}
+		for _, k := range p.GroupBy {
+			keys = append(keys, k.String())
+		}
+		_ = keys
 		aggs := make([]string, len(p.Aggs))
 		for i, a := range p.Aggs {
 			aggs[i] = a.String()

@@ -3,12 +3,15 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 	"time"
 
+	"brook/diff"
 	"brook/engine"
 	"brook/ingest"
 	"brook/value"
@@ -39,6 +42,12 @@ type Options struct {
 	OnError OnError
 	// MaxBatches stops after this many batches (0: until the source ends).
 	MaxBatches int64
+	// IdleTimeout closes every open window when no batch has arrived for
+	// this long (processing time); 0 never does.
+	IdleTimeout time.Duration
+	// LateRows receives every row the watermark dropped, as NDJSON:
+	// {"time": ..., "windows": [[start, end], ...], "row": {...}}.
+	LateRows io.Writer
 }
 
 // Batch is what one micro-batch produced.
@@ -52,6 +61,11 @@ type Batch struct {
 	Elapsed time.Duration   // decode + process, from arrival to rows ready
 	Groups  int
 	BytesIn int64
+	// Closing is true for the last emission of a run, made when the input
+	// ended (or went idle) and every open window closed; it read no input.
+	Closing   bool
+	Late      int64       // late rows dropped so far
+	Watermark value.Value // after the batch; NULL without one
 }
 
 // Summary is what a whole run read.
@@ -82,13 +96,47 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		for range batches { // let the reader finish before returning
 		}
 	}()
+	closing := func() error { // every window closes: emit what that yields
+		rows, err := q.Close()
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		late, _ := q.Late()
+		return emit(Batch{ID: sum.Batches, Rows: rows, Arrived: time.Now(), Closing: true, Late: late, Watermark: q.Watermark(), Groups: q.Groups()})
+	}
+	var idle <-chan time.Time
 	for opts.MaxBatches == 0 || sum.Batches < opts.MaxBatches {
-		d, ok := <-batches
+		if opts.IdleTimeout > 0 {
+			idle = time.After(opts.IdleTimeout)
+		}
+		var d *decoded
+		var ok bool
+		select {
+		case d, ok = <-batches:
+		case <-idle:
+			rows, err := q.Flush()
+			if err != nil {
+				return sum, err
+			}
+			if len(rows) > 0 {
+				late, _ := q.Late()
+				if err := emit(Batch{ID: sum.Batches, Rows: rows, Arrived: time.Now(), Closing: true, Late: late, Watermark: q.Watermark(), Groups: q.Groups()}); err != nil {
+					return sum, err
+				}
+			}
+			continue
+		}
 		if !ok {
 			break
 		}
 		if d.err != nil {
-			if errors.Is(d.err, ingest.ErrEndOfInput) || ctx.Err() != nil {
+			if errors.Is(d.err, ingest.ErrEndOfInput) {
+				if err := closing(); err != nil {
+					return sum, err
+				}
+				break
+			}
+			if ctx.Err() != nil {
 				break
 			}
 			return sum, d.err
@@ -108,8 +156,12 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err != nil {
 			return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
 		}
+		if err := writeLate(opts.LateRows, q); err != nil {
+			return sum, err
+		}
+		late, _ := q.Late()
 		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: d.rejects, Rows: rows, Arrived: d.arrived,
-			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes}
+			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Late: late, Watermark: q.Watermark()}
 		sum.Batches++
 		sum.RowsIn += int64(rowsIn)
 		sum.Rejected += int64(len(d.rejects))
@@ -125,6 +177,36 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// writeLate writes the late rows the query recorded in its last batch.
+func writeLate(w io.Writer, q *engine.Query) error {
+	rows, _ := q.LateLog()
+	if w == nil || len(rows) == 0 {
+		return nil
+	}
+	names := q.Plan().ColumnSchema().Names()
+	var buf []byte
+	for _, r := range rows {
+		rec := map[string]any{"time": diff.JSONValue(r.Time)}
+		wins := make([][2]any, len(r.Windows))
+		for i, win := range r.Windows {
+			wins[i] = [2]any{diff.JSONValue(win[0]), diff.JSONValue(win[1])}
+		}
+		rec["windows"] = wins
+		row := map[string]any{}
+		for i, v := range r.Row {
+			row[names[i]] = diff.JSONValue(v)
+		}
+		rec["row"] = row
+		line, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	_, err := w.Write(buf)
+	return err
 }
 
 // decoded is one micro-batch read and decoded ahead of the engine.

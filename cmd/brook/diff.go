@@ -5,12 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"sort"
+	"strings"
 
 	"brook/baseline"
 	"brook/diff"
 	"brook/engine"
 	"brook/sink"
+	"brook/sql"
 	"brook/stream"
+	"brook/value"
 )
 
 const diffSummary = `Runs the query as a stream (micro-batch by micro-batch, as brook run does) and
@@ -33,6 +38,8 @@ func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	f.fs.Lookup("format").Usage = "report format: table (text for people) or json"
 	tolerance := f.fs.Float64("tolerance", diff.DefaultTolerance, "relative tolerance for comparing doubles")
 	show := f.fs.Int("show", 20, "list at most this many rows of each kind of difference (0: all)")
+	strict := f.fs.Bool("strict", false, "count differences caused by late rows (dropped by the stream's watermark) as failures")
+	f.fs.StringVar(&f.mode, "mode", "", "output mode the stream runs in: complete, update or append (default: append for windowed queries with --lateness, else complete)")
 	l, err := f.load(args)
 	if err != nil {
 		return exitError, err
@@ -43,16 +50,21 @@ func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	if f.explain {
 		return exitOK, l.explain(stdout, func(files []string) string { return baseline.Render(l.plan, files) })
 	}
-	q, err := engine.New(l.plan, engine.Options{KeepFinal: true})
+	q, err := engine.New(l.plan, l.engineOptions(true))
 	if err != nil {
 		return exitError, err
 	}
+	sopts, closeLate, err := l.streamOptions()
+	if err != nil {
+		return exitError, err
+	}
+	defer closeLate()
 	src, err := l.open(false)
 	if err != nil {
 		return exitError, err
 	}
 	defer src.Close()
-	sum, err := stream.Run(ctx, q, src, stream.Options{OnError: l.onError}, func(stream.Batch) error { return nil })
+	sum, err := stream.Run(ctx, q, src, sopts, func(stream.Batch) error { return nil })
 	if err != nil {
 		return exitError, err
 	}
@@ -72,6 +84,15 @@ func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	rep := diff.Compare(l.plan.OutputSchema().Names(), l.plan.KeyColumns, streamRows, base.Rows, *tolerance)
 	rep.Stream.RowsRead, rep.Stream.Rejected = sum.RowsIn, sum.Rejected
 	rep.Baseline.RowsRead = base.RowsRead
+	late, noTime := q.Late()
+	if noTime > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d rows have no event time (NULL) and belong to no window, on both sides", noTime))
+	}
+	if late > 0 {
+		_, windows := q.LateLog()
+		rep.Explain(lateExplainer(l.plan, windows), fmt.Sprintf("the stream dropped %d late rows behind its watermark (lateness %gs), in %d windows; the baseline counted them", late, l.lateness, len(windows)), *strict)
+		rep.Notes = append(rep.Notes, describeLateWindows(windows, 10)...)
+	}
 	if sum.Rejected > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the stream skipped %d undecodable lines (--on-error skip); DuckDB read its input under its own rules", sum.Rejected))
 	}
@@ -91,4 +112,93 @@ func writeReport(w io.Writer, rep *diff.Report, format sink.Format, show int) (i
 		return exitDifferent, nil
 	}
 	return exitOK, nil
+}
+
+// lateExplainer says whether a result row lies in a window that late rows
+// missed: the same group key and an overlapping window interval.
+func lateExplainer(p *sql.Plan, windows map[string]*engine.LateWindow) func(row []value.Value) bool {
+	type interval struct{ start, end float64 }
+	byKey := map[string][]interval{}
+	for _, w := range windows {
+		var key []byte
+		for _, k := range w.Keys {
+			key = value.AppendKey(key, k)
+		}
+		byKey[string(key)] = append(byKey[string(key)], interval{units(w.Start), units(w.End)})
+	}
+	size := 0.0
+	if p.Window.Kind != sql.Session {
+		size = p.Window.Size
+		if p.Window.Time.Type() == value.Timestamp {
+			size *= 1e6
+		}
+	}
+	return func(row []value.Value) bool {
+		var key []byte
+		for _, g := range groupKeyColumns(p) {
+			if g < 0 {
+				return false
+			}
+			key = value.AppendKey(key, row[g])
+		}
+		start, end := math.Inf(-1), math.Inf(1)
+		if c := p.WindowStartColumn; c >= 0 {
+			start = units(row[c])
+			if size > 0 {
+				end = start + size
+			}
+		}
+		if c := p.WindowEndColumn; c >= 0 {
+			end = units(row[c])
+			if size > 0 && p.WindowStartColumn < 0 {
+				start = end - size
+			}
+		}
+		for _, iv := range byKey[string(key)] {
+			if iv.start < end && start < iv.end {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// groupKeyColumns returns, per GROUP BY key, the output column holding it
+// (-1 when it is not selected).
+func groupKeyColumns(p *sql.Plan) []int {
+	cols := make([]int, len(p.GroupBy))
+	for i := range cols {
+		cols[i] = -1
+		for j, o := range p.Output {
+			if g, ok := o.Expr.(*sql.GroupRef); ok && g.Index == i {
+				cols[i] = j
+				break
+			}
+		}
+	}
+	return cols
+}
+
+func units(v value.Value) float64 {
+	if v.Kind == value.Float {
+		return v.F
+	}
+	return float64(v.I)
+}
+
+// describeLateWindows lists up to limit windows late rows missed.
+func describeLateWindows(windows map[string]*engine.LateWindow, limit int) []string {
+	var lines []string
+	for _, w := range windows {
+		keys := make([]string, len(w.Keys))
+		for i, k := range w.Keys {
+			keys[i] = k.Format()
+		}
+		lines = append(lines, fmt.Sprintf("late rows missed window [%s, %s) %s: %d rows", w.Start.Format(), w.End.Format(), strings.Join(keys, ", "), w.Rows))
+	}
+	sort.Strings(lines)
+	if len(lines) > limit {
+		lines = append(lines[:limit], fmt.Sprintf("... and %d more windows", len(lines)-limit))
+	}
+	return lines
 }

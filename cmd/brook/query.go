@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -34,6 +35,9 @@ type queryFlags struct {
 	filesPerBatch int
 	onError       string
 	mode          string
+	lateness      string
+	idleTimeout   time.Duration
+	lateRows      string
 }
 
 func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags {
@@ -48,6 +52,9 @@ func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv or json (one object per line)")
 	fs.IntVar(&f.filesPerBatch, "files-per-batch", 1, "files per micro-batch (like Spark's maxFilesPerTrigger)")
 	fs.StringVar(&f.onError, "on-error", "fail", "undecodable input lines: fail (stop, naming file:line) or skip (count and go on)")
+	fs.StringVar(&f.lateness, "lateness", "", "allowed lateness of events for windowed queries, e.g. 10s or 0 (turns on the watermark: max event time - lateness)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 0, "close all open windows when no input arrived for this long (processing time)")
+	fs.StringVar(&f.lateRows, "late-rows", "", "write rows dropped as late to this NDJSON file")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: brook %s [flags] (QUERY.sql | -e 'SQL')\n\n%s\n\nFlags:\n%s\nExamples:\n%s", name, summary, fs.FlagUsages(), examples)
 	}
@@ -63,6 +70,41 @@ type loaded struct {
 	format  sink.Format
 	batch   int
 	onError stream.OnError
+
+	watermark   bool
+	lateness    float64 // seconds
+	idleTimeout time.Duration
+	lateRows    string
+}
+
+// engineOptions are the engine options the flags and header ask for.
+func (l *loaded) engineOptions(keepFinal bool) engine.Options {
+	return engine.Options{Mode: l.mode, KeepFinal: keepFinal, Watermark: l.watermark, Lateness: l.lateness, LogLate: true}
+}
+
+// streamOptions opens the late-rows file if asked; close it when done.
+func (l *loaded) streamOptions() (stream.Options, func() error, error) {
+	opts := stream.Options{OnError: l.onError, IdleTimeout: l.idleTimeout}
+	if l.lateRows == "" {
+		return opts, func() error { return nil }, nil
+	}
+	f, err := os.Create(l.lateRows)
+	if err != nil {
+		return opts, nil, err
+	}
+	opts.LateRows = f
+	return opts, f.Close, nil
+}
+
+// parseLateness reads "10s", "1m", "500ms" or a plain number of seconds.
+func parseLateness(s string) (float64, error) {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return d.Seconds(), nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 {
+		return f, nil
+	}
+	return 0, fmt.Errorf("lateness wants a duration such as 10s, 1m or 0, got %q", s)
 }
 
 // load parses the flags and the query, applies the query file's header
@@ -97,6 +139,8 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	var schemaText string
 	var headerSources []string
 	modeText := f.mode
+	latenessText := f.lateness
+	l.idleTimeout, l.lateRows = f.idleTimeout, f.lateRows
 	for _, d := range dirs {
 		switch d.Key {
 		case "source":
@@ -106,6 +150,16 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		case "mode":
 			if !f.fs.Changed("mode") && f.fs.Lookup("mode") != nil {
 				modeText = d.Value
+			}
+		case "lateness":
+			if !f.fs.Changed("lateness") {
+				latenessText = d.Value
+			}
+		case "idle-timeout":
+			if !f.fs.Changed("idle-timeout") {
+				if l.idleTimeout, err = time.ParseDuration(d.Value); err != nil {
+					return nil, fmt.Errorf("header: idle-timeout: %w", err)
+				}
 			}
 		case "files-per-batch":
 			if !f.fs.Changed("files-per-batch") {
@@ -149,6 +203,12 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		if err := bind(s, ""); err != nil {
 			return nil, err
 		}
+	}
+	if latenessText != "" {
+		if l.lateness, err = parseLateness(latenessText); err != nil {
+			return nil, err
+		}
+		l.watermark = true
 	}
 	if l.batch < 1 {
 		return nil, fmt.Errorf("--files-per-batch must be at least 1")

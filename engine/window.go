@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"container/heap"
+	"math"
+
+	"brook/sql"
+	"brook/value"
+)
+
+// windowing assigns rows to event-time windows, tracks the watermark, drops
+// and records late rows, and finds the windows the watermark has closed.
+//
+// Times are kept as float64 in the time field's unit: seconds for a numeric
+// field, microseconds for a TIMESTAMP (exact up to 2^53 µs, about 285 years
+// either side of 1970). Window arithmetic is done exactly as the baseline's
+// SQL does it, so both sides put every row in the same windows.
+type windowing struct {
+	w      *sql.Window
+	timeFn evalFn
+	isTS   bool
+	size   float64 // in time units
+	slide  float64
+	gap    float64
+	panes  int
+
+	// Watermark: maxTime - lateness, advanced at the end of each micro-batch.
+	// A row whose window has ended at or before the watermark is late.
+	lateness  float64 // in time units; < 0: no watermark
+	watermark float64
+	maxTime   float64
+
+	start, last []float64 // per group: window start; sessions: first and last event
+	version     []uint32  // per group: bumped when its end moves (sessions)
+	ends        endHeap
+	sessions    map[string][]int32 // group key -> its open sessions
+
+	maxClosedEnd float64 // the latest end of a window closed so far
+
+	late     int64 // rows dropped as late
+	noTime   int64 // rows without an event time
+	lateLog  *LateLog
+	lateSeen bool // the current row was late for some window
+}
+
+// LateLog collects what late rows the watermark dropped: the rows
+// themselves (with the windows they missed) and, per window, how many.
+type LateLog struct {
+	Rows    []LateRow
+	Windows map[string]*LateWindow // by window bounds and group key
+}
+
+// LateRow is one dropped row.
+type LateRow struct {
+	Time    value.Value   // its event time
+	Row     []value.Value // its decoded columns (plan slots)
+	Windows [][2]value.Value
+}
+
+// LateWindow is a window (and group key) that late rows missed.
+type LateWindow struct {
+	Start, End value.Value
+	Keys       []value.Value
+	Rows       int64
+}
+
+func newWindowing(w *sql.Window, c *compiler, lateness float64) (*windowing, error) {
+	f, err := c.compile(w.Time)
+	if err != nil {
+		return nil, err
+	}
+	unit := 1.0
+	isTS := w.Time.Type() == value.Timestamp
+	if isTS {
+		unit = 1e6
+	}
+	ws := &windowing{w: w, timeFn: f, isTS: isTS, size: w.Size * unit, slide: w.Slide * unit, gap: w.Gap * unit,
+		panes: w.Panes(), lateness: -1, watermark: math.Inf(-1), maxTime: math.Inf(-1), maxClosedEnd: math.Inf(-1)}
+	if lateness >= 0 {
+		ws.lateness = lateness * unit
+	}
+	if w.Kind == sql.Session {
+		ws.sessions = map[string][]int32{}
+	}
+	return ws, nil
+}
+
+func (ws *windowing) grow(n int) {
+	ws.start = grow(ws.start, n)
+	ws.last = grow(ws.last, n)
+	ws.version = grow(ws.version, n)
+}
+
+// timeOf converts an event time value to time units; ok is false for NULL.
+func (ws *windowing) timeOf(v value.Value) (float64, bool) {
+	switch v.Kind {
+	case value.Float:
+		return v.F, !math.IsNaN(v.F)
+	case value.Int, value.Timestamp:
+		return float64(v.I), true
+	}
+	return 0, false
+}
+
+// bound turns a time in time units into a window bound value.
+func (ws *windowing) bound(t float64) value.Value {
+	if ws.isTS {
+		return value.TimestampValue(int64(t))
+	}
+	return value.FloatValue(t)
+}
+
+// floorTo is the start of the tumbling-aligned window of length step that
+// holds t: floor(t / step) * step, as the baseline computes it.
+func (ws *windowing) floorTo(t, step float64, back int) float64 {
+	if ws.isTS {
+		us, s := int64(t), int64(step)
+		q := us / s
+		if us%s != 0 && us < 0 {
+			q--
+		}
+		return float64((q - int64(back)) * s)
+	}
+	return (math.Floor(t/step) - float64(back)) * step
+}
+
+// bounds returns group id's window start and end.
+func (ws *windowing) bounds(id int32) (value.Value, value.Value) {
+	if ws.w.Kind == sql.Session {
+		return ws.bound(ws.start[id]), ws.bound(ws.last[id] + ws.gap)
+	}
+	return ws.bound(ws.start[id]), ws.bound(ws.start[id] + ws.size)
+}
+
+func (ws *windowing) end(id int32) float64 {
+	if ws.w.Kind == sql.Session {
+		return ws.last[id] + ws.gap
+	}
+	return ws.start[id] + ws.size
+}
+
+func (ws *windowing) closed(end float64) bool { return ws.lateness >= 0 && end <= ws.watermark }
+
+// add assigns one row to its windows and folds it into each open one.
+func (ws *windowing) add(g *groupTable, row []value.Value) {
+	tv := ws.timeFn(row)
+	t, ok := ws.timeOf(tv)
+	if !ok {
+		ws.noTime++
+		return
+	}
+	ws.maxTime = math.Max(ws.maxTime, t)
+	ws.lateSeen = false
+	if ws.w.Kind == sql.Session {
+		ws.addSession(g, row, tv, t)
+	} else {
+		for i := 0; i < ws.panes; i++ {
+			start := ws.floorTo(t, ws.slide, i)
+			if !(t < start+ws.size) {
+				continue
+			}
+			if ws.closed(start + ws.size) {
+				ws.recordLate(g, row, tv, start, start+ws.size)
+				continue
+			}
+			g.scratch = value.AppendKey(g.scratch[:0], value.FloatValue(start))
+			g.scratch = append(g.scratch, g.ukey...)
+			id, created := g.lookup()
+			if created {
+				ws.start[id] = start
+				heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
+			}
+			g.fold(id, row)
+		}
+	}
+	if ws.lateSeen {
+		ws.late++
+	}
+}
+
+// addSession puts an event into its group key's sessions: it starts a new
+// one, extends one, or joins several that it bridges. An event is in a
+// session when it is less than gap away from one of its events.
+func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value, t float64) {
+	if ws.lateness >= 0 && t < ws.watermark {
+		// A session closed by the watermark could have held this event.
+		ws.recordLate(g, row, tv, t, t+ws.gap)
+		return
+	}
+	open := ws.sessions[string(g.ukey)]
+	target := int32(-1)
+	kept := open[:0]
+	for _, id := range open {
+		if t > ws.start[id]-ws.gap && t < ws.last[id]+ws.gap {
+			if target < 0 {
+				target = id
+			} else { // the event bridges two sessions: merge them
+				for _, a := range g.aggs {
+					a.Merge(target, id)
+				}
+				ws.start[target] = math.Min(ws.start[target], ws.start[id])
+				ws.last[target] = math.Max(ws.last[target], ws.last[id])
+				ws.version[id]++
+				g.release(id)
+				continue
+			}
+		}
+		kept = append(kept, id)
+	}
+	if target < 0 {
+		target = g.newGroup("")
+		ws.start[target], ws.last[target] = t, t
+		kept = append(kept, target)
+	} else {
+		ws.start[target] = math.Min(ws.start[target], t)
+		ws.last[target] = math.Max(ws.last[target], t)
+	}
+	ws.sessions[string(g.ukey)] = kept
+	ws.version[target]++
+	heap.Push(&ws.ends, endEntry{end: ws.end(target), id: target, version: ws.version[target]})
+	g.fold(target, row)
+}
+
+func (ws *windowing) recordLate(g *groupTable, row []value.Value, tv value.Value, start, end float64) {
+	first := !ws.lateSeen
+	ws.lateSeen = true
+	if ws.lateLog == nil {
+		return
+	}
+	key := string(value.AppendKey(value.AppendKey(nil, value.FloatValue(start)), value.FloatValue(end))) + string(g.ukey)
+	lw := ws.lateLog.Windows[key]
+	if lw == nil {
+		lw = &LateWindow{Start: ws.bound(start), End: ws.bound(end), Keys: cloneRow(g.keyVals)}
+		ws.lateLog.Windows[key] = lw
+	}
+	lw.Rows++
+	if first {
+		ws.lateLog.Rows = append(ws.lateLog.Rows, LateRow{Time: tv.Clone(), Row: cloneRow(row)})
+	}
+	n := len(ws.lateLog.Rows)
+	ws.lateLog.Rows[n-1].Windows = append(ws.lateLog.Rows[n-1].Windows, [2]value.Value{ws.bound(start), ws.bound(end)})
+}
+
+// advance moves the watermark to maxTime - lateness (never backwards).
+func (ws *windowing) advance() {
+	if ws.lateness >= 0 && !math.IsInf(ws.maxTime, -1) {
+		ws.watermark = math.Max(ws.watermark, ws.maxTime-ws.lateness)
+	}
+}
+
+// closeUpTo removes every window that ends at or before limit, oldest end
+// first, calling emit for each before its slot is freed.
+func (ws *windowing) closeUpTo(g *groupTable, limit float64, emit func(id int32)) {
+	for ws.ends.Len() > 0 && ws.ends[0].end <= limit {
+		e := heap.Pop(&ws.ends).(endEntry)
+		if !g.live[e.id] || ws.version[e.id] != e.version || ws.end(e.id) != e.end {
+			continue // a stale entry: the session grew, merged or closed
+		}
+		emit(e.id)
+		ws.maxClosedEnd = math.Max(ws.maxClosedEnd, e.end)
+		if ws.w.Kind == sql.Session {
+			ws.dropSession(g, e.id)
+		}
+		ws.version[e.id]++
+		g.release(e.id)
+	}
+}
+
+func (ws *windowing) dropSession(g *groupTable, id int32) {
+	var key []byte
+	for _, k := range g.keys[id] {
+		key = value.AppendKey(key, k)
+	}
+	ukey := string(key)
+	open := ws.sessions[ukey]
+	for i, s := range open {
+		if s == id {
+			open = append(open[:i], open[i+1:]...)
+			break
+		}
+	}
+	if len(open) == 0 {
+		delete(ws.sessions, ukey)
+	} else {
+		ws.sessions[ukey] = open
+	}
+}
+
+// endEntry schedules a window's closing.
+type endEntry struct {
+	end     float64
+	id      int32
+	version uint32
+}
+
+// endHeap is a min-heap of window ends.
+type endHeap []endEntry
+
+func (h endHeap) Len() int           { return len(h) }
+func (h endHeap) Less(i, j int) bool { return h[i].end < h[j].end }
+func (h endHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *endHeap) Push(x any)        { *h = append(*h, x.(endEntry)) }
+func (h *endHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
