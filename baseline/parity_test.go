@@ -115,7 +115,7 @@ var scalarCases = []string{
 	`left(s, 2)`, `left(s, -2)`, `left(s, 0)`, `left(s, 100)`, `left(s, j)`,
 	`right(s, 3)`, `right(s, -2)`, `right(s, 0)`, `right(s, 100)`, `right(s, j)`,
 	`replace(s, 'a', 'X')`, `replace(s, '', 'X')`, `replace(s, s, p)`, `replace(s, 'l', '')`,
-	`strpos(s, 'l')`, `strpos(s, '')`, `strpos(s, 'ö')`, `instr(s, p)`,
+	`strpos(s, 'l')`, `strpos(s, '')`, `strpos(s, 'ö')`, `instr(s, p)`, `epoch_ms(i)`, `epoch_ms(i * 1000) < '1970-01-01 00:16:40'`,
 	`starts_with(s, '')`, `starts_with(s, p)`, `ends_with(s, 'c')`, `contains(s, '')`, `contains(s, p)`,
 	`regexp_matches(s, '^[0-9]+$')`, `regexp_matches(s, '\d')`, `regexp_matches(s, 'L')`, `regexp_matches(s, '(?i)l')`,
 	`regexp_matches(s, '^.{3}$')`, `s REGEXP 'a.c'`, `s NOT REGEXP 'a'`,

@@ -68,7 +68,7 @@ func Render(p *sql.Plan, files []string) string {
 		if w.Kind == sql.Session {
 			keys = append(keys, srcAlias+`."__sid"`)
 		} else {
-			keys = append(keys, windowStart(w))
+			keys = append(keys, startUnits(w))
 		}
 	}
 	for _, k := range p.GroupBy {

@@ -137,6 +137,13 @@ var scalarFuncs = map[string]scalarFunc{
 		y, _ := a[1].AsFloat()
 		return value.FloatValue(math.Pow(x, y))
 	},
+	// epoch_ms turns epoch milliseconds into a TIMESTAMP.
+	"epoch_ms": func(st *evalState, a []value.Value) value.Value {
+		if a[0].I > math.MaxInt64/1000 || a[0].I < math.MinInt64/1000 {
+			return st.fail("epoch_ms(%d) is out of the TIMESTAMP range", a[0].I)
+		}
+		return value.TimestampValue(a[0].I * 1000)
+	},
 	"coalesce": func(_ *evalState, a []value.Value) value.Value {
 		for _, v := range a {
 			if !v.IsNull() {

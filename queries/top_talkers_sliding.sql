@@ -1,5 +1,5 @@
 -- Top talkers over the last minute, sliding every 10 seconds: source devices
--- moving more than 10 MB in a 60-second window.
+-- moving more than 1 MB in a 60-second window.
 SELECT HOP("time", 10, 60)     AS window_start,
        HOP_END("time", 10, 60) AS window_end,
        srcdevice,
@@ -7,5 +7,5 @@ SELECT HOP("time", 10, 60)     AS window_start,
        COUNT(*)                 AS flows
 FROM flows
 GROUP BY HOP("time", 10, 60), srcdevice
-HAVING SUM(srcbytes + dstbytes) > 10000000
+HAVING SUM(srcbytes + dstbytes) > 1000000
 ORDER BY window_start, bytes DESC

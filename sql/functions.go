@@ -104,6 +104,7 @@ var ScalarFuncs = map[string]FuncSig{
 	"log2":           {1, 1, fixed(value.Float, value.Float)},
 	"exp":            {1, 1, fixed(value.Float, value.Float)},
 	"pow":            {2, 2, fixed(value.Float, value.Float)},
+	"epoch_ms":       {1, 1, fixed(value.Timestamp, value.Int)},
 	"coalesce":       {1, -1, unified},
 	"greatest":       {1, -1, unified},
 	"least":          {1, -1, unified},

@@ -18,6 +18,7 @@ func cmdGen(args []string, stdout, stderr io.Writer) error {
 	rows := fs.Int("rows", 1000, "rows per file")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed and sizes give byte-identical files")
 	devices := fs.Int("devices", gen.DefaultDevices, "distinct ordinary devices (group-by cardinality)")
+	perSecond := fs.Int("rows-per-second", gen.DefaultRowsPerSecond, "rows per second of event time (LANL has about 3200)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: brook gen --out DIR [flags]
 
@@ -29,7 +30,7 @@ Each file is written under a temporary name and renamed into place.
 Flags:
 %s
 Examples:
-  brook gen --out testdata/flows --files 3 --rows 1000 --seed 1
+  brook gen --out testdata/flows --files 3 --rows 1000 --seed 1 --rows-per-second 20
   brook gen --out /tmp/big --files 1000 --rows 10000 --devices 100000
 `, fs.FlagUsages())
 	}
@@ -42,7 +43,7 @@ Examples:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	paths, err := gen.WriteDir(*out, gen.Options{Files: *files, RowsPerFile: *rows, Seed: *seed, Devices: *devices})
+	paths, err := gen.WriteDir(*out, gen.Options{Files: *files, RowsPerFile: *rows, Seed: *seed, Devices: *devices, RowsPerSecond: *perSecond})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"brook/gen"
+	"brook/ingest"
+)
+
+// TestWindowStateStaysBounded streams 360,000 generated rows (about 1,900
+// seconds of event time, 190 tumbling windows of 10 s per device) through a
+// windowed group-by in append mode with a watermark. Closed windows are
+// emitted once and evicted: the state held stays the same size from the
+// start of the stream to its end, instead of growing with it.
+func TestWindowStateStaysBounded(t *testing.T) {
+	for _, query := range []string{
+		"SELECT TUMBLE(time, 10) AS w, srcdevice, count(*) AS n, sum(dstbytes) AS b FROM flows GROUP BY TUMBLE(time, 10), srcdevice",
+		"SELECT HOP(time, 5, 20) AS w, dstdevice, count(DISTINCT srcport) AS n FROM flows GROUP BY HOP(time, 5, 20), dstdevice",
+		"SELECT SESSION(time, 3) AS s, dstdevice, count(*) AS n FROM flows GROUP BY SESSION(time, 3), dstdevice",
+	} {
+		t.Run(query[:40], func(t *testing.T) {
+			p := plan(t, query)
+			q, err := New(p, Options{Mode: Append, Watermark: true, Lateness: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := gen.New(gen.Options{Seed: 3, Devices: 500, RowsPerSecond: 192})
+			dec := ingest.NewDecoder(p.ColumnSchema())
+			var b ingest.Batch
+			var data []byte
+			const batches, rows = 120, 3000
+			var state [batches]int
+			emitted := 0
+			windowsSeen := map[string]bool{}
+			for i := 0; i < batches; i++ {
+				data = data[:0]
+				for r := 0; r < rows; r++ {
+					data = g.AppendRow(data)
+				}
+				b.Reset(len(p.Columns))
+				dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
+				out, err := q.Process(&b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range out {
+					key := r[0].Format() + "|" + r[1].Format()
+					if windowsSeen[key] {
+						t.Fatalf("window %s emitted twice in append mode", key)
+					}
+					windowsSeen[key] = true
+				}
+				emitted += len(out)
+				gt := q.groups
+				state[i] = gt.len() + len(gt.index) + gt.win.ends.Len() + len(gt.win.sessions)
+			}
+			rest, err := q.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			emitted += len(rest)
+			if late, _ := q.Late(); late != 0 {
+				t.Errorf("%d late rows in an in-order stream", late)
+			}
+			early, lateMax := 0, 0
+			for i := 10; i < 30; i++ {
+				early = max(early, state[i])
+			}
+			for i := batches - 20; i < batches; i++ {
+				lateMax = max(lateMax, state[i])
+			}
+			if lateMax > early*3/2+100 {
+				t.Errorf("state grew with the stream: %d entries early, %d late", early, lateMax)
+			}
+			if emitted < 10*early/4 {
+				t.Errorf("only %d rows emitted; windows are not closing", emitted)
+			}
+			if q.Groups() != 0 {
+				t.Errorf("%d groups left after the input ended", q.Groups())
+			}
+			t.Logf("state early %d, late %d; %d windows emitted", early, lateMax, emitted)
+		})
+	}
+}
+
+// BenchmarkWindowMemory reports the live heap after a long windowed stream,
+// for comparison with a short one (see TestWindowStateStaysBounded).
+func BenchmarkWindowMemory(b *testing.B) {
+	for _, batches := range []int{20, 200} {
+		b.Run(fmt.Sprintf("batches=%d", batches), func(b *testing.B) {
+			p := plan(b, "SELECT TUMBLE(time, 10) AS w, srcdevice, count(*) AS n FROM flows GROUP BY TUMBLE(time, 10), srcdevice")
+			for n := 0; n < b.N; n++ {
+				q, _ := New(p, Options{Mode: Append, Watermark: true})
+				g := gen.New(gen.Options{Seed: 3, Devices: 500, RowsPerSecond: 192})
+				dec := ingest.NewDecoder(p.ColumnSchema())
+				var bt ingest.Batch
+				var data []byte
+				for i := 0; i < batches; i++ {
+					data = data[:0]
+					for r := 0; r < 5000; r++ {
+						data = g.AppendRow(data)
+					}
+					bt.Reset(len(p.Columns))
+					dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &bt)
+					q.Process(&bt)
+				}
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				b.ReportMetric(float64(ms.HeapInuse)/1e6, "MB-heap")
+			}
+		})
+	}
+}
