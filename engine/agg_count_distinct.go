@@ -1,6 +1,10 @@
 package engine
 
-import "brook/value"
+import (
+	"strings"
+
+	"brook/value"
+)
 
 // countDistinct is COUNT(DISTINCT x): the number of different non-NULL
 // values. Its state is the set of values seen per group, so its memory grows
@@ -20,6 +24,14 @@ func (a *countDistinct) Add(g int32, v value.Value) {
 	if set == nil {
 		set = map[string]struct{}{}
 		a.sets[g] = set
+	}
+	// The argument has one type, so strings can be their own keys (no
+	// encoding to build); other values use their binary encoding.
+	if v.Kind == value.String {
+		if _, ok := set[v.S]; !ok {
+			set[strings.Clone(v.S)] = struct{}{}
+		}
+		return
 	}
 	a.scratch = value.AppendKey(a.scratch[:0], v)
 	if _, ok := set[string(a.scratch)]; !ok {

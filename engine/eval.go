@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"brook/sql"
 	"brook/value"
@@ -15,9 +16,24 @@ type evalFn func(row []value.Value) value.Value
 
 // evalState carries the first runtime error of a batch: evaluation does not
 // return errors on the hot path; the batch loop checks err after each row.
-type evalState struct{ err error }
+//
+// Aggregates may be folded on several goroutines at once (groupTable.flush),
+// so fail takes a lock; err is read only between such phases.
+type evalState struct {
+	mu  sync.Mutex
+	err error
+}
+
+// error returns the first runtime error, if any.
+func (s *evalState) error() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
 
 func (s *evalState) fail(format string, args ...any) value.Value {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err == nil {
 		s.err = fmt.Errorf(format, args...)
 	}
@@ -323,6 +339,24 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 				return value.IntValue(x % y)
 			}
 			return st.fail("engine: unknown operator %s", op)
+		}, nil
+	}
+	if op == "+" || op == "-" || op == "*" { // the hot paths, without the operator switch
+		return func(row []value.Value) value.Value {
+			a, b := l(row), r(row)
+			if a.Kind != value.Float || b.Kind != value.Float {
+				if a.IsNull() || b.IsNull() {
+					return value.NullValue
+				}
+				return floatOp(a, b)
+			}
+			switch op {
+			case "+":
+				return value.Value{Kind: value.Float, F: a.F + b.F}
+			case "-":
+				return value.Value{Kind: value.Float, F: a.F - b.F}
+			}
+			return value.Value{Kind: value.Float, F: a.F * b.F}
 		}, nil
 	}
 	return func(row []value.Value) value.Value {

@@ -1,6 +1,11 @@
 package engine
 
 import (
+	"runtime"
+	"strings"
+	"sync"
+
+	"brook/ingest"
 	"brook/sql"
 	"brook/value"
 )
@@ -13,25 +18,28 @@ type groupTable struct {
 	argFns []evalFn // nil entries for COUNT(*)
 	aggs   []Aggregate
 
-	index   map[string]int32
-	keys    [][]value.Value // per group, copied out of the batch
-	keyStr  []string        // per group, its index key ("" for sessions)
-	live    []bool
-	free    []int32
-	nLive   int
-	scratch []byte
-	ukey    []byte // encoding of the current row's group key values
-	keyVals []value.Value
+	index    map[string]int32
+	byString map[string]int32 // single VARCHAR key queries: the key itself
+	keys     [][]value.Value  // per group, copied out of the batch
+	keyStr   []string         // per group, its index key ("" for sessions)
+	live     []bool
+	free     []int32
+	nLive    int
+	scratch  []byte
+	ukey     []byte // encoding of the current row's group key values
+	keyVals  []value.Value
 
 	dirty     []int32 // groups changed by the current batch, in first-touch order
 	dirtyMark []uint32
 	epoch     uint32
 
 	win *windowing // nil without an event-time window
+
+	pairs []pair // rows of the current batch assigned to groups, not yet folded
 }
 
 func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, error) {
-	g := &groupTable{index: map[string]int32{}, keyVals: make([]value.Value, len(p.GroupBy))}
+	g := &groupTable{index: map[string]int32{}, byString: map[string]int32{}, keyVals: make([]value.Value, len(p.GroupBy))}
 	var err error
 	if g.keyFns, err = c.compileAll(p.GroupBy); err != nil {
 		return nil, err
@@ -128,22 +136,89 @@ func (g *groupTable) release(id int32) {
 	g.nLive--
 }
 
-// add folds one input row into its group (or groups: the windows covering
-// its event time).
-func (g *groupTable) add(row []value.Value) {
-	g.ukey = g.ukey[:0]
+// add assigns input row number rowIdx of the current batch to its group
+// (or groups: the windows covering its event time); flush folds the
+// assigned rows into the aggregates.
+func (g *groupTable) add(row []value.Value, rowIdx int32) {
 	for i, f := range g.keyFns {
-		v := f(row)
-		g.keyVals[i] = v
+		g.keyVals[i] = f(row)
+	}
+	if len(g.keyFns) == 1 && g.win == nil && g.keyVals[0].Kind == value.String {
+		// One VARCHAR key: the string itself is the index key (strings and
+		// the encodings of other values live in separate maps).
+		id, ok := g.byString[g.keyVals[0].S]
+		if !ok {
+			key := strings.Clone(g.keyVals[0].S)
+			id = g.newGroup("")
+			g.byString[key] = id
+		}
+		g.assign(id, rowIdx)
+		return
+	}
+	g.ukey = g.ukey[:0]
+	for _, v := range g.keyVals {
 		g.ukey = value.AppendKey(g.ukey, v)
 	}
 	if g.win != nil {
-		g.win.add(g, row)
+		g.win.add(g, row, rowIdx)
 		return
 	}
 	g.scratch = append(g.scratch[:0], g.ukey...)
 	id, _ := g.lookup()
-	g.fold(id, row)
+	g.assign(id, rowIdx)
+}
+
+// pair is one row of the current batch assigned to a group.
+type pair struct{ row, id int32 }
+
+// assign records that row goes to group id, folded by the next flush.
+func (g *groupTable) assign(id int32, row int32) {
+	g.touch(id)
+	g.pairs = append(g.pairs, pair{row: row, id: id})
+}
+
+// parallelPairs is the batch size from which flush folds aggregates on
+// several cores.
+var parallelPairs = 4096
+
+// flush folds the rows assigned since the last flush into the aggregates,
+// one aggregate at a time over all rows: aggregates own separate state, so
+// with several aggregates and enough rows they are folded in parallel.
+func (g *groupTable) flush(b *ingest.Batch) {
+	if len(g.pairs) == 0 {
+		return
+	}
+	fold := func(a int) {
+		agg, f := g.aggs[a], g.argFns[a]
+		if f == nil {
+			for _, p := range g.pairs {
+				agg.Add(p.id, value.NullValue)
+			}
+			return
+		}
+		for _, p := range g.pairs {
+			agg.Add(p.id, f(b.Row(int(p.row))))
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(g.aggs))
+	if workers < 2 || len(g.pairs) < parallelPairs {
+		for a := range g.aggs {
+			fold(a)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for a := w; a < len(g.aggs); a += workers {
+					fold(a)
+				}
+			}(w)
+		}
+		wg.Wait()
+	}
+	g.pairs = g.pairs[:0]
 }
 
 // fold adds row to group id's aggregates and marks the group changed.

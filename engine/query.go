@@ -190,7 +190,7 @@ func (q *Query) Add(b *ingest.Batch) error {
 			continue
 		}
 		if q.groups != nil {
-			q.groups.add(row)
+			q.groups.add(row, int32(i))
 		} else {
 			q.pending = append(q.pending, q.project(row))
 		}
@@ -198,7 +198,10 @@ func (q *Query) Add(b *ingest.Batch) error {
 			return q.st.err
 		}
 	}
-	return nil
+	if q.groups != nil {
+		q.groups.flush(b)
+	}
+	return q.st.error()
 }
 
 // Emit ends the current micro-batch and returns the rows to emit for it

@@ -93,6 +93,8 @@ func render(rows [][]value.Value) string {
 // input was cut into micro-batches. State kept across batches must give the
 // answer a single pass over all rows gives.
 func TestIncrementalEqualsOneShot(t *testing.T) {
+	defer func(n int) { parallelPairs = n }(parallelPairs)
+	parallelPairs = 64 // fold aggregates in parallel even in small batches
 	chunks := genChunks(12, 250)
 	queries := []string{
 		"SELECT dstdevice, count(*) AS hits FROM flows WHERE dstport IN (443, 8000) GROUP BY dstdevice ORDER BY hits DESC LIMIT 20",

@@ -37,6 +37,8 @@ type windowing struct {
 
 	maxClosedEnd float64 // the latest end of a window closed so far
 
+	recent recentWindow // the last window found, for queries without group keys
+
 	late     int64 // rows dropped as late
 	noTime   int64 // rows without an event time
 	lateLog  *LateLog
@@ -142,7 +144,7 @@ func (ws *windowing) end(id int32) float64 {
 func (ws *windowing) closed(end float64) bool { return ws.lateness >= 0 && end <= ws.watermark }
 
 // add assigns one row to its windows and folds it into each open one.
-func (ws *windowing) add(g *groupTable, row []value.Value) {
+func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 	tv := ws.timeFn(row)
 	t, ok := ws.timeOf(tv)
 	if !ok {
@@ -163,6 +165,10 @@ func (ws *windowing) add(g *groupTable, row []value.Value) {
 				ws.recordLate(g, row, tv, start, start+ws.size)
 				continue
 			}
+			if c := &ws.recent; len(g.keyFns) == 0 && c.ok && c.start == start && g.live[c.id] && ws.start[c.id] == start {
+				g.assign(c.id, rowIdx) // rows in time order keep hitting the same window
+				continue
+			}
 			g.scratch = value.AppendKey(g.scratch[:0], value.FloatValue(start))
 			g.scratch = append(g.scratch, g.ukey...)
 			id, created := g.lookup()
@@ -170,7 +176,10 @@ func (ws *windowing) add(g *groupTable, row []value.Value) {
 				ws.start[id] = start
 				heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
 			}
-			g.fold(id, row)
+			if len(g.keyFns) == 0 && i == 0 {
+				ws.recent = recentWindow{ok: true, start: start, id: id}
+			}
+			g.assign(id, rowIdx)
 		}
 	}
 	if ws.lateSeen {
@@ -180,7 +189,9 @@ func (ws *windowing) add(g *groupTable, row []value.Value) {
 
 // addSession puts an event into its group key's sessions: it starts a new
 // one, extends one, or joins several that it bridges. An event is in a
-// session when it is less than gap away from one of its events.
+// session when it is less than gap away from one of its events. Sessions
+// fold their rows at once: a later row may merge sessions, which needs
+// their aggregates complete.
 func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value, t float64) {
 	if ws.lateness >= 0 && t < ws.watermark {
 		// A session closed by the watermark could have held this event.
@@ -284,6 +295,13 @@ func (ws *windowing) dropSession(g *groupTable, id int32) {
 	} else {
 		ws.sessions[ukey] = open
 	}
+}
+
+// recentWindow remembers the last window a row went to.
+type recentWindow struct {
+	ok    bool
+	start float64
+	id    int32
 }
 
 // endEntry schedules a window's closing.
