@@ -1,0 +1,149 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"brook/engine"
+	"brook/ingest"
+	"brook/sql"
+	"brook/value"
+)
+
+// TestSplit: shares cover the chunks' bytes in order, cut only after a
+// newline, with the right first line numbers.
+func TestSplit(t *testing.T) {
+	var chunks []ingest.Chunk
+	var total int64
+	for c := 0; c < 3; c++ {
+		var b bytes.Buffer
+		for i := 1; i <= 5000+c*777; i++ {
+			fmt.Fprintf(&b, "{\"file\": %d, \"line\": %d}\n", c, i)
+		}
+		chunks = append(chunks, ingest.Chunk{Name: fmt.Sprint("f", c), FirstLine: 1, Data: b.Bytes()})
+		total += int64(b.Len())
+	}
+	for _, n := range []int{1, 2, 3, 7} {
+		shares := split(chunks, n, total)
+		var joined [3]bytes.Buffer
+		for _, share := range shares {
+			for _, c := range share {
+				if len(c.Data) == 0 || c.Data[len(c.Data)-1] != '\n' {
+					t.Fatalf("n=%d: a share of %s does not end at a line end", n, c.Name)
+				}
+				first := strings.SplitN(string(c.Data), "\n", 2)[0]
+				if want := fmt.Sprintf("\"line\": %d}", c.FirstLine); !strings.HasSuffix(first, want) {
+					t.Fatalf("n=%d: share of %s starts with %q, FirstLine %d", n, c.Name, first, c.FirstLine)
+				}
+				idx := int(c.Name[1] - '0')
+				joined[idx].Write(c.Data)
+			}
+		}
+		for i, c := range chunks {
+			if !bytes.Equal(joined[i].Bytes(), c.Data) {
+				t.Fatalf("n=%d: chunk %d not reassembled in order", n, i)
+			}
+		}
+	}
+}
+
+type fixedCatalog value.Schema
+
+func (c fixedCatalog) Schema(string) (value.Schema, error) { return value.Schema(c), nil }
+func (c fixedCatalog) Tables() []string                    { return []string{"t"} }
+
+func planFor(t *testing.T, query string, schema value.Schema) *sql.Plan {
+	t.Helper()
+	p, err := sql.Build(query, fixedCatalog(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRunRejectsInOrder: with lines decoded in parallel, rejects still come
+// out in input order with their file:line, and every good line counts.
+func TestRunRejectsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 1; i <= 20000; i++ {
+		if i%5000 == 0 {
+			b.WriteString("{broken\n")
+			continue
+		}
+		fmt.Fprintf(&b, "{\"v\": %d}\n", i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := planFor(t, "SELECT count(*) AS n, sum(v) AS s FROM t", value.Schema{{Name: "v", Type: value.Int}})
+	q, _ := engine.New(p, engine.Options{})
+	src, _ := ingest.OpenDir(ingest.DirOptions{Path: dir})
+	var rejects []ingest.Reject
+	var last [][]value.Value
+	sum, err := Run(context.Background(), q, src, Options{OnError: Skip}, func(b Batch) error {
+		rejects = append(rejects, b.Rejects...)
+		last = b.Rows
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.RowsIn != 19996 || sum.Rejected != 4 || len(rejects) != 4 {
+		t.Fatalf("rows in %d, rejected %d (%v)", sum.RowsIn, sum.Rejected, rejects)
+	}
+	for i, r := range rejects {
+		if r.Line != (i+1)*5000 || !strings.HasSuffix(r.Source, "a.json") {
+			t.Errorf("reject %d at %s:%d, want line %d", i, r.Source, r.Line, (i+1)*5000)
+		}
+	}
+	want := int64(20000*20001/2 - (5000 + 10000 + 15000 + 20000))
+	if last[0][0].I != 19996 || last[0][1].I != want {
+		t.Errorf("result %v, want 19996 rows summing to %d", last[0], want)
+	}
+}
+
+// TestIdleTimeoutClosesWindows: a followed directory that goes quiet closes
+// its open windows after the idle timeout, emitting them in append mode,
+// without waiting for more input.
+func TestIdleTimeoutClosesWindows(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte("{\"t\": 1.0}\n{\"t\": 2.0}\n{\"t\": 15.0}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := planFor(t, "SELECT TUMBLE(t, 10) AS w, count(*) AS n FROM t GROUP BY TUMBLE(t, 10)", value.Schema{{Name: "t", Type: value.Float}})
+	q, err := engine.New(p, engine.Options{Mode: engine.Append, Watermark: true, Lateness: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := ingest.OpenDir(ingest.DirOptions{Path: dir, Follow: true, Poll: 5 * time.Millisecond, Settle: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var emitted []string
+	_, err = Run(ctx, q, src, Options{IdleTimeout: 200 * time.Millisecond}, func(b Batch) error {
+		for _, r := range b.Rows {
+			emitted = append(emitted, fmt.Sprintf("%s:%s closing=%v", r[0].Format(), r[1].Format(), b.Closing))
+		}
+		if b.Closing {
+			cancel() // the idle flush happened: stop following
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The watermark (15 - 100) closed nothing; the idle timeout closed both.
+	want := []string{"0.0:2 closing=true", "10.0:1 closing=true"}
+	if strings.Join(emitted, ", ") != strings.Join(want, ", ") {
+		t.Errorf("emitted %v, want %v", emitted, want)
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		t.Error("the idle timeout never fired")
+	}
+}
