@@ -252,6 +252,14 @@ func (ws *windowing) recordLate(g *groupTable, row []value.Value, tv value.Value
 	ws.lateLog.Rows[n-1].Windows = append(ws.lateLog.Rows[n-1].Windows, [2]value.Value{ws.bound(start), ws.bound(end)})
 }
 
+// sessionKind names sql.Session for files that do not import sql.
+const sessionKind = sql.Session
+
+// pushEnd schedules group id's window to close at its current end.
+func (ws *windowing) pushEnd(id int32) {
+	heap.Push(&ws.ends, endEntry{end: ws.end(id), id: id, version: ws.version[id]})
+}
+
 // advance moves the watermark to maxTime - lateness (never backwards).
 func (ws *windowing) advance() {
 	if ws.lateness >= 0 && !math.IsInf(ws.maxTime, -1) {

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -16,12 +17,20 @@ type Binding struct {
 	Path     string       // directory, glob or file
 	Declared value.Schema // nil: inferred by sampling the files
 	inferred value.Schema
+	sampled  ingest.Source // a streaming source opened to sample its schema
 }
+
+// Stream reports whether the binding is a streaming source (stdin, TCP,
+// Kafka) rather than files; see ingest.IsStream.
+func (b *Binding) Stream() bool { return ingest.IsStream(b.Path) }
 
 // SchemaSource says where a binding's schema comes from.
 func (b *Binding) SchemaSource() string {
 	if b.Declared != nil {
 		return "declared"
+	}
+	if b.Stream() {
+		return fmt.Sprintf("inferred from the first records that arrived, up to %d, as read_json_auto would", ingest.DefaultSampleRows)
 	}
 	return fmt.Sprintf("inferred from the first %d records, as read_json_auto would", ingest.DefaultSampleRows)
 }
@@ -29,6 +38,17 @@ func (b *Binding) SchemaSource() string {
 // Catalog is the set of bound sources; it implements sql.Catalog.
 type Catalog struct {
 	bindings map[string]*Binding // by lower-case name
+	opts     ingest.Options      // for streaming sources, see SetSourceOptions
+	ctx      context.Context     // ends sampling a streaming source
+}
+
+// SetSourceOptions sets the options streaming sources are opened with.
+// Call it before planning: inferring a streaming source's schema opens the
+// source and samples the first records it delivers, until ctx ends at the
+// latest (OpenSource then hands out that same source, sampled records
+// first).
+func (c *Catalog) SetSourceOptions(ctx context.Context, opts ingest.Options) {
+	c.ctx, c.opts = ctx, opts
 }
 
 // NewCatalog returns an empty catalog.
@@ -68,6 +88,23 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 	if b.inferred != nil {
 		return b.inferred, nil
 	}
+	if b.Stream() {
+		src, err := ingest.Open(b.Path, c.opts)
+		if err != nil {
+			return nil, err
+		}
+		ctx := c.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		s, rest, err := ingest.Sample(ctx, src, ingest.DefaultSampleRows)
+		if err != nil {
+			src.Close()
+			return nil, fmt.Errorf("source %s: %w", b.Path, err)
+		}
+		b.inferred, b.sampled = s, rest
+		return s, nil
+	}
 	src, err := ingest.OpenDir(ingest.DirOptions{Path: b.Path})
 	if err != nil {
 		return nil, err
@@ -95,4 +132,24 @@ func (c *Catalog) Open(table string, opts ingest.DirOptions) (*ingest.DirSource,
 	}
 	opts.Path = b.Path
 	return ingest.OpenDir(opts)
+}
+
+// OpenSource opens the source bound to table, of any kind (see
+// ingest.Open), with opts (Stdin defaults to the one SetSourceOptions
+// gave). A streaming source already opened to infer its schema is handed
+// out once, with the sampled batches first.
+func (c *Catalog) OpenSource(table string, opts ingest.Options) (ingest.Source, error) {
+	b, ok := c.Binding(table)
+	if !ok {
+		return nil, fmt.Errorf("no source is bound to %s", table)
+	}
+	if b.sampled != nil {
+		src := b.sampled
+		b.sampled = nil
+		return src, nil
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = c.opts.Stdin
+	}
+	return ingest.Open(b.Path, opts)
 }

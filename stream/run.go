@@ -45,9 +45,21 @@ type Options struct {
 	// IdleTimeout closes every open window when no batch has arrived for
 	// this long (processing time); 0 never does.
 	IdleTimeout time.Duration
+	// CheckpointDir, when set, makes the run resume from the checkpoint in
+	// that directory (if any) and commit one after every micro-batch, once
+	// its output has been emitted. Identity (see stream.Identity) guards
+	// against resuming another query's state.
+	CheckpointDir string
+	Identity      string
 	// LateRows receives every row the watermark dropped, as NDJSON:
 	// {"time": ..., "windows": [[start, end], ...], "row": {...}}.
 	LateRows io.Writer
+	// DeferAck holds back acknowledging batches to a source that takes
+	// acks (ingest.Acker, e.g. Kafka offsets) until the caller calls
+	// Summary.Ack, for callers that write results only at the end (--emit
+	// final). Otherwise each batch is acknowledged as soon as emit returns
+	// nil for it.
+	DeferAck bool
 }
 
 // Batch is what one micro-batch produced.
@@ -73,13 +85,41 @@ type Summary struct {
 	Batches  int64
 	RowsIn   int64
 	Rejected int64
-	Files    []string // every file read, in order
+	Files    []string // every file read, in order (including before a resume)
+	Resumed  bool     // the run started from a checkpoint
 	Elapsed  time.Duration
+
+	acker   ingest.Acker
+	lastRaw *ingest.RawBatch // the last batch not yet acknowledged (DeferAck)
+}
+
+// Ack acknowledges to the source every batch the run processed and left
+// unacknowledged (with Options.DeferAck); call it once their results are
+// written. It does nothing for sources that take no acks.
+func (s *Summary) Ack(ctx context.Context) error {
+	if s.acker == nil || s.lastRaw == nil {
+		return nil
+	}
+	raw := s.lastRaw
+	s.lastRaw = nil
+	return s.acker.Ack(ctx, raw)
+}
+
+// ackTimeout bounds one acknowledgement, which runs even while the run is
+// being stopped so that emitted results are not read again.
+const ackTimeout = 30 * time.Second
+
+func ack(ctx context.Context, a ingest.Acker, raw *ingest.RawBatch) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+	defer cancel()
+	return a.Ack(actx, raw)
 }
 
 // Run processes micro-batches from src until it is drained (or ctx ends,
 // which is a clean stop after the current batch) and calls emit after each
-// one. An emit error stops the run and is returned.
+// one. An emit error stops the run and is returned. When src is an
+// ingest.Acker, each batch is acknowledged once emit returned nil for it
+// (or, with Options.DeferAck, when the caller calls Summary.Ack).
 //
 // Reading and decoding run ahead of the engine: while the engine folds
 // batch n, batch n+1 is read and decoded, its lines split across
@@ -87,7 +127,13 @@ type Summary struct {
 // the engine has processed count in the Summary.
 func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, emit func(Batch) error) (*Summary, error) {
 	sum := &Summary{}
+	sum.acker, _ = src.(ingest.Acker)
 	start := time.Now()
+	if opts.CheckpointDir != "" {
+		if err := resume(q, src, opts, sum); err != nil {
+			return sum, err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), runtime.GOMAXPROCS(0))
@@ -167,9 +213,22 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		sum.Rejected += int64(len(d.rejects))
 		sum.Files = append(sum.Files, d.raw.Files...)
 		err = emit(b)
+		raw := d.raw
 		d.release()
 		if err != nil {
 			return sum, err
+		}
+		if opts.CheckpointDir != "" {
+			if err := commit(q, opts, sum); err != nil {
+				return sum, err
+			}
+		}
+		if sum.acker != nil { // after the checkpoint: its state holds the batch
+			if opts.DeferAck {
+				sum.lastRaw = raw
+			} else if err := ack(ctx, sum.acker, raw); err != nil {
+				return sum, err
+			}
 		}
 		if ctx.Err() != nil {
 			break
@@ -177,6 +236,42 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// Resumer is a source that can skip what a checkpoint says was processed.
+type Resumer interface {
+	Resume(files []string, offsets map[string]int64) error
+}
+
+// resume restores the query and the source from the checkpoint, if any.
+func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) error {
+	cp, err := LoadCheckpoint(opts.CheckpointDir, opts.Identity)
+	if err != nil || cp == nil {
+		return err
+	}
+	r, ok := src.(Resumer)
+	if !ok {
+		return fmt.Errorf("checkpoint: this source cannot resume from a checkpoint")
+	}
+	if err := r.Resume(cp.Files, cp.Offsets); err != nil {
+		return err
+	}
+	if err := q.Restore(cp.State); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	sum.Batches, sum.RowsIn, sum.Rejected, sum.Files = cp.Batches, cp.RowsIn, cp.Rejected, cp.Files
+	sum.Resumed = true
+	return nil
+}
+
+// commit writes the checkpoint after a batch.
+func commit(q *engine.Query, opts Options, sum *Summary) error {
+	snap, err := q.Snapshot()
+	if err != nil {
+		return err
+	}
+	return SaveCheckpoint(opts.CheckpointDir, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query,
+		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files, State: snap})
 }
 
 // writeLate writes the late rows the query recorded in its last batch.

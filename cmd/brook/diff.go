@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"strings"
 
 	"brook/baseline"
 	"brook/diff"
 	"brook/engine"
+	"brook/ingest"
 	"brook/sink"
 	"brook/sql"
 	"brook/stream"
@@ -26,15 +28,23 @@ keys, or whole, as a multiset, when the result has no key. Doubles are equal
 within a relative tolerance (--tolerance, default 1e-9): summing in another
 order may change the last bits, nothing more is forgiven.
 
+Any source can be diffed: what a streaming source (stdin, TCP, Kafka)
+consumed is spooled batch by batch as NDJSON files (--spool DIR, default a
+temporary directory removed afterwards) and the baseline reads exactly those.
+A Kafka source never ends by itself: give --exit-idle.
+
 Exit status: 0 equal, 1 different, 2 error.`
 
 const diffExamples = `  brook diff queries/webservers.sql
   brook diff --source flows=../shared/datasets/lanl queries/webservers.sql
   brook diff --format json --files-per-batch 10 queries/top_talkers.sql
+  cat flows/*.json | brook diff --source flows=- queries/webservers.sql
+  brook diff --source 'flows=kafka://localhost:9092/flows?group=check' --exit-idle 2s queries/webservers.sql
 `
 
-func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	f := newQueryFlags("diff", diffSummary, diffExamples, stderr)
+	f.addStreamFlags(ctx, stdin, "keep what a streaming source consumed here, one NDJSON file per micro-batch (default: a temporary directory, removed)")
 	f.fs.Lookup("format").Usage = "report format: table (text for people) or json"
 	tolerance := f.fs.Float64("tolerance", diff.DefaultTolerance, "relative tolerance for comparing doubles")
 	show := f.fs.Int("show", 20, "list at most this many rows of each kind of difference (0: all)")
@@ -59,6 +69,19 @@ func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 		return exitError, err
 	}
 	defer closeLate()
+	if l.stream() {
+		if b, _ := l.catalog.Binding(l.plan.Table); ingest.Scheme(b.Path) == "kafka" && l.sourceOpts.ExitIdle == 0 {
+			return exitError, fmt.Errorf("source %s never ends by itself: give --exit-idle DURATION (e.g. 2s) to diff what arrived until it went quiet", b.Path)
+		}
+		if l.spool == "" {
+			dir, err := os.MkdirTemp("", "brook-spool-")
+			if err != nil {
+				return exitError, err
+			}
+			defer os.RemoveAll(dir)
+			l.spool = dir
+		}
+	}
 	src, err := l.open(false)
 	if err != nil {
 		return exitError, err

@@ -30,7 +30,9 @@ Usage:
   brook baseline [flags] (QUERY.sql | -e 'SQL')   run the same query once in DuckDB
   brook diff     [flags] (QUERY.sql | -e 'SQL')   run both and compare the results
   brook gen      [flags]                          write synthetic LANL-like flow files
+  brook produce  [flags]                          replay flows into a directory, TCP or Kafka, at a rate
   brook bench    [flags]                          time the stream against DuckDB (BENCHMARKS.md)
+  brook repl     [flags]                          interactive SQL: DuckDB answers, \stream runs live queries
   brook help [COMMAND]                            show help
 
 Examples:
@@ -48,6 +50,11 @@ func main() {
 
 // runMain is main without the process: tests call it directly.
 func runMain(args []string, stdout, stderr io.Writer) int {
+	return runMainIn(os.Stdin, args, stdout, stderr)
+}
+
+// runMainIn is runMain with stdin as standard input (for --source NAME=-).
+func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitError
@@ -59,15 +66,19 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	code := exitOK
 	switch cmd {
 	case "run":
-		err = cmdRun(ctx, rest, stdout, stderr)
+		err = cmdRun(ctx, rest, stdin, stdout, stderr)
 	case "baseline":
 		err = cmdBaseline(ctx, rest, stdout, stderr)
 	case "diff":
-		code, err = cmdDiff(ctx, rest, stdout, stderr)
+		code, err = cmdDiff(ctx, rest, stdin, stdout, stderr)
 	case "gen":
 		err = cmdGen(rest, stdout, stderr)
+	case "produce":
+		err = cmdProduce(ctx, rest, stdin, stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, rest, stdout, stderr)
+	case "repl":
+		err = cmdRepl(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return runMain([]string{rest[0], "--help"}, stdout, stderr)

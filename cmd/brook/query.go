@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +40,23 @@ type queryFlags struct {
 	lateness      string
 	idleTimeout   time.Duration
 	lateRows      string
+
+	// Streaming sources (addStreamFlags).
+	trigger    time.Duration
+	exitIdle   time.Duration
+	maxRecords int
+	spool      string
+	stdin      io.Reader       // what --source NAME=- reads
+	ctx        context.Context // ends sampling a streaming source's schema
+}
+
+// addStreamFlags adds the flags of streaming sources (stdin, TCP, Kafka).
+func (f *queryFlags) addStreamFlags(ctx context.Context, stdin io.Reader, spoolUsage string) {
+	f.ctx, f.stdin = ctx, stdin
+	f.fs.DurationVar(&f.trigger, "trigger", 0, "processing-time interval between micro-batches of a streaming source, e.g. 500ms: a batch is what arrived in the interval (0: whatever has arrived, as soon as anything has)")
+	f.fs.DurationVar(&f.exitIdle, "exit-idle", 0, "end the run once nothing has arrived for this long (for unbounded sources: Kafka, tcp-listen, --follow)")
+	f.fs.IntVar(&f.maxRecords, "max-records", ingest.DefaultMaxRecords, "at most this many records (lines) per micro-batch of a streaming source")
+	f.fs.StringVar(&f.spool, "spool", "", spoolUsage)
 }
 
 func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags {
@@ -46,7 +65,7 @@ func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
 	fs.StringVarP(&f.expr, "expr", "e", "", "the query text, instead of a QUERY.sql file")
-	fs.StringArrayVar(&f.sources, "source", nil, "bind a table to a directory, glob or file: NAME=PATH (repeatable; default flows=testdata/flows)")
+	fs.StringArrayVar(&f.sources, "source", nil, "bind a table to a source: NAME=PATH (a directory, glob or file), NAME=- (stdin), NAME=tcp://host:port, NAME=tcp-listen://host:port or NAME=kafka://brokers/topic?group=G&start=earliest|latest&max=N (repeatable; default flows=testdata/flows)")
 	fs.StringVar(&f.schema, "schema", "", "declare the source schema, e.g. 'time DOUBLE, dstport VARCHAR' (default: inferred by sampling)")
 	fs.BoolVar(&f.explain, "explain", false, "print the schema, the plan and the DuckDB SQL, then exit")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv or json (one object per line)")
@@ -75,6 +94,9 @@ type loaded struct {
 	lateness    float64 // seconds
 	idleTimeout time.Duration
 	lateRows    string
+
+	sourceOpts ingest.Options // for ingest.Open
+	spool      string         // spool directory for streaming sources ("": none)
 }
 
 // engineOptions are the engine options the flags and header ask for.
@@ -188,7 +210,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		if !ok || name == "" || path == "" {
 			return fmt.Errorf("--source wants NAME=PATH, got %q", spec)
 		}
-		if relTo != "" && !filepath.IsAbs(path) && path != "-" {
+		if relTo != "" && !filepath.IsAbs(path) && ingest.Scheme(path) == "" {
 			path = filepath.Join(relTo, path)
 		}
 		l.catalog.Bind(name, path, declared)
@@ -224,6 +246,23 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 			return nil, err
 		}
 	}
+	if f.maxRecords < 1 && f.fs.Lookup("max-records") != nil {
+		return nil, fmt.Errorf("--max-records must be at least 1")
+	}
+	if f.trigger < 0 || f.exitIdle < 0 {
+		return nil, fmt.Errorf("--trigger and --exit-idle want a positive duration")
+	}
+	follow := false
+	if fl := f.fs.Lookup("follow"); fl != nil {
+		follow = fl.Value.String() == "true"
+	}
+	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin}
+	l.spool = f.spool
+	ctx := f.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	l.catalog.SetSourceOptions(ctx, l.sourceOpts)
 	if l.plan, err = sql.Build(text, l.catalog); err != nil {
 		var se *sql.Error
 		if errors.As(err, &se) {
@@ -234,14 +273,38 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	return l, nil
 }
 
-// open opens the plan's source.
-func (l *loaded) open(follow bool) (*ingest.DirSource, error) {
-	return l.catalog.Open(l.plan.Table, ingest.DirOptions{FilesPerBatch: l.batch, Follow: follow})
+// open opens the plan's source; a streaming source is spooled when a spool
+// directory is set, so that its batches name files the baseline can read.
+func (l *loaded) open(follow bool) (ingest.Source, error) {
+	opts := l.sourceOpts
+	opts.Follow = follow
+	src, err := l.catalog.OpenSource(l.plan.Table, opts)
+	if err != nil {
+		return nil, err
+	}
+	if b, _ := l.catalog.Binding(l.plan.Table); b.Stream() && l.spool != "" {
+		sp, err := stream.Spool(src, l.spool)
+		if err != nil {
+			src.Close()
+			return nil, err
+		}
+		return sp, nil
+	}
+	return src, nil
+}
+
+// stream reports whether the plan reads a streaming source.
+func (l *loaded) stream() bool {
+	b, _ := l.catalog.Binding(l.plan.Table)
+	return b.Stream()
 }
 
 // files lists the files the plan's source holds now.
 func (l *loaded) files() ([]string, error) {
-	src, err := l.open(false)
+	if b, _ := l.catalog.Binding(l.plan.Table); b.Stream() {
+		return nil, fmt.Errorf("source %s is a stream, not files: brook diff runs the baseline over what the stream consumed (spooled), and brook run --spool DIR keeps it", b.Path)
+	}
+	src, err := l.catalog.Open(l.plan.Table, ingest.DirOptions{FilesPerBatch: l.batch})
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +315,17 @@ func (l *loaded) files() ([]string, error) {
 // and the baseline's DuckDB SQL.
 func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) error {
 	b, _ := l.catalog.Binding(l.plan.Table)
-	files, err := l.files()
-	if err != nil {
-		return err
+	var files []string
+	if b.Stream() {
+		fmt.Fprintf(w, "-- source %s: %s (a stream: the baseline reads the batches it consumed, spooled as NDJSON files)\n", b.Name, b.Path)
+		files = []string{filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-*.jsonl")}
+	} else {
+		var err error
+		if files, err = l.files(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "-- source %s: %s (%d files)\n", b.Name, b.Path, len(files))
 	}
-	fmt.Fprintf(w, "-- source %s: %s (%d files)\n", b.Name, b.Path, len(files))
 	fmt.Fprintf(w, "-- schema (%s):\n--   %s\n", b.SchemaSource(), l.plan.Schema)
 	fmt.Fprintf(w, "-- plan:\n%s", l.plan)
 	fmt.Fprintf(w, "-- DuckDB baseline SQL:\n%s;\n", renderSQL(files))

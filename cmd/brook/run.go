@@ -6,7 +6,9 @@ import (
 	"io"
 
 	"brook/baseline"
+	"brook/dashboard"
 	"brook/engine"
+	"brook/metrics"
 	"brook/sink"
 	"brook/stream"
 )
@@ -31,7 +33,26 @@ evicted so memory stays bounded. When the input ends, every window closes.
 
 A followed directory never has a file half-read: names starting with "." or
 "_" are ignored (write then rename), and a file is read once its size and
-modification time have been still for one second.`
+modification time have been still for one second.
+
+Sources (--source NAME=URI): a directory, glob or file; - or stdin: (NDJSON
+on standard input, drained at end of file); tcp://host:port (connect and read
+lines, drained when the peer closes; --follow reconnects);
+tcp-listen://host:port (accept producers; drained when the last one leaves;
+--follow keeps accepting); kafka://broker1,broker2/topic?group=G&start=
+earliest|latest&max=N (a consumer group whose offsets are committed only
+after a batch's results were written to every sink). A streaming source
+batches what arrived in each --trigger interval, at most --max-records lines;
+--exit-idle ends the run once nothing arrived for that long. Without
+--schema, a stream's schema is inferred from the first records it delivers.
+
+Sinks (--sink URI, repeatable; default console): console; file:///path/
+out.jsonl or .csv (every emitted row appended with its batch number: in
+complete mode the latest batch is the whole result, in update mode the last
+row of a key is current, in append mode each row appears once);
+file:///path/out.parquet (the same, written by DuckDB when the run ends);
+kafka://brokers/topic (one JSON record per emitted row, keyed by the group
+key). With --emit final each sink receives only the final result.`
 
 const runExamples = `  brook run queries/webservers.sql
   brook run --source flows=../shared/datasets/lanl --emit final queries/top_talkers.sql
@@ -39,15 +60,22 @@ const runExamples = `  brook run queries/webservers.sql
   brook run --follow --source flows=/data/incoming -e 'SELECT count(*) FROM flows'
   brook run --format json -e "SELECT srcdevice FROM flows WHERE dstport = '22'"
   brook run --mode append --lateness 5s --late-rows /tmp/late.jsonl queries/bytes_per_10s.sql
+  cat ../shared/datasets/lanl/*.json | brook run --source flows=- --emit final queries/webservers.sql
+  brook run --source flows=tcp://127.0.0.1:9999 --trigger 500ms --mode update queries/protocol_mix.sql
+  brook run --source 'flows=kafka://localhost:9092/network-traffic?group=brook' --trigger 1s \
+      --mode update --sink kafka://localhost:9092/processed-data --sink file:///tmp/out.csv queries/top_talkers.sql
 `
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	f := newQueryFlags("run", runSummary, runExamples, stderr)
+	f.addStreamFlags(ctx, stdin, "keep what a streaming source consumed in this directory, one NDJSON file per micro-batch (for a later baseline)")
+	sinks := f.fs.StringArray("sink", nil, "where results go: console, file:///path/out.jsonl|.csv|.parquet or kafka://brokers/topic (repeatable; default console)")
 	emit := f.fs.String("emit", "batches", "what to print: batches (each micro-batch's output) or final (the result once the source is drained)")
 	f.fs.StringVar(&f.mode, "mode", "", "output mode: complete, update or append (default: complete for aggregations, append for plain queries)")
 	follow := f.fs.Bool("follow", false, "keep watching the source for new files until interrupted")
 	maxBatches := f.fs.Int64("max-batches", 0, "stop after this many micro-batches (0: no limit)")
 	cpuProfile := f.fs.String("cpuprofile", "", "write a CPU profile of the run to this file (inspect with go tool pprof)")
+	httpAddr := f.fs.String("http", "", "serve a live dashboard (result table, chart of windows, progress) and /metrics on this address, e.g. 127.0.0.1:8080 (loopback unless a host is named); it stays up after the input ends until interrupted")
 	l, err := f.load(args)
 	if err != nil {
 		return err
@@ -76,19 +104,61 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer closeLate()
 	sopts.MaxBatches = *maxBatches
+	outs, err := openSinks(*sinks, sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout})
+	if err != nil {
+		return err
+	}
+	defer func() { // on an early return; emptied once closed normally
+		for _, o := range outs {
+			if o != nil {
+				o.Close()
+			}
+		}
+	}()
 	src, err := l.open(*follow)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	out := sink.NewWriter(stdout, l.format, l.plan.OutputSchema())
+	sopts.DeferAck = final // acknowledge once the final result is written
+	var dash *dashboard.Server
+	if *httpAddr != "" {
+		dash = dashboard.New(l.plan, q.Mode(), nil)
+		url, err := dash.Start(*httpAddr)
+		if err != nil {
+			return err
+		}
+		defer dash.Close()
+		fmt.Fprintf(stderr, "brook: dashboard at %s (Prometheus metrics at %smetrics)\n", url, url)
+	}
+	// A status line while catching up, on a terminal stderr, when the
+	// tables do not go to the same terminal.
+	prog := metrics.NewProgress(stderr)
+	showProgress := prog.Active() && (final || !metrics.IsTerminal(stdout))
+	var progRows, progFiles int64
+	defer prog.Clear()
 	sum, err := stream.Run(ctx, q, src, sopts, func(b stream.Batch) error {
+		if dash != nil {
+			dash.Observe(b)
+		}
+		if showProgress {
+			progRows += int64(b.RowsIn)
+			progFiles += int64(len(b.Files))
+			prog.Set("brook: batch %d, %d files, %d rows in, %s/batch, %d groups", b.ID, progFiles, progRows, sink.FormatDuration(b.Elapsed), b.Groups)
+		}
 		if final {
 			return nil
 		}
-		return out.Batch(sink.BatchInfo{ID: b.ID, Files: len(b.Files), RowsIn: b.RowsIn, Rejected: len(b.Rejects), Elapsed: b.Elapsed,
-			Closing: b.Closing, Late: b.Late, Watermark: b.Watermark}, b.Rows)
+		info := sink.BatchInfo{ID: b.ID, Files: len(b.Files), RowsIn: b.RowsIn, Rejected: len(b.Rejects), Elapsed: b.Elapsed,
+			Closing: b.Closing, Late: b.Late, Watermark: b.Watermark}
+		for _, o := range outs {
+			if err := o.Batch(info, b.Rows); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	prog.Clear()
 	if err != nil {
 		return err
 	}
@@ -97,9 +167,20 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		if err := out.Result(rows); err != nil {
+		for _, o := range outs {
+			if err := o.Result(rows); err != nil {
+				return err
+			}
+		}
+	}
+	for i, o := range outs { // flush every sink before acknowledging
+		outs[i] = nil
+		if err := o.Close(); err != nil {
 			return err
 		}
+	}
+	if err := sum.Ack(ctx); err != nil {
+		return err
 	}
 	if l.format == sink.Table {
 		late, noTime := q.Late()
@@ -109,5 +190,28 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintf(stderr, "brook: %d batches, %d files, %d rows in, %d rejected%s, %s\n", sum.Batches, len(sum.Files), sum.RowsIn, sum.Rejected, extra, sink.FormatDuration(sum.Elapsed))
 	}
+	if dash != nil && ctx.Err() == nil {
+		fmt.Fprintln(stderr, "brook: input read; the dashboard stays up until interrupted (Ctrl-C)")
+		<-ctx.Done()
+	}
 	return nil
+}
+
+// openSinks opens the --sink URIs (console when there are none).
+func openSinks(uris []string, t sink.Target) ([]sink.Sink, error) {
+	if len(uris) == 0 {
+		uris = []string{"console"}
+	}
+	var outs []sink.Sink
+	for _, u := range uris {
+		o, err := sink.Open(u, t)
+		if err != nil {
+			for _, o := range outs {
+				o.Close()
+			}
+			return nil, err
+		}
+		outs = append(outs, o)
+	}
+	return outs, nil
 }

@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"brook/gen"
+	"brook/ingest"
+)
+
+const produceUsage = `Usage: brook produce [--from SOURCE] --to TARGET [flags]
+
+Replays a data set into a place brook reads from, at a rate (rows per second)
+or as fast as possible: it stands in for the Python producers of streaming
+exercises.
+
+SOURCE is a directory, glob or file of NDJSON (default testdata/flows), or the
+generator: gen: or gen:rows=N,seed=S,devices=D,rps=R (LANL-like flows, as
+brook gen writes them; rows defaults to 10000).
+
+TARGET is one of
+  DIR or file://DIR         one file per chunk (per --interval with --rate),
+                            written under a temporary name, then renamed
+  tcp://host:port           connect to a listener (brook run --source
+                            NAME=tcp-listen://host:port; retried for 5 s
+                            while it is not up yet) and send the lines
+  tcp-listen://host:port    listen, and send the lines to the first client
+                            that connects (brook run --source NAME=tcp://...)
+  kafka://brokers/topic     one record per line (the topic is created if the
+                            brokers allow it)
+
+With --rate R, every --interval carries R x interval rows; without, chunks of
+--chunk rows go as fast as the target takes them. A progress line is shown
+when standard error is a terminal; otherwise brook produce is quiet.
+
+Flags:
+%s
+Examples:
+  brook produce --from gen:rows=100000 --to /tmp/incoming --rate 5000
+  brook produce --from ../shared/datasets/lanl --to 'kafka://localhost:9092/network-traffic'
+  brook produce --to tcp-listen://127.0.0.1:9999 --rate 1000 &
+  brook run --source flows=tcp://127.0.0.1:9999 --trigger 1s --mode update queries/protocol_mix.sql
+`
+
+func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("produce", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	from := fs.String("from", "testdata/flows", "what to replay: a directory, glob or file of NDJSON, - (standard input), or gen:rows=N,seed=S,devices=D,rps=R")
+	to := fs.String("to", "", "where to: DIR, tcp://host:port, tcp-listen://host:port or kafka://brokers/topic (required)")
+	rate := fs.Float64("rate", 0, "rows per second (0: as fast as possible)")
+	interval := fs.Duration("interval", time.Second, "with --rate: how often a chunk (a file, for a directory) goes out")
+	chunk := fs.Int("chunk", 10000, "without --rate: rows per chunk (per file, for a directory)")
+	fs.Usage = func() { fmt.Fprintf(stderr, produceUsage, fs.FlagUsages()) }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v (give --from and --to)", fs.Args())
+	}
+	if *to == "" {
+		return fmt.Errorf("--to is required: a directory, tcp://host:port, tcp-listen://host:port or kafka://brokers/topic")
+	}
+	if *rate < 0 || *interval <= 0 || *chunk < 1 {
+		return fmt.Errorf("--rate must be >= 0, --interval > 0 and --chunk >= 1")
+	}
+	per := *chunk
+	if *rate > 0 {
+		per = max(1, int(*rate*interval.Seconds()))
+	}
+	feed, err := openFeed(*from, stdin)
+	if err != nil {
+		return err
+	}
+	out, err := openTarget(ctx, *to)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(stderr)
+	start := time.Now()
+	rows := 0
+	for {
+		data, n, err := feed(per)
+		if err != nil {
+			out.close()
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		if *rate > 0 {
+			due := start.Add(time.Duration(float64(rows) / *rate * float64(time.Second)))
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Until(due)):
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if err := out.write(ctx, data, n); err != nil {
+			out.close()
+			return fmt.Errorf("%s: %w", *to, err)
+		}
+		rows += n
+		prog.show(rows, time.Since(start))
+	}
+	prog.done(rows, time.Since(start))
+	if err := out.close(); err != nil {
+		return fmt.Errorf("%s: %w", *to, err)
+	}
+	return nil
+}
+
+// feed returns up to n whole lines (and how many); 0 lines at the end.
+type feed func(n int) ([]byte, int, error)
+
+// openFeed opens what brook produce replays.
+func openFeed(from string, stdin io.Reader) (feed, error) {
+	if spec, ok := strings.CutPrefix(from, "gen:"); ok {
+		opts, total, err := parseGen(spec)
+		if err != nil {
+			return nil, err
+		}
+		g := gen.New(opts)
+		left := total
+		return func(n int) ([]byte, int, error) {
+			n = min(n, left)
+			var buf bytes.Buffer
+			if err := gen.Write(&buf, g, n); err != nil {
+				return nil, 0, err
+			}
+			left -= n
+			return buf.Bytes(), n, nil
+		}, nil
+	}
+	var files []string
+	var pending []byte
+	if from == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("--from -: %w", err)
+		}
+		pending = data
+	} else {
+		src, err := ingest.OpenDir(ingest.DirOptions{Path: from})
+		if err != nil {
+			return nil, fmt.Errorf("--from: %w", err)
+		}
+		if files, err = src.List(); err != nil {
+			return nil, fmt.Errorf("--from %s: %w", from, err)
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("--from %s: no %s files", from, strings.Join(ingest.Extensions, "/"))
+		}
+	}
+	return func(n int) ([]byte, int, error) {
+		var out []byte
+		got := 0
+		for got < n {
+			if len(pending) == 0 {
+				if len(files) == 0 {
+					break
+				}
+				data, err := ingest.ReadFile(files[0])
+				if err != nil {
+					return nil, 0, err
+				}
+				files = files[1:]
+				if len(data) > 0 && data[len(data)-1] != '\n' {
+					data = append(data, '\n')
+				}
+				pending = data
+				continue
+			}
+			i := bytes.IndexByte(pending, '\n')
+			if i < 0 {
+				i = len(pending)
+				pending = append(pending, '\n')
+			}
+			line := pending[:i+1]
+			pending = pending[i+1:]
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			out = append(out, line...)
+			got++
+		}
+		return out, got, nil
+	}, nil
+}
+
+// parseGen reads rows=N,seed=S,devices=D,rps=R.
+func parseGen(spec string) (gen.Options, int, error) {
+	opts := gen.Options{Seed: 1}
+	rows := 10000
+	for _, kv := range strings.Split(spec, ",") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return opts, 0, fmt.Errorf("--from gen: %s wants a non-negative integer, got %q", k, v)
+		}
+		switch k {
+		case "rows":
+			rows = int(n)
+		case "seed":
+			opts.Seed = n
+		case "devices":
+			opts.Devices = int(n)
+		case "rps":
+			opts.RowsPerSecond = int(n)
+		default:
+			return opts, 0, fmt.Errorf("--from gen: unknown parameter %q (known: rows, seed, devices, rps)", k)
+		}
+	}
+	return opts, rows, nil
+}
+
+// target is where brook produce writes.
+type target struct {
+	write func(ctx context.Context, data []byte, rows int) error
+	close func() error
+}
+
+func openTarget(ctx context.Context, to string) (*target, error) {
+	switch ingest.Scheme(to) {
+	case "", "file":
+		dir := strings.TrimPrefix(strings.TrimPrefix(to, "file:"), "//")
+		return dirTarget(dir)
+	case "tcp":
+		addr, err := targetHostPort(to)
+		if err != nil {
+			return nil, err
+		}
+		// The listener may be starting too: retry for a while.
+		deadline := time.Now().Add(ingest.DialTimeout)
+		for wait := 20 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+			conn, err := net.DialTimeout("tcp", addr, ingest.DialTimeout)
+			if err == nil {
+				return connTarget(conn), nil
+			}
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("--to %s: %w", to, err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	case "tcp-listen":
+		addr, err := targetHostPort(to)
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("--to %s: %w", to, err)
+		}
+		var conn net.Conn
+		accepted := make(chan error, 1)
+		go func() {
+			var err error
+			conn, err = ln.Accept()
+			accepted <- err
+		}()
+		select {
+		case err := <-accepted:
+			ln.Close()
+			if err != nil {
+				return nil, fmt.Errorf("--to %s: %w", to, err)
+			}
+		case <-ctx.Done():
+			ln.Close()
+			<-accepted
+			return nil, ctx.Err()
+		}
+		return connTarget(conn), nil
+	case "kafka":
+		k, err := ingest.ParseKafkaURI(to)
+		if err != nil {
+			return nil, fmt.Errorf("--to %w", err)
+		}
+		if len(k.Query) > 0 {
+			return nil, fmt.Errorf("--to %s: a Kafka target takes no parameters", to)
+		}
+		cl, err := kgo.NewClient(kgo.SeedBrokers(k.Brokers...), kgo.DefaultProduceTopic(k.Topic),
+			kgo.AllowAutoTopicCreation(), kgo.DialTimeout(ingest.DialTimeout), kgo.ProducerLinger(0))
+		if err != nil {
+			return nil, fmt.Errorf("--to %s: %w", to, err)
+		}
+		return &target{
+			write: func(ctx context.Context, data []byte, rows int) error {
+				recs := make([]*kgo.Record, 0, rows)
+				for len(data) > 0 {
+					i := bytes.IndexByte(data, '\n')
+					recs = append(recs, &kgo.Record{Value: data[:i]})
+					data = data[i+1:]
+				}
+				return cl.ProduceSync(ctx, recs...).FirstErr()
+			},
+			close: func() error { cl.Close(); return nil },
+		}, nil
+	}
+	return nil, fmt.Errorf("--to %s: unknown target (want a directory, tcp://host:port, tcp-listen://host:port or kafka://brokers/topic)", to)
+}
+
+func targetHostPort(uri string) (string, error) {
+	_, rest, _ := strings.Cut(uri, "://")
+	if _, _, err := net.SplitHostPort(rest); err != nil || strings.ContainsAny(rest, "/?") {
+		return "", fmt.Errorf("--to %s: want host:port after the scheme", uri)
+	}
+	return rest, nil
+}
+
+func connTarget(conn net.Conn) *target {
+	return &target{
+		write: func(_ context.Context, data []byte, _ int) error { _, err := conn.Write(data); return err },
+		close: conn.Close,
+	}
+}
+
+// dirTarget writes each chunk as a new file, produce-<start>-<n>.json, so
+// that name order is arrival order, under a temporary name first.
+func dirTarget(dir string) (*target, error) {
+	if dir == "" {
+		return nil, errors.New("--to: empty directory name")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("--to: %w", err)
+	}
+	stamp := time.Now().UTC().Format("20060102T150405.000")
+	n := 0
+	return &target{
+		write: func(_ context.Context, data []byte, _ int) error {
+			n++
+			name := fmt.Sprintf("produce-%s-%06d.json", stamp, n)
+			tmp := filepath.Join(dir, "."+name+".tmp")
+			if err := os.WriteFile(tmp, data, 0o644); err != nil {
+				return err
+			}
+			return os.Rename(tmp, filepath.Join(dir, name))
+		},
+		close: func() error { return nil },
+	}, nil
+}
+
+// progress shows a status line on a terminal, at most ten times a second.
+type progress struct {
+	w    io.Writer
+	on   bool
+	last time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) show(rows int, elapsed time.Duration) {
+	if !p.on || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\rbrook produce: %d rows, %.0f rows/s   ", rows, float64(rows)/max(elapsed.Seconds(), 1e-9))
+}
+
+func (p *progress) done(rows int, elapsed time.Duration) {
+	if p.on {
+		fmt.Fprintf(p.w, "\rbrook produce: %d rows in %s, %.0f rows/s\n", rows, elapsed.Round(time.Millisecond), float64(rows)/max(elapsed.Seconds(), 1e-9))
+	}
+}

@@ -1,0 +1,200 @@
+package dashboard
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"brook/engine"
+	"brook/ingest"
+	"brook/sql"
+	"brook/stream"
+	"brook/value"
+)
+
+type testCatalog struct{}
+
+func (testCatalog) Schema(string) (value.Schema, error) {
+	return value.Schema{{Name: "time", Type: value.Float}, {Name: "bytes", Type: value.Int}, {Name: "dev", Type: value.String}}, nil
+}
+func (testCatalog) Tables() []string { return []string{"t"} }
+
+// windowed returns a dashboard for bytes per 10 s in the given mode.
+func windowed(t *testing.T, mode engine.Mode) *Server {
+	t.Helper()
+	p, err := sql.Build(`SELECT TUMBLE("time", 10) AS ws, sum(bytes) AS b, count(*) AS n FROM t GROUP BY TUMBLE("time", 10)`, testCatalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(p, mode, nil)
+}
+
+func win(start float64, b, n int64) []value.Value {
+	return []value.Value{value.FloatValue(start), value.IntValue(b), value.IntValue(n)}
+}
+
+func batch(id int64, rows ...[]value.Value) stream.Batch {
+	return stream.Batch{ID: id, Files: []string{"f.json"}, RowsIn: 10, Rows: rows, Arrived: time.Now().Add(-time.Millisecond),
+		Elapsed: 2 * time.Millisecond, Groups: len(rows), Late: id, Watermark: value.FloatValue(float64(100 + id))}
+}
+
+// pageState is the part of the state JSON the tests read.
+type pageState struct {
+	Version int64   `json:"version"`
+	Rows    [][]any `json:"rows"`
+	Xs      []float64
+	Chart   *struct {
+		X      int   `json:"x"`
+		Series []int `json:"series"`
+	} `json:"chart"`
+	Progress Progress `json:"progress"`
+}
+
+// nextEvent reads one server-sent event and decodes its data.
+func nextEvent(t *testing.T, r *bufio.Reader) pageState {
+	t.Helper()
+	var event string
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading events: %v", err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			if event != "state" {
+				t.Fatalf("event %q, want state", event)
+			}
+			var st pageState
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &st); err != nil {
+				t.Fatalf("bad state JSON: %v\n%s", err, line)
+			}
+			return st
+		}
+	}
+}
+
+func TestEventsStreamEveryBatch(t *testing.T) {
+	d := windowed(t, engine.Complete)
+	ts := httptest.NewServer(d.Handler())
+	defer ts.Close()
+	defer d.Close()
+	d.Observe(batch(0, win(0, 100, 1), win(10, 200, 2)))
+
+	resp, err := http.Get(ts.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	r := bufio.NewReader(resp.Body)
+	first := nextEvent(t, r) // the current state, on connect
+	if len(first.Rows) != 2 || first.Chart == nil || first.Chart.X != 0 || len(first.Chart.Series) != 2 {
+		t.Fatalf("first state: %+v", first)
+	}
+	if first.Xs[1] != 10 || first.Progress.Batches != 1 || first.Progress.RowsIn != 10 || first.Progress.Watermark != "100.0" {
+		t.Fatalf("first state: %+v", first)
+	}
+	d.Observe(batch(1, win(0, 100, 1), win(10, 250, 3), win(20, 50, 1)))
+	second := nextEvent(t, r)
+	if second.Version <= first.Version || len(second.Rows) != 3 || second.Rows[1][1].(float64) != 250 {
+		t.Fatalf("second state: %+v", second)
+	}
+	if second.Progress.Batches != 2 || second.Progress.RowsIn != 20 || second.Progress.Late != 1 || second.Progress.LatencyMS != 2 {
+		t.Fatalf("progress: %+v", second.Progress)
+	}
+}
+
+// TestUpdateModeKeepsWholeResult: update and append batches carry only
+// changed rows; the dashboard merges them by key into the whole result.
+func TestUpdateModeKeepsWholeResult(t *testing.T) {
+	d := windowed(t, engine.Update)
+	defer d.Close()
+	d.Observe(batch(0, win(10, 1, 1), win(0, 5, 1)))
+	d.Observe(batch(1, win(10, 7, 2)))
+	d.Observe(batch(2, win(20, 3, 1)))
+	rows := d.Rows()
+	want := [][3]int64{{0, 5, 1}, {10, 7, 2}, {20, 3, 1}} // in window order
+	if len(rows) != len(want) {
+		t.Fatalf("rows %v", rows)
+	}
+	for i, w := range want {
+		if f, _ := rows[i][0].AsFloat(); int64(f) != w[0] || rows[i][1].I != w[1] || rows[i][2].I != w[2] {
+			t.Fatalf("row %d = %v, want %v", i, rows[i], w)
+		}
+	}
+}
+
+func TestMetricsScrape(t *testing.T) {
+	d := windowed(t, engine.Complete)
+	defer d.Close()
+	ts := httptest.NewServer(d.Handler())
+	defer ts.Close()
+	d.Observe(batch(0, win(0, 100, 1)))
+	b := batch(3, win(0, 100, 1)) // 3 late rows so far
+	b.Rejects = []ingest.Reject{{Source: "f.json", Line: 7, Reason: "bad JSON"}}
+	d.Observe(b)
+	resp, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	text := string(body)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		"brook_rows_in_total 20\n",
+		"brook_batches_total 2\n",
+		"brook_batch_latency_seconds_count 2\n",
+		`brook_batch_latency_seconds_bucket{le="0.00390625"} 2`,
+		"brook_state_groups 1\n",
+		"brook_watermark_seconds 103\n",
+		"brook_late_rows_total 3\n",
+		"brook_rejected_rows_total 1\n",
+		"# TYPE brook_batch_latency_seconds histogram",
+		"go_goroutines",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", text)
+	}
+}
+
+func TestPageIsSelfContained(t *testing.T) {
+	d := windowed(t, engine.Complete)
+	defer d.Close()
+	rec := httptest.NewRecorder()
+	d.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	page := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(page, "new EventSource(\"events\")") {
+		t.Fatalf("status %d, page:\n%.300s", rec.Code, page)
+	}
+	for _, external := range []string{"http://", "https://", "//cdn", "<link"} {
+		if strings.Contains(strings.ReplaceAll(page, "http://www.w3.org/2000/svg", ""), external) {
+			t.Errorf("page refers to something outside itself: %q", external)
+		}
+	}
+}
+
+func TestListenAddr(t *testing.T) {
+	for in, want := range map[string]string{"8080": "127.0.0.1:8080", ":8080": "127.0.0.1:8080", "": "127.0.0.1:0",
+		"127.0.0.1:9": "127.0.0.1:9", "0.0.0.0:80": "0.0.0.0:80", "localhost:1": "localhost:1"} {
+		if got := ListenAddr(in); got != want {
+			t.Errorf("ListenAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

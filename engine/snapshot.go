@@ -1,0 +1,245 @@
+package engine
+
+import (
+	"fmt"
+
+	"brook/value"
+)
+
+// Snapshot is the whole state of a running query, in a form encoding/gob
+// can write: every group with its key, window and aggregate states, the
+// watermark, the late-row counts, and the rows a plain query keeps. Restore
+// puts it back into a new Query for the same plan.
+type Snapshot struct {
+	RowsIn    int64
+	Groups    []GroupState
+	Watermark float64
+	MaxTime   float64
+	MaxClosed float64
+	Late      int64
+	NoTime    int64
+	LateWins  []LateWindow
+	Top       [][]value.Value // plain queries with LIMIT
+	TopKeys   [][]value.Value
+	Final     [][]value.Value // plain append queries keeping their rows
+	Closed    [][]value.Value // rows of evicted windows (KeepFinal)
+	ClosedKey [][]value.Value
+}
+
+// GroupState is one group: its key values, its window (start and last
+// event, in time units) and each aggregate's state.
+type GroupState struct {
+	Keys        []value.Value
+	Start, Last float64
+	Aggs        [][]value.Value
+}
+
+// stateful aggregates can export and import one group's state.
+type stateful interface {
+	state(g int32) []value.Value
+	setState(g int32, s []value.Value) error
+}
+
+// Snapshot captures the query's state between micro-batches.
+func (q *Query) Snapshot() (*Snapshot, error) {
+	s := &Snapshot{RowsIn: q.rowsIn, Final: q.final}
+	for _, r := range q.top {
+		s.Top, s.TopKeys = append(s.Top, r.out), append(s.TopKeys, r.keys)
+	}
+	for _, r := range q.closed {
+		s.Closed, s.ClosedKey = append(s.Closed, r.out), append(s.ClosedKey, r.keys)
+	}
+	g := q.groups
+	if g == nil {
+		return s, nil
+	}
+	for _, id := range g.ids() {
+		gs := GroupState{Keys: g.keys[id]}
+		if g.win != nil {
+			gs.Start, gs.Last = g.win.start[id], g.win.last[id]
+		}
+		for _, a := range g.aggs {
+			sa, ok := a.(stateful)
+			if !ok {
+				return nil, fmt.Errorf("engine: aggregate %T cannot be checkpointed", a)
+			}
+			gs.Aggs = append(gs.Aggs, sa.state(id))
+		}
+		s.Groups = append(s.Groups, gs)
+	}
+	if w := g.win; w != nil {
+		s.Watermark, s.MaxTime, s.MaxClosed, s.Late, s.NoTime = w.watermark, w.maxTime, w.maxClosedEnd, w.late, w.noTime
+		if w.lateLog != nil {
+			for _, lw := range w.lateLog.Windows {
+				s.LateWins = append(s.LateWins, *lw)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Restore loads a snapshot taken from a query of the same plan into q,
+// which must be new (no batch processed).
+func (q *Query) Restore(s *Snapshot) error {
+	if q.rowsIn != 0 {
+		return fmt.Errorf("engine: Restore into a query that has already run")
+	}
+	q.rowsIn, q.final = s.RowsIn, s.Final
+	if q.final == nil && q.keep && q.mode == Append && q.groups == nil {
+		q.final = [][]value.Value{}
+	}
+	for i := range s.Top {
+		q.top = append(q.top, sortRow{out: s.Top[i], keys: s.TopKeys[i]})
+	}
+	for i := range s.Closed {
+		q.closed = append(q.closed, sortRow{out: s.Closed[i], keys: s.ClosedKey[i]})
+	}
+	g := q.groups
+	if g == nil {
+		if len(s.Groups) > 0 {
+			return fmt.Errorf("engine: the checkpoint holds groups but the query has none")
+		}
+		return nil
+	}
+	for _, gs := range s.Groups {
+		if len(gs.Keys) != len(g.keyFns) || len(gs.Aggs) != len(g.aggs) {
+			return fmt.Errorf("engine: the checkpoint's groups do not fit the query (%d keys, %d aggregates)", len(gs.Keys), len(gs.Aggs))
+		}
+		copy(g.keyVals, gs.Keys)
+		var id int32
+		switch {
+		case g.win != nil && g.win.w.Kind == sessionKind:
+			id = g.newGroup("")
+			var key []byte
+			for _, k := range gs.Keys {
+				key = value.AppendKey(key, k)
+			}
+			g.win.sessions[string(key)] = append(g.win.sessions[string(key)], id)
+		case g.win == nil && len(g.keyFns) == 1 && gs.Keys[0].Kind == value.String:
+			id = g.newGroup("")
+			g.byString[gs.Keys[0].S] = id
+		default:
+			g.scratch = g.scratch[:0]
+			if g.win != nil {
+				g.scratch = value.AppendKey(g.scratch, value.FloatValue(gs.Start))
+			}
+			for _, k := range gs.Keys {
+				g.scratch = value.AppendKey(g.scratch, k)
+			}
+			id, _ = g.lookup()
+		}
+		if g.win != nil {
+			g.win.start[id], g.win.last[id] = gs.Start, gs.Last
+			g.win.version[id]++
+			g.win.pushEnd(id)
+		}
+		for i, a := range g.aggs {
+			if err := a.(stateful).setState(id, gs.Aggs[i]); err != nil {
+				return err
+			}
+		}
+	}
+	if w := g.win; w != nil {
+		w.watermark, w.maxTime, w.maxClosedEnd, w.late, w.noTime = s.Watermark, s.MaxTime, s.MaxClosed, s.Late, s.NoTime
+		if w.lateLog != nil {
+			for i := range s.LateWins {
+				lw := s.LateWins[i]
+				key := string(value.AppendKey(value.AppendKey(nil, value.FloatValue(timeUnits(lw.Start))), value.FloatValue(timeUnits(lw.End))))
+				for _, k := range lw.Keys {
+					key += string(value.AppendKey(nil, k))
+				}
+				w.lateLog.Windows[key] = &lw
+			}
+		}
+	}
+	g.beginBatch()
+	return nil
+}
+
+func badState(a any, s []value.Value) error {
+	return fmt.Errorf("engine: checkpoint state %v does not fit aggregate %T", s, a)
+}
+
+func (a *countStar) state(g int32) []value.Value { return []value.Value{value.IntValue(a.n[g])} }
+func (a *countStar) setState(g int32, s []value.Value) error {
+	if len(s) != 1 {
+		return badState(a, s)
+	}
+	a.n[g] = s[0].I
+	return nil
+}
+
+func (a *count) state(g int32) []value.Value { return []value.Value{value.IntValue(a.n[g])} }
+func (a *count) setState(g int32, s []value.Value) error {
+	if len(s) != 1 {
+		return badState(a, s)
+	}
+	a.n[g] = s[0].I
+	return nil
+}
+
+func (a *countDistinct) state(g int32) []value.Value {
+	out := make([]value.Value, 0, len(a.sets[g]))
+	for k := range a.sets[g] {
+		out = append(out, value.StringValue(k))
+	}
+	return out
+}
+func (a *countDistinct) setState(g int32, s []value.Value) error {
+	set := make(map[string]struct{}, len(s))
+	for _, v := range s {
+		set[v.S] = struct{}{}
+	}
+	a.sets[g] = set
+	return nil
+}
+
+func (a *sumFloat) state(g int32) []value.Value {
+	return []value.Value{value.FloatValue(a.sum[g]), value.BoolValue(a.seen[g])}
+}
+func (a *sumFloat) setState(g int32, s []value.Value) error {
+	if len(s) != 2 {
+		return badState(a, s)
+	}
+	a.sum[g], a.seen[g] = s[0].F, s[1].I != 0
+	return nil
+}
+
+func (a *sumInt) state(g int32) []value.Value {
+	return []value.Value{value.IntValue(a.sum[g].hi), value.IntValue(int64(a.sum[g].lo)), value.BoolValue(a.seen[g])}
+}
+func (a *sumInt) setState(g int32, s []value.Value) error {
+	if len(s) != 3 {
+		return badState(a, s)
+	}
+	a.sum[g], a.seen[g] = int128{hi: s[0].I, lo: uint64(s[1].I)}, s[2].I != 0
+	return nil
+}
+
+func (a *avg) state(g int32) []value.Value {
+	return []value.Value{value.FloatValue(a.sum[g]), value.IntValue(a.ints[g].hi), value.IntValue(int64(a.ints[g].lo)), value.IntValue(a.n[g])}
+}
+func (a *avg) setState(g int32, s []value.Value) error {
+	if len(s) != 4 {
+		return badState(a, s)
+	}
+	a.sum[g], a.ints[g], a.n[g] = s[0].F, int128{hi: s[1].I, lo: uint64(s[2].I)}, s[3].I
+	return nil
+}
+
+func (a *extremum) state(g int32) []value.Value { return []value.Value{a.best[g]} }
+func (a *extremum) setState(g int32, s []value.Value) error {
+	if len(s) != 1 {
+		return badState(a, s)
+	}
+	a.best[g] = s[0]
+	return nil
+}
+
+// timeUnits is a window bound in time units (seconds or microseconds).
+func timeUnits(v value.Value) float64 {
+	if v.Kind == value.Float {
+		return v.F
+	}
+	return float64(v.I)
+}

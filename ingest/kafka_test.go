@@ -1,0 +1,191 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// newKafka starts an in-process Kafka-protocol broker on 127.0.0.1 with
+// the given topics (3 partitions each) and returns its address.
+func newKafka(t *testing.T, topics ...string) string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, topics...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()[0]
+}
+
+// produceIDs writes records {"id": from} ... {"id": to-1} to topic.
+func produceIDs(t *testing.T, addr, topic string, from, to int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var recs []*kgo.Record
+	for i := from; i < to; i++ {
+		recs = append(recs, &kgo.Record{Value: fmt.Appendf(nil, `{"id": %d}`, i)})
+	}
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ids reads the "id" of every line of a batch.
+func ids(t *testing.T, b *RawBatch) []int {
+	t.Helper()
+	var out []int
+	for _, c := range b.Chunks {
+		for _, ln := range bytes.Split(bytes.TrimSuffix(c.Data, []byte{'\n'}), []byte{'\n'}) {
+			var id int
+			if _, err := fmt.Sscanf(string(ln), `{"id": %d}`, &id); err != nil {
+				t.Fatalf("%s:%d: bad line %q", c.Name, c.FirstLine, ln)
+			}
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestKafkaRestartResumes reads three capped batches, acknowledges two,
+// and closes; a second consumer of the group must deliver exactly the
+// records after the acknowledged ones: none lost, none twice.
+func TestKafkaRestartResumes(t *testing.T) {
+	addr := newKafka(t, "flows")
+	const n = 3000
+	produceIDs(t, addr, "flows", 0, n)
+	ctx := testCtx(t)
+	uri := "kafka://" + addr + "/flows?group=brook&max=400"
+	open := func() Source {
+		src, err := Open(uri, Options{ExitIdle: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	seen := map[int]int{}
+	a := open()
+	var batches []*RawBatch
+	for len(batches) < 3 {
+		b, err := a.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := len(ids(t, b)); lines > 400 {
+			t.Fatalf("batch of %d records, capped at 400", lines)
+		}
+		batches = append(batches, b)
+	}
+	for _, b := range batches[:2] {
+		for _, id := range ids(t, b) {
+			seen[id]++
+		}
+	}
+	if err := a.(Acker).Ack(ctx, batches[1]); err != nil { // covers batches 0 and 1
+		t.Fatal(err)
+	}
+	a.Close() // batch 2 was read but never acknowledged: it must come again
+
+	b := open()
+	defer b.Close()
+	for {
+		raw, err := b.Next(ctx)
+		if errors.Is(err, ErrEndOfInput) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids(t, raw) {
+			seen[id]++
+		}
+		if err := b.(Acker).Ack(ctx, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if seen[i] != 1 {
+			t.Fatalf("record %d delivered %d times after the restart (want once); %d distinct records seen", i, seen[i], len(seen))
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct records, want %d", len(seen), n)
+	}
+}
+
+// TestKafkaLineNumbers checks that records keep their origin: chunk names
+// say topic and partition, and line numbers are offsets + 1.
+func TestKafkaLineNumbers(t *testing.T) {
+	addr := newKafka(t, "t")
+	produceIDs(t, addr, "t", 0, 10)
+	ctx := testCtx(t)
+	src, err := Open("kafka://"+addr+"/t", Options{ExitIdle: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	total := 0
+	for {
+		b, err := src.Next(ctx)
+		if errors.Is(err, ErrEndOfInput) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range b.Chunks {
+			if !strings.HasPrefix(c.Name, "kafka t/") || c.FirstLine < 1 {
+				t.Errorf("chunk %q line %d", c.Name, c.FirstLine)
+			}
+		}
+		total += len(ids(t, b))
+	}
+	if total != 10 {
+		t.Fatalf("read %d records, want 10", total)
+	}
+}
+
+// TestKafkaBadURIs checks that mistakes get clear errors.
+func TestKafkaBadURIs(t *testing.T) {
+	for uri, want := range map[string]string{
+		"kafka://":                          "want kafka://",
+		"kafka://host:9092":                 "want kafka://",
+		"kafka://host:9092/a/b":             "one topic",
+		"kafka://host:9092/t?start=middle":  "start wants earliest or latest",
+		"kafka://host:9092/t?max=0":         "max wants a positive",
+		"kafka://host:9092/t?grup=x":        `unknown parameter "grup"`,
+		"kafka://host:9092/t?max=%zz":       "bad query",
+		"kafka://,/t":                       "empty broker",
+		"kafka://host:9092/t?start=latest&": "",
+	} {
+		src, err := Open(uri, Options{})
+		if want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", uri, err)
+			} else {
+				src.Close()
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one containing %q", uri, err, want)
+		}
+	}
+}

@@ -1,0 +1,264 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// openStdin opens "-" or "stdin:": NDJSON on opts.Stdin, drained at end of
+// file.
+func openStdin(uri string, opts Options) (Source, error) {
+	if uri != "-" && uri != "stdin:" && uri != "stdin://" {
+		return nil, fmt.Errorf("source %s: standard input is \"-\" or \"stdin:\", with nothing after it", uri)
+	}
+	if opts.Stdin == nil {
+		return nil, errors.New("source -: no standard input to read")
+	}
+	return NewReaderSource("stdin", opts.Stdin, opts), nil
+}
+
+// NewReaderSource returns a streaming source of the NDJSON lines read from
+// r, named name in error messages; it is drained when r reports end of
+// file. Micro-batches follow opts.Trigger, opts.MaxRecords and
+// opts.ExitIdle.
+func NewReaderSource(name string, r io.Reader, opts Options) *LineSource {
+	s := newLineSource(opts)
+	s.readers.Add(1)
+	go func() {
+		defer s.readers.Done()
+		if err := s.readLines(name, r); err != nil && !errors.Is(err, errStopped) {
+			s.fail(fmt.Errorf("%s: %w", name, err))
+		}
+	}()
+	go s.closeWhenRead()
+	return s
+}
+
+// blockSize is how much a line reader asks for at once.
+const blockSize = 256 << 10
+
+// block is whole lines read from one origin.
+type block struct {
+	name      string
+	firstLine int
+	data      []byte
+	lines     int // newlines in data
+}
+
+var errStopped = errors.New("source closed")
+
+// LineSource turns lines arriving from one or more readers (standard input,
+// TCP connections) into micro-batches: what arrived in a trigger interval,
+// at most MaxRecords lines, never splitting a line, with each origin's line
+// numbers kept for error messages. It is the engine of the stdin, tcp and
+// tcp-listen sources.
+type LineSource struct {
+	opts    Options
+	blocks  chan block
+	quit    chan struct{} // closed by Close
+	stop    sync.Once
+	readers sync.WaitGroup // reader goroutines; blocks closes after them
+	hold    sync.WaitGroup // kept above zero while more readers may come
+	errMu   sync.Mutex
+	err     error
+
+	pending  *block    // the rest of a block cut at the record cap
+	next     time.Time // the next trigger deadline
+	lastSeen time.Time // when input last arrived, for ExitIdle
+	closeFn  func()    // closes connections and listeners, once
+}
+
+func newLineSource(opts Options) *LineSource {
+	return &LineSource{opts: opts, blocks: make(chan block, 8), quit: make(chan struct{}), lastSeen: time.Now()}
+}
+
+// closeWhenRead closes blocks once every reader finished.
+func (s *LineSource) closeWhenRead() {
+	s.hold.Wait()
+	s.readers.Wait()
+	close(s.blocks)
+}
+
+func (s *LineSource) fail(err error) {
+	s.errMu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.errMu.Unlock()
+}
+
+// send hands a block to Next, or gives up when the source is closed.
+func (s *LineSource) send(b block) error {
+	select {
+	case s.blocks <- b:
+		return nil
+	case <-s.quit:
+		return errStopped
+	}
+}
+
+// readLines reads r into blocks of whole lines until end of file; a last
+// line without a newline is delivered as it is.
+func (s *LineSource) readLines(name string, r io.Reader) error {
+	line := 1
+	var carry []byte
+	for {
+		buf := make([]byte, len(carry), max(blockSize, 2*len(carry)))
+		copy(buf, carry)
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if cut := bytes.LastIndexByte(buf, '\n'); cut >= 0 {
+			carry = buf[cut+1:]
+			data := buf[:cut+1]
+			lines := bytes.Count(data, []byte{'\n'})
+			if serr := s.send(block{name: name, firstLine: line, data: data, lines: lines}); serr != nil {
+				return serr
+			}
+			line += lines
+		} else {
+			carry = buf
+		}
+		if err == io.EOF {
+			if len(bytes.TrimSpace(carry)) > 0 {
+				return s.send(block{name: name, firstLine: line, data: carry})
+			}
+			return nil
+		}
+		if err != nil {
+			select {
+			case <-s.quit:
+				return errStopped
+			default:
+			}
+			return err
+		}
+	}
+}
+
+// Next returns the next micro-batch: with no Trigger, everything that has
+// arrived (at least one line, waiting for it); with a Trigger, what
+// arrived by the next deadline. A batch holds at most MaxRecords lines.
+// It returns ErrEndOfInput when every reader has finished and all was
+// delivered, or ExitIdle passed with nothing arriving. If ctx ends while
+// lines are held, they are returned rather than lost.
+func (s *LineSource) Next(ctx context.Context) (*RawBatch, error) {
+	b := &RawBatch{}
+	lines, capN := 0, s.opts.maxRecords()
+	// add appends blk, cutting it at the cap; it reports a full batch.
+	add := func(blk block) bool {
+		if room := capN - lines; blk.lines > room {
+			cut := 0
+			for k := 0; k < room; k++ {
+				cut += bytes.IndexByte(blk.data[cut:], '\n') + 1
+			}
+			rest := block{name: blk.name, firstLine: blk.firstLine + room, data: blk.data[cut:], lines: blk.lines - room}
+			s.pending = &rest
+			blk.data, blk.lines = blk.data[:cut], room
+		}
+		if len(blk.data) > 0 {
+			b.Chunks = append(b.Chunks, Chunk{Name: blk.name, FirstLine: blk.firstLine, Data: blk.data})
+			b.Bytes += int64(len(blk.data))
+			lines += max(blk.lines, 1)
+		}
+		return lines >= capN
+	}
+	if s.pending != nil {
+		p := *s.pending
+		s.pending = nil
+		if add(p) {
+			return b, nil
+		}
+	}
+	var deadline <-chan time.Time
+	if t := s.opts.Trigger; t > 0 {
+		now := time.Now()
+		if s.next.IsZero() {
+			s.next = now.Add(t)
+		}
+		for !s.next.After(now) && lines == 0 && len(s.blocks) == 0 {
+			s.next = s.next.Add(t) // nothing queued: wait for the next tick
+		}
+		timer := time.NewTimer(time.Until(s.next))
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	var idle <-chan time.Time
+	if s.opts.ExitIdle > 0 {
+		timer := time.NewTimer(time.Until(s.lastSeen.Add(s.opts.ExitIdle)))
+		defer timer.Stop()
+		idle = timer.C
+	}
+	for {
+		if lines > 0 && deadline == nil { // no trigger: take what is queued
+			select {
+			case blk, ok := <-s.blocks:
+				if !ok {
+					return b, nil
+				}
+				s.lastSeen = time.Now()
+				if add(blk) {
+					return b, nil
+				}
+				continue
+			default:
+				return b, nil
+			}
+		}
+		select {
+		case blk, ok := <-s.blocks:
+			if !ok {
+				if lines > 0 {
+					return b, nil
+				}
+				s.errMu.Lock()
+				err := s.err
+				s.errMu.Unlock()
+				if err != nil {
+					return nil, err
+				}
+				return nil, ErrEndOfInput
+			}
+			s.lastSeen = time.Now()
+			if add(blk) {
+				return b, nil
+			}
+		case <-deadline:
+			if lines > 0 {
+				s.next = s.next.Add(s.opts.Trigger)
+				return b, nil
+			}
+			s.next = s.next.Add(s.opts.Trigger)
+			deadline = time.After(time.Until(s.next))
+		case <-idle:
+			if lines > 0 { // input arrived: not idle; wait for the trigger
+				idle = nil
+				continue
+			}
+			return nil, ErrEndOfInput
+		case <-ctx.Done():
+			if lines > 0 {
+				return b, nil
+			}
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Close stops the readers and releases connections; lines not yet
+// delivered are dropped.
+func (s *LineSource) Close() error {
+	s.stop.Do(func() {
+		close(s.quit)
+		if s.closeFn != nil {
+			s.closeFn()
+		}
+	})
+	return nil
+}
+
+var _ Source = (*LineSource)(nil)
