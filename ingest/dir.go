@@ -31,6 +31,10 @@ type DirOptions struct {
 	// Settle is how long a file's size and modification time must stay
 	// unchanged before a followed file is read (default 1s); see OpenDir.
 	Settle time.Duration
+	// Trigger, when set, starts micro-batches at most once per interval of
+	// processing time, as Spark's processing-time trigger does: a backlog
+	// is read one batch per interval instead of as fast as possible.
+	Trigger time.Duration
 }
 
 // DirSource reads NDJSON files in name order.
@@ -47,6 +51,7 @@ type DirSource struct {
 	done  map[string]bool
 	seen  map[string]fileState
 	clock func() time.Time
+	last  time.Time // when the previous batch was handed out (Trigger)
 }
 
 type fileState struct {
@@ -143,6 +148,16 @@ func listFiles(path string) ([]string, error) {
 // returns ErrEndOfInput once every file is read; with Follow it waits for
 // new files until ctx ends.
 func (s *DirSource) Next(ctx context.Context) (*RawBatch, error) {
+	if s.opts.Trigger > 0 && !s.last.IsZero() {
+		if wait := s.opts.Trigger - s.clock().Sub(s.last); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	}
+	s.last = s.clock()
 	for {
 		ready, err := s.ready()
 		if err != nil {

@@ -154,7 +154,7 @@ func Open(uri string, opts Options) (Source, error) {
 }
 
 func openPath(path string, opts Options) (Source, error) {
-	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger})
+	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger, Trigger: opts.Trigger})
 	if err != nil {
 		return nil, err
 	}
