@@ -2,13 +2,16 @@ package sink
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	gosql "database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/marcboeker/go-duckdb" // the Parquet sink writes through DuckDB
@@ -51,6 +54,13 @@ type Target struct {
 	Keys   []int        // output columns of the group key (may be empty)
 	Format Format       // the console sink's format
 	Stdout io.Writer    // where the console sink writes
+	// Resume, with ResumeBatch, says the run resumes from a checkpoint
+	// after batch ResumeBatch-1: a file sink keeps the rows of batches
+	// before ResumeBatch and drops the rest (the output of batches that
+	// were written but not committed, about to be replayed), so a replayed
+	// batch replaces its earlier output instead of duplicating it.
+	Resume      bool
+	ResumeBatch int64
 }
 
 // Open opens the sink uri names: "console", file:///path.{jsonl,json,
@@ -96,12 +106,69 @@ func OpenFile(path string, t Target) (Sink, error) {
 	if parquet {
 		return openParquet(path, t)
 	}
-	file, err := os.Create(path)
+	var file *os.File
+	var err error
+	kept := false
+	if t.Resume {
+		kept, err = keepCommitted(path, f, t.ResumeBatch)
+		if err != nil {
+			return nil, fmt.Errorf("file sink: %w", err)
+		}
+		file, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	} else {
+		file, err = os.Create(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("file sink: %w", err)
 	}
 	bw := bufio.NewWriterSize(file, 64<<10)
-	return &fileSink{file: file, buf: bw, w: NewWriter(bw, f, t.Schema)}, nil
+	w := NewWriter(bw, f, t.Schema)
+	w.started = kept // the CSV header is already there
+	return &fileSink{file: file, buf: bw, w: w}, nil
+}
+
+// keepCommitted rewrites the file at path (write, then rename) keeping the
+// header and the rows of batches before batch, and reports whether it kept
+// anything. A missing file is not an error.
+func keepCommitted(path string, f Format, batch int64) (bool, error) {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var out bytes.Buffer
+	if f == CSV {
+		r := csv.NewReader(bytes.NewReader(data))
+		r.FieldsPerRecord = -1
+		w := csv.NewWriter(&out)
+		for i := 0; ; i++ {
+			rec, err := r.Read()
+			if err != nil {
+				break // io.EOF, or a torn last record from the crash
+			}
+			if n, err := strconv.ParseInt(rec[0], 10, 64); i == 0 || (err == nil && n < batch) {
+				w.Write(rec)
+			}
+		}
+		w.Flush()
+	} else {
+		for _, line := range strings.SplitAfter(string(data), "\n") {
+			if !strings.HasSuffix(line, "\n") {
+				continue // a torn last line from the crash
+			}
+			var n int64
+			if _, err := fmt.Sscanf(strings.TrimPrefix(line, `{"batch":`), "%d", &n); err == nil && n < batch {
+				out.WriteString(line)
+			}
+		}
+	}
+	tmp := path + ".resume"
+	if err := os.WriteFile(tmp, out.Bytes(), 0o644); err != nil {
+		return false, err
+	}
+	return out.Len() > 0, os.Rename(tmp, path)
 }
 
 // fileSink writes JSON lines or CSV to a file, flushed after every batch.

@@ -115,7 +115,17 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if *checkpoint != "" {
 		sopts.CheckpointDir, sopts.Identity = *checkpoint, stream.Identity(q, l.engineOptions(final))
 	}
-	outs, err := openSinks(*sinks, sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout})
+	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout}
+	if *checkpoint != "" {
+		cp, err := stream.LoadCheckpoint(*checkpoint, sopts.Identity)
+		if err != nil {
+			return err
+		}
+		if cp != nil { // file sinks keep the committed batches' output
+			target.Resume, target.ResumeBatch = true, cp.Batches
+		}
+	}
+	outs, err := openSinks(*sinks, target)
 	if err != nil {
 		return err
 	}
