@@ -25,42 +25,64 @@ type seenKinds struct {
 // a STRUCT or LIST (nested values) or types mix, brook uses VARCHAR holding
 // the JSON text. Malformed lines are skipped while sampling.
 func Infer(files []string, sampleRows int) (value.Schema, error) {
-	if sampleRows <= 0 {
-		sampleRows = DefaultSampleRows
-	}
-	var order []string
-	kinds := map[string]*seenKinds{}
-	rows := 0
+	smp := newSampler(sampleRows)
 	for _, f := range files {
-		if rows >= sampleRows {
-			break
+		if smp.full() {
+			break // later files are never opened
 		}
 		data, err := ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
+		smp.feed(data, true)
+	}
+	return smp.schema(fmt.Errorf("no JSON records to infer a schema from in %d file(s); declare one with --schema", len(files)))
+}
+
+// sampler accumulates the kinds of values seen per key over NDJSON text.
+type sampler struct {
+	order []string
+	kinds map[string]*seenKinds
+	rows  int
+	limit int
+}
+
+func newSampler(sampleRows int) *sampler {
+	if sampleRows <= 0 {
+		sampleRows = DefaultSampleRows
+	}
+	return &sampler{kinds: map[string]*seenKinds{}, limit: sampleRows}
+}
+
+func (s *sampler) full() bool { return s.rows >= s.limit }
+
+// feed samples the lines of data until the sample is full; start says data
+// begins a file (where a UTF-8 BOM may stand).
+func (s *sampler) feed(data []byte, start bool) {
+	if start {
 		data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-		for len(data) > 0 && rows < sampleRows {
-			var ln []byte
-			if i := bytes.IndexByte(data, '\n'); i >= 0 {
-				ln, data = data[:i], data[i+1:]
-			} else {
-				ln, data = data, nil
-			}
-			if isBlank(ln) {
-				continue
-			}
-			if sampleLine(ln, kinds, &order) {
-				rows++
-			}
+	}
+	for len(data) > 0 && !s.full() {
+		var ln []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			ln, data = data[:i], data[i+1:]
+		} else {
+			ln, data = data, nil
+		}
+		if !isBlank(ln) && sampleLine(ln, s.kinds, &s.order) {
+			s.rows++
 		}
 	}
-	if len(order) == 0 {
-		return nil, fmt.Errorf("no JSON records to infer a schema from in %d file(s); declare one with --schema", len(files))
+}
+
+// schema resolves the sampled kinds, or returns none when nothing was seen.
+func (s *sampler) schema(none error) (value.Schema, error) {
+	if len(s.order) == 0 {
+		return nil, none
 	}
-	schema := make(value.Schema, len(order))
-	for i, name := range order {
-		schema[i] = value.Column{Name: name, Type: kinds[name].resolve()}
+	schema := make(value.Schema, len(s.order))
+	for i, name := range s.order {
+		schema[i] = value.Column{Name: name, Type: s.kinds[name].resolve()}
 	}
 	return schema, nil
 }

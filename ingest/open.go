@@ -263,40 +263,9 @@ func Sample(ctx context.Context, src Source, sampleRows int) (value.Schema, Sour
 // InferData is Infer over NDJSON text already in memory: the chunks are
 // read in order as if they were one file.
 func InferData(chunks [][]byte, sampleRows int) (value.Schema, error) {
-	if sampleRows <= 0 {
-		sampleRows = DefaultSampleRows
-	}
-	var order []string
-	kinds := map[string]*seenKinds{}
-	rows := 0
+	smp := newSampler(sampleRows)
 	for i, data := range chunks {
-		if rows >= sampleRows {
-			break
-		}
-		if i == 0 {
-			data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-		}
-		for len(data) > 0 && rows < sampleRows {
-			var ln []byte
-			if j := bytes.IndexByte(data, '\n'); j >= 0 {
-				ln, data = data[:j], data[j+1:]
-			} else {
-				ln, data = data, nil
-			}
-			if isBlank(ln) {
-				continue
-			}
-			if sampleLine(ln, kinds, &order) {
-				rows++
-			}
-		}
+		smp.feed(data, i == 0)
 	}
-	if len(order) == 0 {
-		return nil, errors.New("no JSON records arrived to infer a schema from; declare one with --schema")
-	}
-	schema := make(value.Schema, len(order))
-	for i, name := range order {
-		schema[i] = value.Column{Name: name, Type: kinds[name].resolve()}
-	}
-	return schema, nil
+	return smp.schema(errors.New("no JSON records arrived to infer a schema from; declare one with --schema"))
 }
