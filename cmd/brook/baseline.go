@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"brook/baseline"
+	"brook/metrics"
 	"brook/sink"
 )
 
@@ -37,7 +39,9 @@ func cmdBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
+	stop := metrics.NewProgress(stderr).Busy(fmt.Sprintf("DuckDB over %d files", len(files)), 400*time.Millisecond)
 	res, err := db.Run(ctx, l.plan, files)
+	stop()
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,13 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"brook/baseline"
 	"brook/diff"
 	"brook/engine"
 	"brook/ingest"
+	"brook/metrics"
 	"brook/sink"
 	"brook/sql"
 	"brook/stream"
@@ -87,7 +89,14 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitError, err
 	}
 	defer src.Close()
-	sum, err := stream.Run(ctx, q, src, sopts, func(stream.Batch) error { return nil })
+	prog := metrics.NewProgress(stderr)
+	sum, err := stream.Run(ctx, q, src, sopts, func(b stream.Batch) error {
+		if prog.Active() {
+			prog.Set("stream: batch %d, %d rows", b.ID, b.RowsIn)
+		}
+		return nil
+	})
+	prog.Clear()
 	if err != nil {
 		return exitError, err
 	}
@@ -100,7 +109,9 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitError, err
 	}
 	defer db.Close()
+	stop := prog.Busy(fmt.Sprintf("baseline: DuckDB over %d files", len(sum.Files)), 400*time.Millisecond)
 	base, err := db.Run(ctx, l.plan, sum.Files)
+	stop()
 	if err != nil {
 		return exitError, err
 	}
