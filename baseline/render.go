@@ -107,12 +107,6 @@ func Render(p *sql.Plan, files []string) string {
 // duckFuncs maps brook's function names to DuckDB's where they differ.
 var duckFuncs = map[string]string{"substr": "substring"}
 
-// Funcs reports whether the renderer knows function name.
-func Funcs(name string) bool {
-	_, ok := sql.ScalarFuncs[name]
-	return ok
-}
-
 func literal(v value.Value) string {
 	switch v.Kind {
 	case value.Float:

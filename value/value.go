@@ -166,12 +166,6 @@ func ParseFloatBytes(b []byte) (float64, bool) {
 	return f, err == nil
 }
 
-// RoundHalfAway rounds to the nearest integer, halves away from zero. Note
-// that DuckDB's cast of a DOUBLE to an integer type rounds halves to even
-// (RoundHalfEven), both in CAST and when read_json reads a JSON number into a
-// BIGINT column.
-func RoundHalfAway(f float64) float64 { return math.Round(f) }
-
 // RoundHalfEven rounds to the nearest integer, halves to even, as DuckDB
 // does when it casts a DOUBLE to an integer type (C's nearbyint).
 func RoundHalfEven(f float64) float64 { return math.RoundToEven(f) }

@@ -71,7 +71,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "## brook bench, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(stdout, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s/%s, host %s.\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), runtime.GOOS, runtime.GOARCH, host)
 	fmt.Fprintf(stdout, "Data: %s, %d files, %.1f MB. Runs: %d (median, [min..max]).\n\n", *data, len(files), float64(total)/1e6, *runs)
-	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB | batch p50 | batch p99 | MB/s | rows/s | peak RSS |\n")
+	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB, median of paired runs (spread) | batch p50 | batch p99 | MB/s | rows/s | stream memory (Go, peak) |\n")
 	fmt.Fprintf(stdout, "|---|---|---|---|---|---|---|---|---|---|---|\n")
 	db, err := baseline.Open(0)
 	if err != nil {
@@ -103,31 +103,39 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 		}
+		// Stream and DuckDB runs alternate, so that whatever else the
+		// machine is doing weighs on both sides of each ratio alike.
+		var ratios []float64
+		var goMem uint64
 		for r := 0; r < *runs; r++ {
 			elapsed, lat, n, err := benchStream(ctx, plan, cat)
 			if err != nil {
 				stopProf()
 				return fmt.Errorf("%s: %w", qf, err)
 			}
+			var mst runtime.MemStats
+			runtime.ReadMemStats(&mst)
+			goMem = max(goMem, mst.Sys)
 			streamTimes = append(streamTimes, elapsed)
 			latencies = append(latencies, lat...)
 			rows = n
-		}
-		stopProf()
-		rss := peakRSS()
-		for r := 0; r < *runs; r++ {
 			res, err := db.Run(ctx, plan, files)
 			if err != nil {
+				stopProf()
 				return fmt.Errorf("%s: %w", qf, err)
 			}
 			duckTimes = append(duckTimes, res.Elapsed)
+			ratios = append(ratios, float64(elapsed)/float64(res.Elapsed))
 		}
+		stopProf()
+		slices.Sort(ratios)
 		sm, dm := median(streamTimes), median(duckTimes)
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | **%.2f** | %s | %s | %.0f | %.2fM | %s |\n",
-			filepath.Base(qf), ms(sm), spread(streamTimes), ms(dm), spread(duckTimes), float64(sm)/float64(dm),
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | **%.2f** (%.2f..%.2f) | %s | %s | %.0f | %.2fM | %.0f MB |\n",
+			filepath.Base(qf), ms(sm), spread(streamTimes), ms(dm), spread(duckTimes), ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1],
 			ms(percentile(latencies, 50)), ms(percentile(latencies, 99)),
-			float64(total)/1e6/sm.Seconds(), float64(rows)/1e6/sm.Seconds(), rss)
+			float64(total)/1e6/sm.Seconds(), float64(rows)/1e6/sm.Seconds(), float64(goMem)/1e6)
 	}
+	fmt.Fprintf(stdout, "\nProcess peak RSS, DuckDB included: %s.\n", peakRSS())
 	if *scaleRows > 0 {
 		return benchScaling(ctx, stdout, *scaleRows, *scaleGroups)
 	}
@@ -231,6 +239,7 @@ func spread(ds []time.Duration) string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
+// peakRSS is the process's resident high-water mark (DuckDB included).
 func peakRSS() string {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
