@@ -103,7 +103,11 @@ func (w *Writer) Batch(info BatchInfo, rows [][]value.Value) error {
 		if info.Closing {
 			fmt.Fprintf(w.w, "%s\nEnd of input: every window closes%s\n%s\n", line, extra, line)
 		} else {
-			fmt.Fprintf(w.w, "%s\nBatch: %d  (%d %s, %d rows in%s, %s)\n%s\n", line, info.ID, info.Files, files, info.RowsIn, extra, FormatDuration(info.Elapsed), line)
+			from := fmt.Sprintf("%d %s, ", info.Files, files)
+			if info.Files == 0 { // a streaming source: no files
+				from = ""
+			}
+			fmt.Fprintf(w.w, "%s\nBatch: %d  (%s%d rows in%s, %s)\n%s\n", line, info.ID, from, info.RowsIn, extra, FormatDuration(info.Elapsed), line)
 		}
 		return w.table(rows)
 	case CSV:
