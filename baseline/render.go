@@ -18,6 +18,21 @@ func Str(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" 
 
 const srcAlias = `"src"`
 
+// globEscaper makes DuckDB's glob characters literal: DuckDB expands *, ?
+// and [...] in every path read_json is given, so a file named "a*.json"
+// would otherwise read a.json, ab.json and every other match as well.
+var globEscaper = strings.NewReplacer("[", "[[]", "*", "[*]", "?", "[?]")
+
+// FilePattern returns the path DuckDB must be given to read exactly the
+// file name and nothing else: glob characters bracketed, and a leading ~
+// (which DuckDB expands to the home directory) hidden behind "./".
+func FilePattern(name string) string {
+	if strings.HasPrefix(name, "~") {
+		name = "./" + name
+	}
+	return globEscaper.Replace(name)
+}
+
 // Source renders the FROM source: read_json over files with the plan's
 // decoded columns as an explicit schema. With no files it renders an empty
 // relation of the same columns.
@@ -35,7 +50,7 @@ func Source(p *sql.Plan, files []string) string {
 	}
 	quoted := make([]string, len(files))
 	for i, f := range files {
-		quoted[i] = Str(f)
+		quoted[i] = Str(FilePattern(f))
 	}
 	colDefs := make([]string, len(cols))
 	for i, c := range cols {

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/marcboeker/go-duckdb"
 
@@ -49,6 +50,13 @@ func (d *DB) Close() error { return d.db.Close() }
 // input records (counted by a second, cheap query).
 func (d *DB) Run(ctx context.Context, p *sql.Plan, files []string) (*Result, error) {
 	res := &Result{SQL: Render(p, files), Schema: p.OutputSchema()}
+	if strings.IndexByte(res.SQL, 0) >= 0 {
+		// DuckDB takes the text as a C string: it would end at the NUL.
+		return nil, fmt.Errorf("baseline: a name, string or file path holds a NUL byte, which DuckDB cannot take")
+	}
+	if !utf8.ValidString(res.SQL) {
+		return nil, fmt.Errorf("baseline: a name, string or file path is not valid UTF-8, which DuckDB cannot take")
+	}
 	start := time.Now()
 	rows, err := d.db.QueryContext(ctx, res.SQL)
 	if err != nil {

@@ -28,8 +28,23 @@ const DefaultTolerance = 1e-9
 // Side describes what one executor read and produced.
 type Side struct {
 	RowsRead   int64 `json:"rows_read"`   // input records
-	Rejected   int64 `json:"rejected"`    // input lines not decoded
+	Rejected   int64 `json:"rejected"`    // input lines (and unreadable files) not read as records
 	ResultRows int   `json:"result_rows"` // rows in the final result
+	// Blank counts blank lines skipped: neither records nor rejected.
+	Blank int64 `json:"blank_lines"`
+	// Reasons breaks Rejected down by class of reason.
+	Reasons []RejectReason `json:"reject_reasons,omitempty"`
+	// RejectedHow says how this side came to leave the lines out, e.g.
+	// that the baseline read copies without them.
+	RejectedHow string `json:"rejected_how,omitempty"`
+}
+
+// RejectReason counts the input lines (or files) rejected for one class
+// of reason.
+type RejectReason struct {
+	Reason  string `json:"reason"`
+	Count   int64  `json:"count"`
+	Example string `json:"example"` // the first one: file:line: the full reason
 }
 
 // Difference is one value that differs between the two results.
@@ -264,8 +279,8 @@ func (r *Report) Summary() string {
 func (r *Report) Text(limit int) string {
 	var b strings.Builder
 	b.WriteString(r.Summary() + "\n")
-	fmt.Fprintf(&b, "  stream:   %d input rows read, %d rejected, %d result rows\n", r.Stream.RowsRead, r.Stream.Rejected, r.Stream.ResultRows)
-	fmt.Fprintf(&b, "  baseline: %d input rows read, %d rejected, %d result rows\n", r.Baseline.RowsRead, r.Baseline.Rejected, r.Baseline.ResultRows)
+	r.Stream.text(&b, "stream:  ")
+	r.Baseline.text(&b, "baseline:")
 	if len(r.KeyColumns) > 0 {
 		fmt.Fprintf(&b, "  rows matched by key: %s\n", strings.Join(r.KeyColumns, ", "))
 	} else {
@@ -315,6 +330,25 @@ func (r *Report) Text(limit int) string {
 		}
 	}
 	return b.String()
+}
+
+// text writes the side's line of the report, and its rejects by reason.
+func (s *Side) text(b *strings.Builder, name string) {
+	blank := ""
+	if s.Blank > 0 {
+		blank = ", 1 blank line skipped"
+		if s.Blank > 1 {
+			blank = fmt.Sprintf(", %d blank lines skipped", s.Blank)
+		}
+	}
+	fmt.Fprintf(b, "  %s %d input rows read, %d rejected%s, %d result rows\n", name, s.RowsRead, s.Rejected, blank, s.ResultRows)
+	if s.RejectedHow != "" { // the reasons are the other side's
+		fmt.Fprintf(b, "    rejected: %s\n", s.RejectedHow)
+		return
+	}
+	for _, rr := range s.Reasons {
+		fmt.Fprintf(b, "    %d %s (first: %s)\n", rr.Count, rr.Reason, rr.Example)
+	}
 }
 
 func (r *Report) formatRow(row []value.Value) string {

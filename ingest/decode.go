@@ -30,15 +30,32 @@ func (b *Batch) Reset(width int) {
 	b.Values = b.Values[:0]
 }
 
-// Reject is an input line that could not be decoded.
+// Reject is an input line that could not be decoded, or (Line 0) a whole
+// file that could not be read, such as a corrupt .gz file.
 type Reject struct {
 	Source string // file or stream name
-	Line   int    // 1-based line number in Source
+	Line   int    // 1-based line number in Source; 0 for a whole file
 	Reason string
 	Raw    string // the line as read (a copy)
+	// Truncated says Raw holds only the first MaxRawKept bytes of a line
+	// rejected for being longer than the decoder's maximum.
+	Truncated bool
 }
 
-func (r Reject) Error() string { return fmt.Sprintf("%s:%d: %s", r.Source, r.Line, r.Reason) }
+func (r Reject) Error() string {
+	if r.Line == 0 {
+		return fmt.Sprintf("%s: %s", r.Source, r.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s", r.Source, r.Line, r.Reason)
+}
+
+// DefaultMaxLineBytes is the longest input line the decoder accepts unless
+// told otherwise (Decoder.SetMaxLineBytes): 16 MiB, DuckDB's default
+// maximum_object_size.
+const DefaultMaxLineBytes = 16 << 20
+
+// MaxRawKept is how much of an over-long line a Reject keeps in Raw.
+const MaxRawKept = 4 << 10
 
 // DecodeStats counts what a Decode call saw.
 type DecodeStats struct {
@@ -50,9 +67,10 @@ type DecodeStats struct {
 // other field without building values for it. A Decoder is not safe for
 // concurrent use; give each goroutine its own.
 type Decoder struct {
-	cols  value.Schema
-	names [][]byte
-	arena []byte // unescaped strings; a full block is replaced, never grown
+	cols    value.Schema
+	names   [][]byte
+	maxLine int    // longer lines are rejected
+	arena   []byte // unescaped strings; a full block is replaced, never grown
 	// keys and slots cache, per key position in a line, the raw key text
 	// seen there in the previous line and its slot (-1: not a column); see
 	// remember.
@@ -64,11 +82,21 @@ type Decoder struct {
 // match column names exactly; a key that matches no column is skipped, and a
 // column whose key is absent is NULL.
 func NewDecoder(cols value.Schema) *Decoder {
-	d := &Decoder{cols: cols}
+	d := &Decoder{cols: cols, maxLine: DefaultMaxLineBytes}
 	for _, c := range cols {
 		d.names = append(d.names, []byte(c.Name))
 	}
 	return d
+}
+
+// SetMaxLineBytes sets the longest line (without its line ending) the
+// decoder accepts; longer lines are rejected, keeping only their first
+// MaxRawKept bytes. n <= 0 restores DefaultMaxLineBytes.
+func (d *Decoder) SetMaxLineBytes(n int) {
+	if n <= 0 {
+		n = DefaultMaxLineBytes
+	}
+	d.maxLine = n
 }
 
 // Decode appends the rows of every chunk of raw to dst and returns the lines
@@ -104,6 +132,12 @@ func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *Deco
 		if len(ln) > 0 && ln[len(ln)-1] == '\r' {
 			ln = ln[:len(ln)-1]
 		}
+		if len(ln) > d.maxLine {
+			stats.Lines++
+			rejects = append(rejects, Reject{Source: c.Name, Line: lineNo, Raw: string(ln[:min(len(ln), MaxRawKept)]), Truncated: len(ln) > MaxRawKept,
+				Reason: fmt.Sprintf("line longer than %d bytes (--max-line-bytes)", d.maxLine)})
+			continue
+		}
 		if isBlank(ln) {
 			stats.Blank++
 			continue
@@ -124,6 +158,31 @@ func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *Deco
 		dst.Rows++
 	}
 	return rejects
+}
+
+// ReasonClass groups a Reject's reason into a short class for counting:
+// "malformed JSON", "not a JSON object", "line too long", `field "x":
+// invalid UTF-8`, `field "x": wrong type`, "corrupt .gz file" or
+// "unreadable file". Other reasons are their own class.
+func ReasonClass(reason string) string {
+	switch {
+	case strings.HasPrefix(reason, "malformed JSON"):
+		return "malformed JSON"
+	case strings.HasPrefix(reason, "line longer than"):
+		return "line too long"
+	case strings.HasPrefix(reason, "field "):
+		if q, err := strconv.QuotedPrefix(reason[len("field "):]); err == nil {
+			if strings.HasSuffix(reason, "invalid UTF-8") {
+				return "field " + q + ": invalid UTF-8"
+			}
+			return "field " + q + ": wrong type"
+		}
+	case strings.Contains(reason, "corrupt gzip"):
+		return "corrupt .gz file"
+	case strings.HasPrefix(reason, "cannot read the file"):
+		return "unreadable file"
+	}
+	return reason
 }
 
 func isBlank(b []byte) bool {
@@ -162,8 +221,9 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 			}
 			var slot int
 			if pos < len(d.keys) && len(b)-i > len(d.keys[pos]) && string(b[i:i+len(d.keys[pos])]) == string(d.keys[pos]) {
-				// The same `"key": ` as on the previous line, byte for byte.
-				slot, i = d.slots[pos], i+len(d.keys[pos])
+				// The same `"key": ` as on the previous line, byte for byte;
+				// this line may have more blanks before its value.
+				slot, i = d.slots[pos], skipWS(b, i+len(d.keys[pos]))
 			} else {
 				keyStart := i
 				ks, ke, escaped, next, ok := scanString(b, i)
@@ -235,7 +295,9 @@ func (d *Decoder) remember(pos int, prefix []byte, slot int, escaped bool) {
 		return
 	}
 	for len(d.keys) <= pos {
-		d.keys = append(d.keys, nil)
+		// A position not remembered yet must match no key: every key
+		// starts with a quote, this placeholder with a NUL.
+		d.keys = append(d.keys, []byte{0})
 		d.slots = append(d.slots, -1)
 	}
 	d.keys[pos] = append(d.keys[pos][:0], prefix...)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,12 +49,34 @@ type DirOptions struct {
 // A file is read once; files that appear later with a name ordering before
 // ones already read are still picked up.
 type DirSource struct {
-	opts  DirOptions
-	done  map[string]bool
-	seen  map[string]fileState
-	clock func() time.Time
-	last  time.Time // when the previous batch was handed out (Trigger)
+	opts   DirOptions
+	done   map[string]bool
+	seen   map[string]fileState
+	stamps map[string]FileStamp // of every file read, as it was read
+	clock  func() time.Time
+	last   time.Time // when the previous batch was handed out (Trigger)
 }
+
+// FileStamp is a file's size and modification time, taken when a source
+// read it, to tell later whether it still holds what was read.
+type FileStamp struct {
+	Size    int64
+	ModTime time.Time
+}
+
+// FileError is a file a directory source could not read: a corrupt .gz
+// file, or one removed or unreadable by the time it was read. A consumer
+// that skips bad input calls DirSource.SkipFile and then Next again.
+type FileError struct {
+	Name   string
+	Reason string // e.g. "corrupt gzip file: unexpected EOF"
+	Err    error
+}
+
+func (e *FileError) Error() string { return e.Name + ": " + e.Reason }
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
 
 type fileState struct {
 	size    int64
@@ -83,7 +107,7 @@ func OpenDir(opts DirOptions) (*DirSource, error) {
 			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
 		}
 	}
-	return &DirSource{opts: opts, done: map[string]bool{}, seen: map[string]fileState{}, clock: time.Now}, nil
+	return &DirSource{opts: opts, done: map[string]bool{}, seen: map[string]fileState{}, stamps: map[string]FileStamp{}, clock: time.Now}, nil
 }
 
 func hasGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
@@ -215,26 +239,103 @@ func (s *DirSource) ready() ([]string, error) {
 	return ready, nil
 }
 
+// read reads the named files in order. When one cannot be read no file of
+// the batch counts as read, and the error is a *FileError naming it (see
+// SkipFile).
 func (s *DirSource) read(names []string) (*RawBatch, error) {
 	b := &RawBatch{}
-	for _, name := range names {
-		data, err := ReadFile(name)
-		if err != nil {
-			return nil, err // no file of the batch counts as read
+	stamps := make([]FileStamp, len(names))
+	for i, name := range names {
+		// The stamp is taken before reading: a change after it, even
+		// while reading, shows as a different stamp later (Changed).
+		info, err := os.Stat(name)
+		var data []byte
+		if err == nil {
+			data, err = ReadFile(name)
 		}
+		if err != nil {
+			var fe *FileError
+			if errors.As(err, &fe) {
+				return nil, fe
+			}
+			return nil, &FileError{Name: name, Reason: "cannot read the file: " + pathErrText(err), Err: err}
+		}
+		stamps[i] = FileStamp{Size: info.Size(), ModTime: info.ModTime()}
 		b.Chunks = append(b.Chunks, Chunk{Name: name, FirstLine: 1, Data: data})
 		b.Files = append(b.Files, name)
 		b.Bytes += int64(len(data))
 	}
-	for _, name := range names {
+	for i, name := range names {
 		s.done[name] = true
+		s.stamps[name] = stamps[i]
 		delete(s.seen, name)
 	}
 	return b, nil
 }
 
+// SkipFile counts name as read without reading it, for a consumer that
+// skips a file Next could not read (a *FileError) and goes on with the
+// files after it.
+func (s *DirSource) SkipFile(name string) {
+	s.done[name] = true
+	delete(s.seen, name)
+}
+
+// pathErrText is err's text without the operation and path a
+// *fs.PathError repeats.
+func pathErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Changed checks the files the source read against their stamps and
+// describes each one removed or changed since (a different size or
+// modification time): reading it again would not give what the source
+// read. Files the source did not read are not checked. Call it when no
+// Next is in progress.
+func (s *DirSource) Changed(files []string) []string {
+	var changed []string
+	for _, name := range files {
+		st, ok := s.stamps[name]
+		if !ok {
+			continue
+		}
+		if why := st.Check(name); why != "" {
+			changed = append(changed, name+": "+why)
+		}
+	}
+	return changed
+}
+
+// Stamp returns the size and modification time the named file had when
+// the source read it; ok is false for a file it has not read.
+func (s *DirSource) Stamp(name string) (st FileStamp, ok bool) {
+	st, ok = s.stamps[name]
+	return st, ok
+}
+
+// Check says how the file name differs from the stamp: removed, another
+// size or another modification time; "" when it matches.
+func (st FileStamp) Check(name string) string {
+	info, err := os.Stat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "removed after it was read"
+	case err != nil:
+		return "cannot check it: " + pathErrText(err)
+	case info.Size() != st.Size:
+		return fmt.Sprintf("rewritten after it was read (%d bytes then, %d now)", st.Size, info.Size())
+	case !info.ModTime().Equal(st.ModTime):
+		return fmt.Sprintf("modified after it was read (at %s, read as of %s)", info.ModTime().Format(time.RFC3339Nano), st.ModTime.Format(time.RFC3339Nano))
+	}
+	return ""
+}
+
 // ReadFile reads a whole input file, decompressing it when its name ends
-// in .gz.
+// in .gz. A corrupt .gz file is a *FileError naming the file.
 func ReadFile(name string) ([]byte, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -245,11 +346,11 @@ func ReadFile(name string) ([]byte, error) {
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: corrupt gzip file: %w", name, err)
+		return nil, &FileError{Name: name, Reason: "corrupt gzip file: " + err.Error(), Err: err}
 	}
 	out, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: corrupt gzip file: %w", name, err)
+		return nil, &FileError{Name: name, Reason: "corrupt gzip file: " + err.Error(), Err: err}
 	}
 	return out, nil
 }

@@ -42,6 +42,10 @@ type Options struct {
 	ExitIdle time.Duration
 	// Stdin is what "-" and "stdin:" read (default: nothing, an error).
 	Stdin io.Reader
+	// MaxLineBytes bounds how much of one line standard input holds (see
+	// LimitLines; default DefaultMaxLineBytes), so that an endless line
+	// cannot exhaust memory. Give decoders the same maximum.
+	MaxLineBytes int
 }
 
 func (o Options) maxRecords() int {
@@ -150,7 +154,55 @@ func Open(uri string, opts Options) (Source, error) {
 	if !ok {
 		return nil, fmt.Errorf("source %s: unknown scheme %q (known: %s, or a directory, glob or file path)", uri, s, strings.Join(Schemes(), ", "))
 	}
+	if s == "stdin" && opts.Stdin != nil {
+		opts.Stdin = LimitLines(opts.Stdin, opts.MaxLineBytes)
+	}
 	return open(uri, opts)
+}
+
+// LimitLines returns a reader of r's bytes in which every line longer than
+// limit bytes (without its newline) is cut to its first limit+1 bytes: the
+// rest, up to the newline, is dropped as it is read. A line reader over it
+// holds at most limit+1 bytes of any line, and a Decoder with the same
+// maximum rejects the cut line as too long, at its right line number.
+// limit <= 0 means DefaultMaxLineBytes.
+func LimitLines(r io.Reader, limit int) io.Reader {
+	if limit <= 0 {
+		limit = DefaultMaxLineBytes
+	}
+	return &lineLimiter{r: r, limit: limit}
+}
+
+type lineLimiter struct {
+	r     io.Reader
+	limit int
+	n     int // bytes of the current line passed on
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	for {
+		n, err := l.r.Read(p)
+		in, out := p[:n], 0
+		for len(in) > 0 {
+			seg, nl := in, false
+			if i := bytes.IndexByte(in, '\n'); i >= 0 {
+				seg, nl = in[:i], true
+			}
+			keep := min(len(seg), max(l.limit+1-l.n, 0))
+			out += copy(p[out:], seg[:keep])
+			l.n += keep
+			in = in[len(seg):]
+			if nl {
+				p[out] = '\n'
+				out++
+				l.n = 0
+				in = in[1:]
+			}
+		}
+		if out > 0 || err != nil || n == 0 {
+			return out, err
+		}
+	}
 }
 
 func openPath(path string, opts Options) (Source, error) {

@@ -3,13 +3,18 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"brook/diff"
 	"brook/engine"
@@ -20,10 +25,12 @@ import (
 // OnError says what happens to an input line that cannot be decoded.
 type OnError uint8
 
-// Policies for undecodable lines.
+// Policies for undecodable lines and unreadable files (such as corrupt .gz
+// files).
 const (
-	Fail OnError = iota // stop with an error naming file:line
-	Skip                // count it and go on
+	Fail       OnError = iota // stop with an error naming file:line
+	Skip                      // count it and go on
+	Quarantine                // count it, write it to Options.DeadLetter and go on
 )
 
 // ParseOnError reads an --on-error value.
@@ -33,13 +40,49 @@ func ParseOnError(s string) (OnError, error) {
 		return Fail, nil
 	case "skip":
 		return Skip, nil
+	case "quarantine":
+		return Quarantine, nil
 	}
-	return Fail, fmt.Errorf("unknown --on-error policy %q (want fail or skip)", s)
+	return Fail, fmt.Errorf("unknown --on-error policy %q (want fail, skip or quarantine)", s)
+}
+
+// String returns the policy's --on-error name.
+func (o OnError) String() string {
+	switch o {
+	case Skip:
+		return "skip"
+	case Quarantine:
+		return "quarantine"
+	}
+	return "fail"
 }
 
 // Options configure Run.
 type Options struct {
 	OnError OnError
+	// DeadLetter receives, with Quarantine, every rejected line as one
+	// NDJSON record: {"file", "line", "reason", "raw", "batch"}, plus
+	// "raw_base64" (the exact bytes) when the line is not valid UTF-8 and
+	// "raw_truncated" when raw is only the start of an over-long line. An
+	// unreadable file is a record with line 0 and an empty raw. A batch
+	// replayed after a crash (see CheckpointDir) writes its records again,
+	// with the same batch number.
+	DeadLetter io.Writer
+	// MaxLineBytes is the longest line the decoders accept; longer lines
+	// are rejected (0: ingest.DefaultMaxLineBytes).
+	MaxLineBytes int
+	// MaxGroups bounds the query's state: the run stops with an error when,
+	// after a batch, the query holds more groups (group keys, windows)
+	// than this (0: no limit).
+	MaxGroups int
+	// CleanDir, when set, receives a cleaned copy of every file of a batch
+	// in which lines were rejected, or which holds what DuckDB refuses but
+	// the stream accepts (a UTF-8 byte order mark; invalid UTF-8 in fields
+	// the query does not read, replaced with U+FFFD): the lines the stream
+	// accepted, in order, nothing else. Summary.BaselineFiles names them in place of
+	// the originals, so that a baseline reads exactly what the stream
+	// read.
+	CleanDir string
 	// MaxBatches stops after this many batches (0: until the source ends).
 	MaxBatches int64
 	// IdleTimeout closes every open window when no batch has arrived for
@@ -73,6 +116,7 @@ type Batch struct {
 	Elapsed time.Duration   // decode + process, from arrival to rows ready
 	Groups  int
 	BytesIn int64
+	Blank   int // blank lines skipped
 	// Closing is true for the last emission of a run, made when the input
 	// ended (or went idle) and every open window closed; it read no input.
 	Closing   bool
@@ -85,12 +129,60 @@ type Summary struct {
 	Batches  int64
 	RowsIn   int64
 	Rejected int64
+	Blank    int64    // blank lines skipped (not rows, not rejected)
 	Files    []string // every file read, in order (including before a resume)
 	Resumed  bool     // the run started from a checkpoint
 	Elapsed  time.Duration
+	// Reasons counts the rejects of this run by class of reason (see
+	// ingest.ReasonClass), in order of first appearance, each with its
+	// first occurrence.
+	Reasons []diff.RejectReason
+	// Skipped lists the files that could not be read and were skipped
+	// (Skip and Quarantine); they are not in Files.
+	Skipped []string
+	// Cleaned maps each file copied to Options.CleanDir to its copy,
+	// LeftOut counts the rejected lines the copies leave out, and Repaired
+	// the accepted lines whose invalid UTF-8, in fields the query does not
+	// read, the copies replace with U+FFFD.
+	Cleaned  map[string]string
+	LeftOut  int64
+	Repaired int64
 
 	acker   ingest.Acker
 	lastRaw *ingest.RawBatch // the last batch not yet acknowledged (DeferAck)
+}
+
+// BaselineFiles returns Files with each cleaned file replaced by its copy
+// (see Options.CleanDir): the input a baseline must read to see exactly the
+// records the stream accepted.
+func (s *Summary) BaselineFiles() []string {
+	out := make([]string, len(s.Files))
+	for i, f := range s.Files {
+		if c, ok := s.Cleaned[f]; ok {
+			f = c
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// maxReasons bounds the classes Summary.Reasons keeps apart.
+const maxReasons = 50
+
+// tally counts a reject in s.Rejected and s.Reasons.
+func (s *Summary) tally(r ingest.Reject) {
+	s.Rejected++
+	class := ingest.ReasonClass(r.Reason)
+	if len(s.Reasons) >= maxReasons {
+		class = "other reasons"
+	}
+	for i := range s.Reasons {
+		if s.Reasons[i].Reason == class {
+			s.Reasons[i].Count++
+			return
+		}
+	}
+	s.Reasons = append(s.Reasons, diff.RejectReason{Reason: class, Count: 1, Example: r.Error()})
 }
 
 // Ack acknowledges to the source every batch the run processed and left
@@ -136,7 +228,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), runtime.GOMAXPROCS(0))
+	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), runtime.GOMAXPROCS(0), opts)
 	defer func() {
 		cancel()
 		for range batches { // let the reader finish before returning
@@ -151,6 +243,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		return emit(Batch{ID: sum.Batches, Rows: rows, Arrived: time.Now(), Closing: true, Late: late, Watermark: q.Watermark(), Groups: q.Groups()})
 	}
 	var idle <-chan time.Time
+	var pending []ingest.Reject // unreadable files, shown with the next batch
 	for opts.MaxBatches == 0 || sum.Batches < opts.MaxBatches {
 		if opts.IdleTimeout > 0 {
 			idle = time.After(opts.IdleTimeout)
@@ -185,11 +278,34 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			if ctx.Err() != nil {
 				break
 			}
-			return sum, d.err
+			var fe *ingest.FileError
+			if !errors.As(d.err, &fe) {
+				return sum, d.err
+			}
+			if opts.OnError == Fail {
+				return sum, fmt.Errorf("%w (use --on-error skip or quarantine to count such files and go on)", d.err)
+			}
+			r := ingest.Reject{Source: fe.Name, Reason: fe.Reason}
+			d.release()
+			sum.tally(r)
+			sum.Skipped = append(sum.Skipped, fe.Name)
+			pending = append(pending, r)
+			if err := quarantine(opts, sum.Batches, []ingest.Reject{r}); err != nil {
+				return sum, err
+			}
+			continue
 		}
 		if len(d.rejects) > 0 && opts.OnError == Fail {
 			r := d.rejects[0]
-			return sum, fmt.Errorf("%s:%d: %s (use --on-error skip to count such lines and go on)", r.Source, r.Line, r.Reason)
+			return sum, fmt.Errorf("%s:%d: %s (use --on-error skip or quarantine to count such lines and go on)", r.Source, r.Line, r.Reason)
+		}
+		if opts.CleanDir != "" {
+			if err := sum.clean(opts.CleanDir, d.raw, d.rejects); err != nil {
+				return sum, err
+			}
+		}
+		if err := quarantine(opts, sum.Batches, d.rejects); err != nil {
+			return sum, err
 		}
 		rowsIn := 0
 		for _, part := range d.parts {
@@ -202,15 +318,28 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err != nil {
 			return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
 		}
+		if n := q.Groups(); opts.MaxGroups > 0 && n > opts.MaxGroups {
+			return sum, fmt.Errorf("batch %d (%s): the query's state holds %d groups, more than --max-groups %d allows: "+
+				"every distinct group key (and window) is a group kept in memory; raise the limit, group by fewer distinct values, "+
+				"or bound the state with event-time windows and --lateness", sum.Batches, describe(d.raw), n, opts.MaxGroups)
+		}
 		if err := writeLate(opts.LateRows, q); err != nil {
 			return sum, err
 		}
 		late, _ := q.Late()
-		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: d.rejects, Rows: rows, Arrived: d.arrived,
-			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Late: late, Watermark: q.Watermark()}
+		rejects := d.rejects
+		if len(pending) > 0 {
+			rejects = append(pending, rejects...)
+			pending = nil
+		}
+		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: rejects, Rows: rows, Arrived: d.arrived,
+			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Blank: d.blank, Late: late, Watermark: q.Watermark()}
 		sum.Batches++
 		sum.RowsIn += int64(rowsIn)
-		sum.Rejected += int64(len(d.rejects))
+		for _, r := range d.rejects {
+			sum.tally(r)
+		}
+		sum.Blank += int64(d.blank)
 		sum.Files = append(sum.Files, d.raw.Files...)
 		err = emit(b)
 		raw := d.raw
@@ -304,11 +433,143 @@ func writeLate(w io.Writer, q *engine.Query) error {
 	return err
 }
 
+// quarantine writes rejects to opts.DeadLetter under Quarantine.
+func quarantine(opts Options, batch int64, rejects []ingest.Reject) error {
+	if opts.OnError != Quarantine || opts.DeadLetter == nil || len(rejects) == 0 {
+		return nil
+	}
+	type record struct {
+		File         string `json:"file"`
+		Line         int    `json:"line"`
+		Reason       string `json:"reason"`
+		Raw          string `json:"raw"`
+		RawBase64    string `json:"raw_base64,omitempty"`
+		RawTruncated bool   `json:"raw_truncated,omitempty"`
+		Batch        int64  `json:"batch"`
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, r := range rejects {
+		rec := record{File: r.Source, Line: r.Line, Reason: r.Reason, Raw: r.Raw, RawTruncated: r.Truncated, Batch: batch}
+		if !utf8.ValidString(r.Raw) {
+			rec.RawBase64 = base64.StdEncoding.EncodeToString([]byte(r.Raw))
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	if _, err := opts.DeadLetter.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("dead letter: %w", err)
+	}
+	return nil
+}
+
+// utf8BOM is the byte order mark DuckDB's read_json refuses.
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// clean writes a cleaned copy (see Options.CleanDir) of every file of raw
+// that had lines rejected or starts with a byte order mark. A file's lines
+// are those of the chunks named after it, or all the chunks when the batch
+// read one file (a spooled stream), in order.
+func (s *Summary) clean(dir string, raw *ingest.RawBatch, rejects []ingest.Reject) error {
+	type lineKey struct {
+		src  string
+		line int
+	}
+	bad := make(map[lineKey]bool, len(rejects))
+	for _, r := range rejects {
+		if r.Line > 0 {
+			bad[lineKey{r.Source, r.Line}] = true
+		}
+	}
+	fileOf := func(c ingest.Chunk) string {
+		if slices.Contains(raw.Files, c.Name) {
+			return c.Name
+		}
+		if len(raw.Files) == 1 {
+			return raw.Files[0]
+		}
+		return ""
+	}
+	needs := map[string]bool{}
+	for _, c := range raw.Chunks {
+		if (c.FirstLine == 1 && bytes.HasPrefix(c.Data, utf8BOM)) || !utf8.Valid(c.Data) {
+			needs[fileOf(c)] = true
+		}
+	}
+	if len(bad) > 0 {
+		for _, c := range raw.Chunks {
+			lines := bytes.Count(c.Data, []byte{'\n'})
+			if len(c.Data) > 0 && c.Data[len(c.Data)-1] != '\n' {
+				lines++ // the last line, without its newline
+			}
+			for _, r := range rejects {
+				if r.Source == c.Name && r.Line >= c.FirstLine && r.Line < c.FirstLine+lines {
+					needs[fileOf(c)] = true
+					break
+				}
+			}
+		}
+	}
+	if len(needs) == 0 {
+		return nil
+	}
+	if needs[""] {
+		return fmt.Errorf("batch %d (%s): cannot tell which file holds the rejected lines, so the baseline cannot leave them out", s.Batches, describe(raw))
+	}
+	if s.Cleaned == nil {
+		s.Cleaned = map[string]string{}
+	}
+	for _, f := range raw.Files {
+		if !needs[f] {
+			continue
+		}
+		var out []byte
+		for _, c := range raw.Chunks {
+			if fileOf(c) != f {
+				continue
+			}
+			data, line := c.Data, c.FirstLine
+			if line == 1 {
+				data = bytes.TrimPrefix(data, utf8BOM)
+			}
+			for len(data) > 0 {
+				ln := data
+				if i := bytes.IndexByte(data, '\n'); i >= 0 {
+					ln, data = data[:i], data[i+1:]
+				} else {
+					data = nil
+				}
+				switch {
+				case bad[lineKey{c.Name, line}]:
+					s.LeftOut++
+				case !utf8.Valid(ln):
+					// Accepted, so the bad bytes are in fields the query
+					// does not read; DuckDB refuses the whole line.
+					out = append(append(out, bytes.ToValidUTF8(ln, []byte("\uFFFD"))...), '\n')
+					s.Repaired++
+				default:
+					out = append(append(out, ln...), '\n')
+				}
+				line++
+			}
+		}
+		name := filepath.Join(dir, fmt.Sprintf("clean-%06d.jsonl", len(s.Cleaned)))
+		if err := os.WriteFile(name, out, 0o644); err != nil {
+			return fmt.Errorf("writing a cleaned copy of %s for the baseline: %w", f, err)
+		}
+		s.Cleaned[f] = name
+	}
+	return nil
+}
+
 // decoded is one micro-batch read and decoded ahead of the engine.
 type decoded struct {
 	raw     *ingest.RawBatch
 	parts   []*ingest.Batch // in input order
 	rejects []ingest.Reject
+	blank   int
 	arrived time.Time
 	err     error
 	free    chan *decoded
@@ -324,10 +585,20 @@ func (d *decoded) release() {
 // minSplit is the smallest chunk worth splitting across decoders.
 const minSplit = 64 << 10
 
+// fileSkipper is a source that can go on after a file it could not read.
+type fileSkipper interface{ SkipFile(name string) }
+
 // decodeAhead reads src and decodes each batch with workers decoders in
 // parallel, one batch ahead of the consumer. The channel closes after an
-// error (including ErrEndOfInput) or when ctx ends.
-func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, workers int) <-chan *decoded {
+// error (including ErrEndOfInput) or when ctx ends; an unreadable file
+// (*ingest.FileError) is passed on and skipped when opts.OnError skips bad
+// input and src can skip files.
+func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, workers int, opts Options) <-chan *decoded {
+	skipper, _ := src.(fileSkipper)
+	skippable := func(err error) bool {
+		var fe *ingest.FileError
+		return skipper != nil && opts.OnError != Fail && errors.As(err, &fe)
+	}
 	out := make(chan *decoded)
 	free := make(chan *decoded, 2)
 	for i := 0; i < 2; i++ {
@@ -340,6 +611,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 	decs := make([]*ingest.Decoder, workers)
 	for w := range decs {
 		decs[w] = ingest.NewDecoder(cols)
+		decs[w].SetMaxLineBytes(opts.MaxLineBytes)
 	}
 	// Stage 1 reads the next batch while stage 2 decodes the current one.
 	type read struct {
@@ -357,7 +629,11 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 				return
 			}
 			if err != nil {
-				return
+				var fe *ingest.FileError
+				if !skippable(err) || !errors.As(err, &fe) {
+					return
+				}
+				skipper.SkipFile(fe.Name)
 			}
 		}
 	}()
@@ -370,7 +646,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 			case <-ctx.Done():
 				return
 			}
-			d.raw, d.err, d.rejects, d.arrived = r.raw, r.err, d.rejects[:0], time.Now()
+			d.raw, d.err, d.rejects, d.blank, d.arrived = r.raw, r.err, d.rejects[:0], 0, time.Now()
 			if r.err == nil {
 				d.decode(decs, len(cols))
 			}
@@ -379,7 +655,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 			case <-ctx.Done():
 				return
 			}
-			if r.err != nil {
+			if r.err != nil && !skippable(r.err) {
 				return
 			}
 		}
@@ -392,6 +668,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 func (d *decoded) decode(decs []*ingest.Decoder, width int) {
 	shares := split(d.raw.Chunks, len(decs), d.raw.Bytes)
 	rejects := make([][]ingest.Reject, len(decs))
+	blank := make([]int, len(decs))
 	var wg sync.WaitGroup
 	for w := range decs {
 		d.parts[w].Reset(width)
@@ -405,11 +682,13 @@ func (d *decoded) decode(decs []*ingest.Decoder, width int) {
 			for _, c := range shares[w] {
 				rejects[w] = decs[w].DecodeChunk(c, d.parts[w], rejects[w], &stats)
 			}
+			blank[w] = stats.Blank
 		}(w)
 	}
 	wg.Wait()
-	for _, r := range rejects {
+	for w, r := range rejects {
 		d.rejects = append(d.rejects, r...)
+		d.blank += blank[w]
 	}
 }
 

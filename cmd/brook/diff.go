@@ -35,6 +35,12 @@ consumed is spooled batch by batch as NDJSON files (--spool DIR, default a
 temporary directory removed afterwards) and the baseline reads exactly those.
 A Kafka source never ends by itself: give --exit-idle.
 
+Like with like: with --on-error skip or quarantine, the baseline reads the
+records the stream accepted: files in which the stream rejected lines are
+copied without them, and the report gives both sides' rejects by reason. A
+file removed or rewritten after the stream read it stops the diff with an
+error saying so.
+
 Exit status: 0 equal, 1 different, 2 error.`
 
 const diffExamples = `  brook diff queries/webservers.sql
@@ -66,11 +72,19 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return exitError, err
 	}
-	sopts, closeLate, err := l.streamOptions()
+	sopts, closeFiles, err := l.streamOptions(false)
 	if err != nil {
 		return exitError, err
 	}
-	defer closeLate()
+	defer closeFiles()
+	// Like with like: files with rejected lines (or a byte order mark) are
+	// copied without them, and the baseline reads the copies.
+	cleanDir, err := os.MkdirTemp("", "brook-clean-")
+	if err != nil {
+		return exitError, err
+	}
+	defer os.RemoveAll(cleanDir)
+	sopts.CleanDir = cleanDir
 	if l.stream() {
 		if b, _ := l.catalog.Binding(l.plan.Table); ingest.Scheme(b.Path) == "kafka" && l.sourceOpts.ExitIdle == 0 {
 			return exitError, fmt.Errorf("source %s never ends by itself: give --exit-idle DURATION (e.g. 2s) to diff what arrived until it went quiet", b.Path)
@@ -104,20 +118,27 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return exitError, err
 	}
+	if testHookBeforeBaseline != nil {
+		testHookBeforeBaseline(sum.Files)
+	}
+	if err := checkUnchanged(src, sum); err != nil {
+		return exitError, err
+	}
 	db, err := baseline.Open(0)
 	if err != nil {
 		return exitError, err
 	}
 	defer db.Close()
 	stop := prog.Busy(fmt.Sprintf("baseline: DuckDB over %d files", len(sum.Files)), 400*time.Millisecond)
-	base, err := db.Run(ctx, l.plan, sum.Files)
+	base, err := db.Run(ctx, l.plan, sum.BaselineFiles())
 	stop()
 	if err != nil {
 		return exitError, err
 	}
 	rep := diff.Compare(l.plan.OutputSchema().Names(), l.plan.KeyColumns, streamRows, base.Rows, *tolerance)
-	rep.Stream.RowsRead, rep.Stream.Rejected = sum.RowsIn, sum.Rejected
+	rep.Stream.RowsRead, rep.Stream.Rejected, rep.Stream.Blank, rep.Stream.Reasons = sum.RowsIn, sum.Rejected, sum.Blank, sum.Reasons
 	rep.Baseline.RowsRead = base.RowsRead
+	likeWithLike(rep, sum)
 	late, noTime := q.Late()
 	if noTime > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d rows have no event time (NULL) and belong to no window, on both sides", noTime))
@@ -127,10 +148,67 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		rep.Explain(lateExplainer(l.plan, windows), fmt.Sprintf("the stream dropped %d late rows behind its watermark (lateness %gs), in %d windows; the baseline counted them", late, l.lateness, len(windows)), *strict)
 		rep.Notes = append(rep.Notes, describeLateWindows(windows, 10)...)
 	}
-	if sum.Rejected > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("the stream skipped %d undecodable lines (--on-error skip); DuckDB read its input under its own rules", sum.Rejected))
-	}
 	return writeReport(stdout, rep, l.format, *show)
+}
+
+// plural returns "1 line" or "n lines".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// testHookBeforeBaseline, when set (by tests), runs between the stream and
+// the baseline with the files the stream read.
+var testHookBeforeBaseline func(files []string)
+
+// checkUnchanged refuses to run the baseline over files that were removed
+// or rewritten after the stream read them: DuckDB would read other records
+// and every difference would be bogus. Cleaned copies are the stream's own
+// bytes and need no check.
+func checkUnchanged(src ingest.Source, sum *stream.Summary) error {
+	c, ok := src.(interface{ Changed(files []string) []string })
+	if !ok {
+		return nil
+	}
+	var originals []string
+	for _, f := range sum.Files {
+		if _, cleaned := sum.Cleaned[f]; !cleaned {
+			originals = append(originals, f)
+		}
+	}
+	changed := c.Changed(originals)
+	if len(changed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the input changed after the stream read it, so the baseline cannot read the same records and no comparison is made:\n  %s\n"+
+		"run the diff again once the files stay put (write new files under a temporary name, starting with . or _, then rename them into place)",
+		strings.Join(changed, "\n  "))
+}
+
+// likeWithLike fills in what the baseline left out of its input (the
+// lines the stream rejected, and the files it could not read) and checks
+// that both sides read the same number of records.
+func likeWithLike(rep *diff.Report, sum *stream.Summary) {
+	if sum.Rejected > 0 {
+		rep.Baseline.Rejected = sum.LeftOut + int64(len(sum.Skipped))
+		rep.Baseline.Reasons = sum.Reasons
+		var how []string
+		if sum.LeftOut > 0 {
+			how = append(how, fmt.Sprintf("the %s the stream rejected, left out of the copies of %s it read instead", plural(sum.LeftOut, "line"), plural(int64(len(sum.Cleaned)), "file")))
+		}
+		if len(sum.Skipped) > 0 {
+			how = append(how, fmt.Sprintf("the %s the stream skipped, not read", plural(int64(len(sum.Skipped)), "unreadable file")))
+		}
+		rep.Baseline.RejectedHow = strings.Join(how, "; ") + " (like with like)"
+	}
+	if sum.Repaired > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the stream accepted %s with invalid UTF-8 in fields the query does not read; DuckDB refuses such lines whole, so the baseline read them with those bytes replaced by U+FFFD", plural(sum.Repaired, "line")))
+	}
+	if rep.Stream.RowsRead != rep.Baseline.RowsRead {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("WARNING: the inputs differ: the stream read %d records and DuckDB %d from the same files; differences may come from the input, not the engine", rep.Stream.RowsRead, rep.Baseline.RowsRead))
+	}
 }
 
 // writeReport prints the report and returns the exit status it stands for.

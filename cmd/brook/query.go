@@ -36,6 +36,9 @@ type queryFlags struct {
 	format        string
 	filesPerBatch int
 	onError       string
+	deadLetter    string
+	maxLineBytes  int
+	maxGroups     int
 	mode          string
 	lateness      string
 	idleTimeout   time.Duration
@@ -70,7 +73,10 @@ func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags
 	fs.BoolVar(&f.explain, "explain", false, "print the schema, the plan and the DuckDB SQL, then exit")
 	fs.StringVar(&f.format, "format", "table", "output format: table, csv or json (one object per line)")
 	fs.IntVar(&f.filesPerBatch, "files-per-batch", 1, "files per micro-batch (like Spark's maxFilesPerTrigger)")
-	fs.StringVar(&f.onError, "on-error", "fail", "undecodable input lines: fail (stop, naming file:line) or skip (count and go on)")
+	fs.StringVar(&f.onError, "on-error", "fail", "undecodable input lines and unreadable files (corrupt .gz): fail (stop, naming file:line), skip (count and go on) or quarantine (count, write to --dead-letter and go on)")
+	fs.StringVar(&f.deadLetter, "dead-letter", "", "with --on-error quarantine: write each rejected line here as NDJSON, with its file, line and reason")
+	fs.IntVar(&f.maxLineBytes, "max-line-bytes", ingest.DefaultMaxLineBytes, "reject input lines longer than this many bytes (a stream holds no more of a longer line)")
+	fs.IntVar(&f.maxGroups, "max-groups", 0, "stop with an error when the query's state holds more than this many groups (group keys, windows) after a batch (0: no limit)")
 	fs.StringVar(&f.lateness, "lateness", "", "allowed lateness of events for windowed queries, e.g. 10s or 0 (turns on the watermark: max event time - lateness)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 0, "close all open windows when no input arrived for this long (processing time)")
 	fs.StringVar(&f.lateRows, "late-rows", "", "write rows dropped as late to this NDJSON file")
@@ -90,6 +96,10 @@ type loaded struct {
 	batch   int
 	onError stream.OnError
 
+	deadLetter   string
+	maxLineBytes int
+	maxGroups    int
+
 	watermark   bool
 	lateness    float64 // seconds
 	idleTimeout time.Duration
@@ -104,18 +114,43 @@ func (l *loaded) engineOptions(keepFinal bool) engine.Options {
 	return engine.Options{Mode: l.mode, KeepFinal: keepFinal, Watermark: l.watermark, Lateness: l.lateness, LogLate: true}
 }
 
-// streamOptions opens the late-rows file if asked; close it when done.
-func (l *loaded) streamOptions() (stream.Options, func() error, error) {
-	opts := stream.Options{OnError: l.onError, IdleTimeout: l.idleTimeout}
-	if l.lateRows == "" {
-		return opts, func() error { return nil }, nil
+// streamOptions opens the late-rows and dead-letter files if asked (the
+// dead letter file is appended to when appendDeadLetter, as a run resumed
+// from a checkpoint does); call the returned function when done.
+func (l *loaded) streamOptions(appendDeadLetter bool) (stream.Options, func() error, error) {
+	opts := stream.Options{OnError: l.onError, IdleTimeout: l.idleTimeout, MaxLineBytes: l.maxLineBytes, MaxGroups: l.maxGroups}
+	var closers []func() error
+	closeAll := func() error {
+		var first error
+		for _, c := range closers {
+			if err := c(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
 	}
-	f, err := os.Create(l.lateRows)
-	if err != nil {
-		return opts, nil, err
+	if l.lateRows != "" {
+		f, err := os.Create(l.lateRows)
+		if err != nil {
+			return opts, nil, err
+		}
+		opts.LateRows = f
+		closers = append(closers, f.Close)
 	}
-	opts.LateRows = f
-	return opts, f.Close, nil
+	if l.deadLetter != "" {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if appendDeadLetter {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		f, err := os.OpenFile(l.deadLetter, flags, 0o644)
+		if err != nil {
+			closeAll()
+			return opts, nil, fmt.Errorf("--dead-letter: %w", err)
+		}
+		opts.DeadLetter = f
+		closers = append(closers, f.Close)
+	}
+	return opts, closeAll, nil
 }
 
 // parseLateness reads "10s", "1m", "500ms" or a plain number of seconds.
@@ -241,6 +276,17 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if l.onError, err = stream.ParseOnError(f.onError); err != nil {
 		return nil, err
 	}
+	switch {
+	case l.onError == stream.Quarantine && f.deadLetter == "":
+		return nil, fmt.Errorf("--on-error quarantine needs --dead-letter FILE to write the rejected lines to")
+	case l.onError != stream.Quarantine && f.deadLetter != "":
+		return nil, fmt.Errorf("--dead-letter is written with --on-error quarantine, not %s", l.onError)
+	case f.maxLineBytes < 1:
+		return nil, fmt.Errorf("--max-line-bytes must be at least 1")
+	case f.maxGroups < 0:
+		return nil, fmt.Errorf("--max-groups must be 0 (no limit) or more")
+	}
+	l.deadLetter, l.maxLineBytes, l.maxGroups = f.deadLetter, f.maxLineBytes, f.maxGroups
 	if modeText != "" {
 		if l.mode, err = engine.ParseMode(modeText); err != nil {
 			return nil, err
@@ -256,7 +302,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if fl := f.fs.Lookup("follow"); fl != nil {
 		follow = fl.Value.String() == "true"
 	}
-	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin}
+	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes}
 	l.spool = f.spool
 	ctx := f.ctx
 	if ctx == nil {
@@ -318,7 +364,7 @@ func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) err
 	var files []string
 	if b.Stream() {
 		fmt.Fprintf(w, "-- source %s: %s (a stream: the baseline reads the batches it consumed, spooled as NDJSON files)\n", b.Name, b.Path)
-		files = []string{filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-*.jsonl")}
+		files = []string{filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000000.jsonl"), filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000001.jsonl")}
 	} else {
 		var err error
 		if files, err = l.files(); err != nil {

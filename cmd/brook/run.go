@@ -106,24 +106,26 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	sopts, closeLate, err := l.streamOptions()
-	if err != nil {
-		return err
-	}
-	defer closeLate()
-	sopts.MaxBatches = *maxBatches
-	if *checkpoint != "" {
-		sopts.CheckpointDir, sopts.Identity = *checkpoint, stream.Identity(q, l.engineOptions(final))
-	}
+	identity := ""
 	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout}
 	if *checkpoint != "" {
-		cp, err := stream.LoadCheckpoint(*checkpoint, sopts.Identity)
+		identity = stream.Identity(q, l.engineOptions(final))
+		cp, err := stream.LoadCheckpoint(*checkpoint, identity)
 		if err != nil {
 			return err
 		}
 		if cp != nil { // file sinks keep the committed batches' output
 			target.Resume, target.ResumeBatch = true, cp.Batches
 		}
+	}
+	sopts, closeFiles, err := l.streamOptions(target.Resume) // a resumed run appends to its dead letter file
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
+	sopts.MaxBatches = *maxBatches
+	if *checkpoint != "" {
+		sopts.CheckpointDir, sopts.Identity = *checkpoint, identity
 	}
 	outs, err := openSinks(*sinks, target)
 	if err != nil {
@@ -208,6 +210,15 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		extra := ""
 		if l.plan.Window != nil {
 			extra = fmt.Sprintf(", %d late, %d without event time", late, noTime)
+		}
+		if sum.Blank > 0 {
+			extra += ", " + plural(sum.Blank, "blank line")
+		}
+		if len(sum.Skipped) > 0 {
+			extra += ", " + plural(int64(len(sum.Skipped)), "unreadable file") + " skipped"
+		}
+		if sum.Rejected > 0 && l.deadLetter != "" {
+			extra += " (rejected lines quarantined in " + l.deadLetter + ")"
 		}
 		fmt.Fprintf(stderr, "brook: %d batches, %d files, %d rows in, %d rejected%s, %s\n", sum.Batches, len(sum.Files), sum.RowsIn, sum.Rejected, extra, sink.FormatDuration(sum.Elapsed))
 	}
