@@ -56,31 +56,50 @@ func TestKillAndResume(t *testing.T) {
 				args = []string{"run", "--checkpoint", ckpt, "--mode", "update", "--trigger", "120ms", "--sink", "file://" + out, "--source", "flows=" + data, query}
 				_, want, _ = brook(t, "baseline", "--format", "csv", "--source", "flows="+data, query)
 			}
+			// Kill at random points until the run gets through the whole
+			// stream on its own: each restart makes a few batches of
+			// progress, so the kills fall across the stream, not only at
+			// its start.
 			kills := 0
-			for kills < 10 {
+			var outBuf, errBuf bytes.Buffer
+			for {
 				cmd := exec.Command("brook", args...)
-				var out bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &out, &out
+				outBuf.Reset()
+				errBuf.Reset()
+				cmd.Stdout, cmd.Stderr = &outBuf, &errBuf
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
 				done := make(chan error, 1)
 				go func() { done <- cmd.Wait() }()
+				var err error
+				finished := false
 				select {
-				case err := <-done:
-					t.Fatalf("run ended before the kill (%v): %s", err, out.String())
-				case <-time.After(time.Duration(100+rng.IntN(300)) * time.Millisecond):
+				case err = <-done:
+					finished = true
+				case <-time.After(time.Duration(150+rng.IntN(500)) * time.Millisecond):
+					cmd.Process.Signal(syscall.SIGKILL)
+					if err = <-done; err == nil {
+						finished = true // it ended just before the kill
+					}
 				}
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-done
+				if finished {
+					if err != nil {
+						t.Fatalf("run after %d kills: %v\n%s", kills, err, errBuf.String())
+					}
+					if kills >= 10 {
+						break
+					}
+					// Finished too soon for ten kills: start over.
+					t.Logf("the run finished after %d kills; starting over with a fresh checkpoint", kills)
+					ckpt = t.TempDir()
+					args[2] = ckpt
+					kills = 0
+					continue
+				}
 				kills++
 			}
-			cmd := exec.Command("brook", args...)
-			var outBuf, errBuf bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &outBuf, &errBuf
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("final run: %v\n%s", err, errBuf.String())
-			}
+			t.Logf("%d kills across the stream", kills)
 			got := outBuf.String()
 			if fileSink {
 				got = lastPerKey(t, out)
