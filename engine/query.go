@@ -159,6 +159,13 @@ func (q *Query) Plan() *sql.Plan { return q.plan }
 // RowsIn returns the number of decoded rows the query has processed.
 func (q *Query) RowsIn() int64 { return q.rowsIn }
 
+// Detached reports whether the query's state and the rows Emit returns are
+// its own copies, never pointing into the batches given to Add, so that a
+// batch's memory may be reused once Emit has returned and the rows were
+// written. True for aggregating queries; the rows of a plain query are the
+// batch's own values.
+func (q *Query) Detached() bool { return q.groups != nil }
+
 // Groups returns the number of groups held (0 for plain queries).
 func (q *Query) Groups() int {
 	if q.groups == nil {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -71,11 +72,32 @@ type Decoder struct {
 	names   [][]byte
 	maxLine int    // longer lines are rejected
 	arena   []byte // unescaped strings; a full block is replaced, never grown
-	// keys and slots cache, per key position in a line, the raw key text
-	// seen there in the previous line and its slot (-1: not a column); see
-	// remember.
-	keys  [][]byte
-	slots []int
+	// keys caches, per key position in a line, the raw key text seen
+	// there in the previous line and its slot; see remember.
+	keys []cachedKey
+}
+
+// cachedKey is the raw text from a key's opening quote to its value (as in
+// `"srcdevice": `) last seen at one key position, with the key's slot (-1:
+// not a column). head and tail are the text's first and last eight bytes,
+// so that a key of 8 to 16 bytes is matched with two word compares.
+type cachedKey struct {
+	text       []byte
+	head, tail uint64
+	slot       int
+}
+
+// match reports whether b[i:] starts with the cached text and holds more
+// after it.
+func (k *cachedKey) match(b []byte, i int) bool {
+	n := len(k.text)
+	if len(b)-i <= n {
+		return false
+	}
+	if n >= 8 && n <= 16 {
+		return binary.LittleEndian.Uint64(b[i:]) == k.head && binary.LittleEndian.Uint64(b[i+n-8:]) == k.tail
+	}
+	return string(b[i:i+n]) == string(k.text)
 }
 
 // NewDecoder returns a decoder for rows of the given columns. JSON keys
@@ -220,10 +242,10 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 				return "malformed JSON: expected a quoted key"
 			}
 			var slot int
-			if pos < len(d.keys) && len(b)-i > len(d.keys[pos]) && string(b[i:i+len(d.keys[pos])]) == string(d.keys[pos]) {
+			if pos < len(d.keys) && d.keys[pos].match(b, i) {
 				// The same `"key": ` as on the previous line, byte for byte;
 				// this line may have more blanks before its value.
-				slot, i = d.slots[pos], skipWS(b, i+len(d.keys[pos]))
+				slot, i = d.keys[pos].slot, skipWS(b, i+len(d.keys[pos].text))
 			} else {
 				keyStart := i
 				ks, ke, escaped, next, ok := scanString(b, i)
@@ -297,11 +319,14 @@ func (d *Decoder) remember(pos int, prefix []byte, slot int, escaped bool) {
 	for len(d.keys) <= pos {
 		// A position not remembered yet must match no key: every key
 		// starts with a quote, this placeholder with a NUL.
-		d.keys = append(d.keys, []byte{0})
-		d.slots = append(d.slots, -1)
+		d.keys = append(d.keys, cachedKey{text: []byte{0}, slot: -1})
 	}
-	d.keys[pos] = append(d.keys[pos][:0], prefix...)
-	d.slots[pos] = slot
+	k := &d.keys[pos]
+	k.text = append(k.text[:0], prefix...)
+	k.slot = slot
+	if n := len(k.text); n >= 8 {
+		k.head, k.tail = binary.LittleEndian.Uint64(k.text), binary.LittleEndian.Uint64(k.text[n-8:])
+	}
 }
 
 // scanString scans the string whose opening quote is at b[i]. It returns the
@@ -351,6 +376,35 @@ func scanStringSlow(b []byte, start int) (int, int, bool, int, bool) {
 // scanNumber returns the end of the number token starting at b[i] and
 // whether it is an integer literal.
 func scanNumber(b []byte, i int) (end int, integer bool, ok bool) {
+	// The usual shapes, 123 and 123.45, followed by what ends a number.
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	d := j
+	for j < len(b) && b[j]-'0' < 10 {
+		j++
+	}
+	if j > d {
+		if j == len(b) || numberChar[b[j]] == 0 {
+			return j, true, true
+		}
+		if b[j] == '.' {
+			k := j + 1
+			for k < len(b) && b[k]-'0' < 10 {
+				k++
+			}
+			if k > j+1 && (k == len(b) || numberChar[b[k]] == 0) {
+				return k, false, true
+			}
+		}
+	}
+	return scanNumberSlow(b, i)
+}
+
+// scanNumberSlow is scanNumber for every other shape: exponents, signs,
+// and malformed tokens.
+func scanNumberSlow(b []byte, i int) (end int, integer bool, ok bool) {
 	integer = true
 	j := i
 	if j < len(b) && b[j] == '-' {

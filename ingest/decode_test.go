@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -707,6 +708,38 @@ func BenchmarkDecode(b *testing.B) {
 				rejects, _ := d.Decode(raw, &batch)
 				if len(rejects) > 0 || batch.Rows != 10000 {
 					b.Fatalf("rows %d, rejects %v", batch.Rows, rejects)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeLANL decodes one file of the LANL data set (skipped where
+// ../../shared/datasets/lanl is absent) with the projections of the
+// benchmark queries.
+func BenchmarkDecodeLANL(b *testing.B) {
+	data, err := os.ReadFile("../../shared/datasets/lanl/time_01.json")
+	if err != nil {
+		b.Skipf("LANL data not found (%v): benchmark skipped", err)
+	}
+	for _, bc := range []struct {
+		name string
+		cols value.Schema
+	}{
+		{"webservers", schema("dstdevice", value.String, "dstport", value.String)},
+		{"bytes_per_10s", schema("time", value.Float, "srcbytes", value.Float, "dstbytes", value.Float)},
+		{"all_fields", lanlSchema},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			d := NewDecoder(bc.cols)
+			raw := &RawBatch{Chunks: []Chunk{{Name: "bench", FirstLine: 1, Data: data}}, Bytes: int64(len(data))}
+			var batch Batch
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				batch.Reset(len(bc.cols))
+				if rejects, _ := d.Decode(raw, &batch); len(rejects) > 0 {
+					b.Fatalf("rejects %v", rejects)
 				}
 			}
 		})

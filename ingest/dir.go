@@ -251,9 +251,14 @@ func (s *DirSource) read(names []string) (*RawBatch, error) {
 		info, err := os.Stat(name)
 		var data []byte
 		if err == nil {
-			data, err = ReadFile(name)
+			if strings.HasSuffix(strings.ToLower(name), ".gz") {
+				data, err = ReadFile(name)
+			} else if data, err = readPooled(name); err == nil {
+				b.pooled = append(b.pooled, data)
+			}
 		}
 		if err != nil {
+			b.Release()
 			var fe *FileError
 			if errors.As(err, &fe) {
 				return nil, fe

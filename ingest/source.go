@@ -22,6 +22,8 @@ type RawBatch struct {
 	// baseline to read the very same input.
 	Files []string
 	Bytes int64 // total size of Chunks' data
+
+	pooled [][]byte // read buffers to hand back on Release
 }
 
 // Source delivers micro-batches of raw input. Next blocks until a batch is

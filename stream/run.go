@@ -359,6 +359,9 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 				return sum, err
 			}
 		}
+		if q.Detached() && raw != sum.lastRaw {
+			raw.Release() // nothing points into its buffers any more
+		}
 		if ctx.Err() != nil {
 			break
 		}
