@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"brook/sql"
@@ -432,9 +433,15 @@ func inConstNumbers(x *sql.In, f evalFn) evalFn {
 		return nil
 	}
 	not := x.Not
-	return func(row []value.Value) value.Value {
-		v := f(row)
-		if v.IsNull() {
+	// A short list is searched in a slice: cheaper than hashing a float.
+	var small []float64
+	if len(set) <= 8 {
+		for n := range set {
+			small = append(small, n)
+		}
+	}
+	test := func(v *value.Value) value.Value {
+		if v.Kind == value.Null {
 			return value.NullValue
 		}
 		n, ok := v.AsFloat()
@@ -444,13 +451,24 @@ func inConstNumbers(x *sql.In, f evalFn) evalFn {
 		if v.Kind == value.Int && (v.I > 1<<53 || v.I < -(1<<53)) {
 			// beyond exact float range: compare exactly, item by item
 			for _, item := range x.List {
-				if c, ok := value.Compare(v, item.(*sql.Literal).Val); ok && c == 0 {
+				if c, ok := value.Compare(*v, item.(*sql.Literal).Val); ok && c == 0 {
 					return value.BoolValue(!not)
 				}
 			}
 			return value.BoolValue(not)
 		}
+		if small != nil {
+			return value.BoolValue(slices.Contains(small, n) != not)
+		}
 		return value.BoolValue(set[n] != not)
+	}
+	if ref, ok := x.X.(*sql.ColumnRef); ok { // the usual col IN (...): no call to fetch it
+		slot := ref.Slot
+		return func(row []value.Value) value.Value { return test(&row[slot]) }
+	}
+	return func(row []value.Value) value.Value {
+		v := f(row)
+		return test(&v)
 	}
 }
 

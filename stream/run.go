@@ -570,12 +570,18 @@ func (s *Summary) clean(dir string, raw *ingest.RawBatch, rejects []ingest.Rejec
 // decoded is one micro-batch read and decoded ahead of the engine.
 type decoded struct {
 	raw     *ingest.RawBatch
-	parts   []*ingest.Batch // in input order
+	parts   []*ingest.Batch // one per share of the batch's lines, in input order
 	rejects []ingest.Reject
 	blank   int
 	arrived time.Time
 	err     error
 	free    chan *decoded
+
+	// What the decoders fill in, share by share; pending counts the
+	// shares not decoded yet.
+	shareRejects [][]ingest.Reject
+	shareBlank   []int
+	pending      sync.WaitGroup
 }
 
 // release returns the batch's buffers for reuse.
@@ -585,51 +591,102 @@ func (d *decoded) release() {
 	}
 }
 
+// prepare sizes d for n shares of rows of the given width.
+func (d *decoded) prepare(n, width int) {
+	for len(d.parts) < n {
+		d.parts = append(d.parts, &ingest.Batch{})
+		d.shareRejects = append(d.shareRejects, nil)
+		d.shareBlank = append(d.shareBlank, 0)
+	}
+	d.parts = d.parts[:n]
+	d.shareRejects, d.shareBlank = d.shareRejects[:n], d.shareBlank[:n]
+	for i := range n {
+		d.parts[i].Reset(width)
+		d.shareRejects[i], d.shareBlank[i] = d.shareRejects[i][:0], 0
+	}
+}
+
 // minSplit is the smallest chunk worth splitting across decoders.
 const minSplit = 64 << 10
 
 // fileSkipper is a source that can go on after a file it could not read.
 type fileSkipper interface{ SkipFile(name string) }
 
-// decodeAhead reads src and decodes each batch with workers decoders in
-// parallel, one batch ahead of the consumer. The channel closes after an
-// error (including ErrEndOfInput) or when ctx ends; an unreadable file
-// (*ingest.FileError) is passed on and skipped when opts.OnError skips bad
-// input and src can skip files.
+// decodeAhead reads src and decodes its batches on workers goroutines,
+// ahead of the consumer, handing them over in input order. A batch's lines
+// are cut into shares (see split) and every share is a task for whichever
+// decoder is free, so the decoders never wait for each other: while the
+// engine folds batch n, the decoders work through the shares of batches
+// n+1 and n+2. The channel closes after an error (including
+// ErrEndOfInput) or when ctx ends; an unreadable file (*ingest.FileError)
+// is passed on and skipped when opts.OnError skips bad input and src can
+// skip files.
 func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, workers int, opts Options) <-chan *decoded {
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
 		return skipper != nil && opts.OnError != Fail && errors.As(err, &fe)
 	}
-	out := make(chan *decoded)
-	free := make(chan *decoded, 2)
-	for i := 0; i < 2; i++ {
-		d := &decoded{free: free, parts: make([]*ingest.Batch, workers)}
-		for w := range d.parts {
-			d.parts[w] = &ingest.Batch{}
-		}
-		free <- d
+	width := len(cols)
+	inFlight := workers + 2 // one with the engine, the rest decoding or queued
+	free := make(chan *decoded, inFlight)
+	for range inFlight {
+		free <- &decoded{free: free}
 	}
-	decs := make([]*ingest.Decoder, workers)
-	for w := range decs {
-		decs[w] = ingest.NewDecoder(cols)
-		decs[w].SetMaxLineBytes(opts.MaxLineBytes)
+	type task struct {
+		d      *decoded
+		share  int
+		chunks []ingest.Chunk
 	}
-	// Stage 1 reads the next batch while stage 2 decodes the current one.
-	type read struct {
-		raw *ingest.RawBatch
-		err error
+	tasks := make(chan task, 2*workers)
+	for range workers {
+		dec := ingest.NewDecoder(cols)
+		dec.SetMaxLineBytes(opts.MaxLineBytes)
+		go func() {
+			for t := range tasks {
+				var stats ingest.DecodeStats
+				rejects := t.d.shareRejects[t.share]
+				for _, c := range t.chunks {
+					rejects = dec.DecodeChunk(c, t.d.parts[t.share], rejects, &stats)
+				}
+				t.d.shareRejects[t.share], t.d.shareBlank[t.share] = rejects, stats.Blank
+				t.d.pending.Done()
+			}
+		}()
 	}
-	reads := make(chan read, 1)
+	// The reader queues each batch in order, then its shares as tasks.
+	ordered := make(chan *decoded, inFlight)
 	go func() {
-		defer close(reads)
+		defer close(ordered)
+		defer close(tasks)
 		for {
 			raw, err := src.Next(ctx)
+			var d *decoded
 			select {
-			case reads <- read{raw, err}:
+			case d = <-free:
 			case <-ctx.Done():
 				return
+			}
+			d.raw, d.err, d.rejects, d.blank, d.arrived = raw, err, d.rejects[:0], 0, time.Now()
+			var shares [][]ingest.Chunk
+			if err == nil {
+				shares = split(raw.Chunks, workers, raw.Bytes)
+			}
+			d.prepare(len(shares), width)
+			d.pending.Add(len(shares))
+			select {
+			case ordered <- d:
+			case <-ctx.Done():
+				d.pending.Add(-len(shares))
+				return
+			}
+			for i, sh := range shares {
+				select {
+				case tasks <- task{d, i, sh}:
+				case <-ctx.Done():
+					d.pending.Add(-(len(shares) - i))
+					return
+				}
 			}
 			if err != nil {
 				var fe *ingest.FileError
@@ -640,25 +697,19 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 			}
 		}
 	}()
+	// The sequencer hands batches over in order once they are decoded.
+	out := make(chan *decoded)
 	go func() {
 		defer close(out)
-		for r := range reads {
-			var d *decoded
-			select {
-			case d = <-free:
-			case <-ctx.Done():
-				return
-			}
-			d.raw, d.err, d.rejects, d.blank, d.arrived = r.raw, r.err, d.rejects[:0], 0, time.Now()
-			if r.err == nil {
-				d.decode(decs, len(cols))
+		for d := range ordered {
+			d.pending.Wait()
+			for i, r := range d.shareRejects {
+				d.rejects = append(d.rejects, r...)
+				d.blank += d.shareBlank[i]
 			}
 			select {
 			case out <- d:
 			case <-ctx.Done():
-				return
-			}
-			if r.err != nil && !skippable(r.err) {
 				return
 			}
 		}
@@ -666,43 +717,13 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 	return out
 }
 
-// decode splits the raw batch's lines into one contiguous share per decoder
-// and decodes the shares in parallel.
-func (d *decoded) decode(decs []*ingest.Decoder, width int) {
-	shares := split(d.raw.Chunks, len(decs), d.raw.Bytes)
-	rejects := make([][]ingest.Reject, len(decs))
-	blank := make([]int, len(decs))
-	var wg sync.WaitGroup
-	for w := range decs {
-		d.parts[w].Reset(width)
-		if len(shares[w]) == 0 {
-			continue
-		}
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			var stats ingest.DecodeStats
-			for _, c := range shares[w] {
-				rejects[w] = decs[w].DecodeChunk(c, d.parts[w], rejects[w], &stats)
-			}
-			blank[w] = stats.Blank
-		}(w)
-	}
-	wg.Wait()
-	for w, r := range rejects {
-		d.rejects = append(d.rejects, r...)
-		d.blank += blank[w]
-	}
-}
-
 // split cuts chunks at line boundaries into n contiguous shares of about
 // equal size, keeping line numbers right.
 func split(chunks []ingest.Chunk, n int, total int64) [][]ingest.Chunk {
-	shares := make([][]ingest.Chunk, n)
 	if n == 1 || total < minSplit {
-		shares[0] = chunks
-		return shares
+		return [][]ingest.Chunk{chunks}
 	}
+	shares := make([][]ingest.Chunk, n)
 	target := (total + int64(n) - 1) / int64(n)
 	w, filled := 0, int64(0)
 	for _, c := range chunks {
