@@ -383,26 +383,44 @@ func rowsOf(rs []sortRow) [][]value.Value {
 // project evaluates the outputs and ORDER BY keys over row.
 func (q *Query) project(row []value.Value) sortRow {
 	r := sortRow{out: make([]value.Value, len(q.outputs))}
-	for i, f := range q.outputs {
-		r.out[i] = f(row)
-	}
 	if len(q.orders) > 0 {
 		r.keys = make([]value.Value, len(q.orders))
-		for i, f := range q.orders {
-			r.keys[i] = f(row)
-		}
 	}
+	q.projectInto(row, r)
 	return r
 }
 
+// projectInto is project into r's own slices.
+func (q *Query) projectInto(row []value.Value, r sortRow) {
+	for i, f := range q.outputs {
+		r.out[i] = f(row)
+	}
+	for i, f := range q.orders {
+		r.keys[i] = f(row)
+	}
+}
+
 // groupRows projects the given groups (all groups when ids is nil) through
-// HAVING and the SELECT list.
+// HAVING and the SELECT list. When the query orders and limits its rows,
+// only the best OFFSET+LIMIT of them are kept (see topK): the rest could
+// never be emitted.
 func (q *Query) groupRows(ids []int32) []sortRow {
 	g := q.groups
 	if ids == nil {
 		ids = g.ids()
 	}
-	out := make([]sortRow, 0, len(ids))
+	keep := -1
+	if p := q.plan; p.Sorted() && p.Limit >= 0 {
+		keep = int(min(p.Offset+p.Limit, int64(len(ids))))
+	}
+	var top *topK
+	if keep >= 0 && len(ids) > 2*keep {
+		top = &topK{q: q, k: keep, rows: make([]sortRow, 0, keep), next: sortRow{out: make([]value.Value, len(q.outputs)), keys: make([]value.Value, len(q.orders))}}
+	}
+	var out []sortRow
+	if top == nil {
+		out = make([]sortRow, 0, len(ids))
+	}
 	row := make([]value.Value, g.width())
 	for _, id := range ids {
 		if !g.live[id] {
@@ -412,9 +430,65 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 		if q.having != nil && !q.having(row).True() {
 			continue
 		}
+		if top != nil {
+			q.projectInto(row, top.next)
+			top.offer()
+			continue
+		}
 		out = append(out, q.project(row))
 	}
+	if top != nil {
+		return top.rows
+	}
 	return out
+}
+
+// topK keeps the k best rows offered, by the query's total order, in a
+// heap with the worst kept row on top; next is the row to offer, filled in
+// place by the caller, so that rows that do not make the cut cost no
+// allocation.
+type topK struct {
+	q    *Query
+	k    int
+	rows []sortRow
+	next sortRow
+}
+
+func (t *topK) offer() {
+	if t.k == 0 {
+		return
+	}
+	if len(t.rows) < t.k {
+		t.rows = append(t.rows, t.next)
+		t.next = sortRow{out: make([]value.Value, len(t.next.out)), keys: make([]value.Value, len(t.next.keys))}
+		for i := len(t.rows) - 1; i > 0; { // sift up
+			parent := (i - 1) / 2
+			if t.q.compare(t.rows[i], t.rows[parent]) <= 0 {
+				break
+			}
+			t.rows[i], t.rows[parent] = t.rows[parent], t.rows[i]
+			i = parent
+		}
+		return
+	}
+	if t.q.compare(t.next, t.rows[0]) >= 0 {
+		return // no better than the worst kept row
+	}
+	t.rows[0], t.next = t.next, t.rows[0]
+	for i := 0; ; { // sift down
+		worst, l, r := i, 2*i+1, 2*i+2
+		if l < len(t.rows) && t.q.compare(t.rows[l], t.rows[worst]) > 0 {
+			worst = l
+		}
+		if r < len(t.rows) && t.q.compare(t.rows[r], t.rows[worst]) > 0 {
+			worst = r
+		}
+		if worst == i {
+			return
+		}
+		t.rows[i], t.rows[worst] = t.rows[worst], t.rows[i]
+		i = worst
+	}
 }
 
 func (q *Query) finish(rows []sortRow) ([][]value.Value, error) {

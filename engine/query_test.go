@@ -226,3 +226,33 @@ func BenchmarkBatchAfterHistory(b *testing.B) {
 		})
 	}
 }
+
+// TestTopKEqualsFullSort: a LIMIT over many groups keeps only the best rows
+// while it projects them (topK); the result must be the first rows of the
+// same query fully sorted, ties included (the total order breaks them by
+// every output column).
+func TestTopKEqualsFullSort(t *testing.T) {
+	chunks := genChunks(6, 400)
+	for _, c := range []struct{ limited, full string }{
+		{"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY n DESC LIMIT 7",
+			"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY n DESC"},
+		{"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY n LIMIT 5 OFFSET 3",
+			"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY n"},
+		{"SELECT dstdevice, sum(dstbytes) AS b FROM flows GROUP BY dstdevice HAVING count(*) > 1 LIMIT 4",
+			"SELECT dstdevice, sum(dstbytes) AS b FROM flows GROUP BY dstdevice HAVING count(*) > 1 ORDER BY 1, 2"},
+		{"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY n DESC LIMIT 0",
+			"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY n DESC LIMIT 0"},
+	} {
+		full := strings.SplitAfter(runBatches(t, plan(t, c.full), chunks, 2), "\n")
+		p := plan(t, c.limited)
+		want := ""
+		if n := int(p.Offset + p.Limit); len(full) > 2*n {
+			want = strings.Join(full[p.Offset:n], "")
+		} else {
+			t.Fatalf("%s: %d rows, too few to exercise the cut", c.full, len(full))
+		}
+		if got := runBatches(t, p, chunks, 2); got != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", c.limited, got, want)
+		}
+	}
+}

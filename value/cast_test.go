@@ -2,6 +2,9 @@ package value
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -128,6 +131,41 @@ func TestAppendFloat(t *testing.T) {
 	for _, c := range cases {
 		if got := string(AppendFloat(nil, c.in)); got != c.want {
 			t.Errorf("AppendFloat(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestParseSimpleFloatExact: the fast path for plain decimals gives exactly
+// what strconv.ParseFloat gives, whenever it takes a string at all.
+func TestParseSimpleFloatExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []string{"0", "0.0", "784.0", "172800.0", "1.5", "0.1", "5.", ".5", "12.3400", "999999999999999", "1.000000000000001", "7.0000"}
+	for range 20000 {
+		intPart := strconv.FormatUint(rng.Uint64N(1_000_000_000), 10)
+		frac := strconv.FormatUint(rng.Uint64N(100_000), 10)
+		if rng.IntN(3) == 0 {
+			frac = strings.Repeat("0", 1+rng.IntN(4))
+		}
+		cases = append(cases, intPart+"."+frac, intPart)
+	}
+	taken := 0
+	for _, s := range cases {
+		got, ok := parseSimpleFloat(s)
+		if !ok {
+			continue
+		}
+		taken++
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || got != want {
+			t.Errorf("parseSimpleFloat(%q) = %v, strconv gives %v (%v)", s, got, want, err)
+		}
+	}
+	if taken < len(cases)*9/10 {
+		t.Errorf("the fast path took only %d of %d plain decimals", taken, len(cases))
+	}
+	for _, s := range []string{"", ".", "1e5", "-1", "1.2.3", "12a", "1234567890123456"} {
+		if _, ok := parseSimpleFloat(s); ok {
+			t.Errorf("parseSimpleFloat(%q) took a string it must leave to strconv", s)
 		}
 	}
 }

@@ -125,30 +125,40 @@ func (v Value) AsFloat() (float64, bool) {
 // caller can fall back to strconv.
 func parseSimpleFloat(s string) (float64, bool) {
 	var mant uint64
-	digits, frac := 0, -1
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + uint64(c-'0')
-			digits++
-			if frac >= 0 {
-				frac++
-			}
-		case c == '.' && frac < 0:
-			frac = 0
-		default:
+	i := 0
+	for i < len(s) && s[i]-'0' < 10 {
+		mant = mant*10 + uint64(s[i]-'0')
+		i++
+	}
+	digits := i
+	if i == len(s) {
+		if digits == 0 || digits > 15 {
 			return 0, false
 		}
+		return float64(mant), true
 	}
+	if s[i] != '.' {
+		return 0, false
+	}
+	whole, intDigits := mant, digits // whole is the value when the fraction is all zeros, as in 784.0
+	zeros := true
+	for i++; i < len(s); i++ {
+		c := s[i] - '0'
+		if c >= 10 {
+			return 0, false
+		}
+		mant = mant*10 + uint64(c)
+		zeros = zeros && c == 0
+		digits++
+	}
+	frac := len(s) - intDigits - 1
 	if digits == 0 || digits > 15 || frac > 22 {
 		return 0, false
 	}
-	f := float64(mant)
-	if frac > 0 {
-		f /= pow10[frac]
+	if zeros {
+		return float64(whole), true
 	}
-	return f, true
+	return float64(mant) / pow10[frac], true
 }
 
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
