@@ -58,9 +58,15 @@ type Target struct {
 	// after batch ResumeBatch-1: a file sink keeps the rows of batches
 	// before ResumeBatch and drops the rest (the output of batches that
 	// were written but not committed, about to be replayed), so a replayed
-	// batch replaces its earlier output instead of duplicating it.
+	// batch replaces its earlier output instead of duplicating it. A Kafka
+	// sink skips a replayed batch that its topic already holds (see
+	// KafkaSink).
 	Resume      bool
 	ResumeBatch int64
+	// Checkpoint is the run's checkpoint directory, "" for a run without
+	// one. It makes a Kafka sink transactional, under an id derived from
+	// the directory and the topic that stays the same across restarts.
+	Checkpoint string
 }
 
 // Open opens the sink uri names: "console", file:///path.{jsonl,json,

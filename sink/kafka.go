@@ -2,12 +2,18 @@ package sink
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"brook/diff"
 	"brook/ingest"
@@ -18,26 +24,62 @@ import (
 // its value the row as a JSON object keyed by column name, its key the
 // row's group key (the key column's value as text, or a JSON array of the
 // values for several key columns; no key for results without one). Rows of
-// a micro-batch carry a "brook-batch" header with the batch number; a final
-// result (--emit final) has none.
+// a micro-batch carry a "brook-batch" header with the batch number; rows
+// emitted when windows close without a new batch (--idle-timeout, the end
+// of the input) carry the number of the batch that would follow and a
+// "brook-closing" header too; a final result (--emit final) has neither.
 //
 // Update vs append: in append mode each row is published once; in update
 // mode a row is published whenever its group changed, so the last record of
 // a key is its current value (a compacted topic keeps exactly the current
 // result); in complete mode every batch republishes the whole result.
 //
-// Batch and Result return once the broker has acknowledged every record,
-// so a consuming source commits its offsets only after the results are
-// stored.
+// Batch and Result return once the broker has acknowledged every record
+// (and, with a checkpoint, the transaction is committed), so a consuming
+// source commits its offsets only after the results are stored.
+//
+// Guarantee. Without a checkpoint (Target.Checkpoint empty) the sink is an
+// idempotent producer: no record is written twice by a retry, but a run
+// that is started again publishes its results again. With a checkpoint,
+// every emission (a micro-batch's rows, a closing emission, the final
+// result) is published in one Kafka transaction, under a transactional id
+// derived from the checkpoint directory and the topic. Opening the sink
+// fences any earlier process using that id and aborts its open
+// transaction, then reads the committed tail of the topic to find the last
+// emission this producer committed; a replayed batch that was committed
+// before the crash (published, but not yet in the checkpoint) is skipped.
+// A consumer reading with isolation level read_committed therefore sees
+// each batch exactly once, in batch order on each partition; a
+// read_uncommitted consumer can also see the records of aborted
+// transactions. This holds while brook is the topic's only writer: the
+// resume scan stops at the newest committed records of each partition. It
+// recognizes the sink's records by producer id, so if the broker gave the
+// transactional id a new one in between (the id expired after long
+// inactivity, or its epochs ran out), the batch in flight is published a
+// second time. A final result is published once, when the run ends; a
+// crash after it was committed but before the run finished publishes it
+// again on restart.
 type KafkaSink struct {
 	cl     *kgo.Client
 	topic  string
 	schema value.Schema
 	keys   []int
+	txn    bool  // each emission in a transaction (the run has a checkpoint)
+	done   int64 // position (see position) of the last emission committed before this run; -1 for none
 }
 
+// scanTimeout bounds opening a transactional sink: fencing the previous
+// producer and reading the topic's committed tail.
+const scanTimeout = 60 * time.Second
+
+// scanWindow is how many offsets the resume scan reads first at the end of
+// a partition; each further window, further back, is twice as long.
+const scanWindow = 16
+
 // OpenKafka opens kafka://broker1,broker2/topic as a sink. The topic is
-// created if the brokers allow automatic creation.
+// created if the brokers allow automatic creation. With t.Checkpoint set,
+// the sink is transactional and skips the replayed emissions (from batch
+// t.ResumeBatch on) that the topic already holds (see KafkaSink).
 func OpenKafka(uri string, t Target) (*KafkaSink, error) {
 	k, err := ingest.ParseKafkaURI(uri)
 	if err != nil {
@@ -46,37 +88,324 @@ func OpenKafka(uri string, t Target) (*KafkaSink, error) {
 	if len(k.Query) > 0 {
 		return nil, fmt.Errorf("sink %s: a Kafka sink takes no parameters", uri)
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Brokers...), kgo.DefaultProduceTopic(k.Topic),
+	opts := []kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.DefaultProduceTopic(k.Topic),
 		kgo.AllowAutoTopicCreation(), kgo.DialTimeout(ingest.DialTimeout), kgo.ProducerLinger(0),
-		kgo.RecordDeliveryTimeout(30*time.Second))
+		kgo.RecordDeliveryTimeout(30 * time.Second)}
+	if t.Checkpoint != "" {
+		id, err := transactionalID(t.Checkpoint, k.Topic)
+		if err != nil {
+			return nil, fmt.Errorf("sink %s: %w", uri, err)
+		}
+		opts = append(opts, kgo.TransactionalID(id))
+	}
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("sink %s: %w", uri, err)
 	}
-	return &KafkaSink{cl: cl, topic: k.Topic, schema: t.Schema, keys: t.Keys}, nil
+	s := &KafkaSink{cl: cl, topic: k.Topic, schema: t.Schema, keys: t.Keys, txn: t.Checkpoint != "", done: -1}
+	if s.txn {
+		if err := s.recover(t.ResumeBatch); err != nil {
+			cl.Close()
+			return nil, fmt.Errorf("kafka sink %s: %w", k.Topic, err)
+		}
+	}
+	return s, nil
 }
 
-// Batch publishes a micro-batch's rows and waits for the broker.
+// transactionalID is the Kafka transactional id of a sink publishing to
+// topic for the run checkpointed in dir: the same for every restart of
+// that run, different for another directory or topic.
+func transactionalID(dir, topic string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256([]byte(abs + "\x00" + topic))
+	return "brook-" + topic + "-" + hex.EncodeToString(h[:8]), nil
+}
+
+// position orders a run's emissions: batch n's rows come after the
+// closing emission numbered n (made before batch n arrived) and before
+// anything numbered n+1.
+func position(id int64, closing bool) int64 {
+	if closing {
+		return 2 * id
+	}
+	return 2*id + 1
+}
+
+// recover fences the previous producer with this transactional id (the
+// broker aborts its open transaction) and records in s.done the last
+// emission it committed, if that emission can be one the resumed run
+// replays: only the batch in flight when the run stopped can be in the
+// topic but not in the checkpoint, so a later one is left from an earlier
+// run in the same (since emptied) checkpoint directory and is ignored.
+func (s *KafkaSink) recover(resumeBatch int64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), scanTimeout)
+	defer cancel()
+	pid, _, err := s.cl.ProducerID(ctx)
+	if err != nil {
+		return fmt.Errorf("initializing the transactional producer: %w", err)
+	}
+	for {
+		var last int64
+		last, err = s.lastCommitted(ctx, pid)
+		if err == nil {
+			if last <= position(resumeBatch, false) {
+				s.done = last
+			}
+			return nil
+		}
+		if !kerr.IsRetriable(err) && !errors.Is(err, kerr.OffsetOutOfRange) { // out of range: retention moved the start
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reading the committed batches: %w", err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("reading the committed batches: %w", err)
+}
+
+// lastCommitted returns the position of the latest emission producer pid
+// committed to the topic, or -1. Batches are published in order, so only
+// the tail of each partition matters: it reads backwards from the last
+// stable offset in growing windows, as a read_committed consumer (control
+// records and aborted transactions left out), until a window holds a
+// record or the partition's start is reached. Across partitions the
+// latest emission has the highest producer epoch (the epoch grows with
+// every restart, and with every transaction on brokers that bump it per
+// transaction), then the highest position.
+func (s *KafkaSink) lastCommitted(ctx context.Context, pid int64) (int64, error) {
+	leaders, topicID, err := s.leaders(ctx)
+	if err != nil || len(leaders) == 0 {
+		return -1, err
+	}
+	ends, err := s.listOffsets(ctx, leaders, -1) // last stable offsets (read_committed)
+	if err != nil {
+		return -1, err
+	}
+	starts, err := s.listOffsets(ctx, leaders, -2) // log start offsets
+	if err != nil {
+		return -1, err
+	}
+	best, bestEpoch := int64(-1), int16(-1)
+	for p, leader := range leaders {
+		lo, hi := starts[p], ends[p]
+		for w := int64(scanWindow); hi > lo; w *= 2 {
+			from := max(lo, hi-w)
+			recs, err := s.fetchRange(ctx, leader, topicID, p, from, hi)
+			if err != nil {
+				return -1, err
+			}
+			for _, r := range recs {
+				pos, ok := recordPosition(r)
+				if !ok || r.ProducerID != pid {
+					continue
+				}
+				if r.ProducerEpoch > bestEpoch || r.ProducerEpoch == bestEpoch && pos > best {
+					best, bestEpoch = pos, r.ProducerEpoch
+				}
+			}
+			if len(recs) > 0 {
+				break
+			}
+			hi = from
+		}
+	}
+	return best, nil
+}
+
+// recordPosition reads the position of the emission a record belongs to
+// from its headers; ok is false for a record without "brook-batch".
+func recordPosition(r *kgo.Record) (pos int64, ok bool) {
+	id, closing := int64(-1), false
+	for _, h := range r.Headers {
+		switch h.Key {
+		case "brook-batch":
+			n, err := strconv.ParseInt(string(h.Value), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			id = n
+		case "brook-closing":
+			closing = true
+		}
+	}
+	if id < 0 {
+		return 0, false
+	}
+	return position(id, closing), true
+}
+
+// leaders returns the topic's partitions with their leaders, and its id;
+// no partitions if the topic does not exist yet.
+func (s *KafkaSink) leaders(ctx context.Context) (map[int32]int32, [16]byte, error) {
+	var id [16]byte
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(s.topic)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, s.cl)
+	if err != nil {
+		return nil, id, err
+	}
+	if len(resp.Topics) != 1 {
+		return nil, id, fmt.Errorf("metadata: %d topics in the response, want 1", len(resp.Topics))
+	}
+	t := resp.Topics[0]
+	if t.ErrorCode == kerr.UnknownTopicOrPartition.Code {
+		return nil, id, nil
+	}
+	if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
+		return nil, id, err
+	}
+	leaders := make(map[int32]int32, len(t.Partitions))
+	for _, p := range t.Partitions {
+		if p.Leader < 0 {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return nil, id, err
+			}
+			return nil, id, kerr.LeaderNotAvailable
+		}
+		leaders[p.Partition] = p.Leader
+	}
+	return leaders, t.TopicID, nil
+}
+
+// listOffsets returns, per partition, the offset ListOffsets answers for
+// timestamp ts (-1: the end, -2: the start) at isolation level
+// read_committed, where the end is the last stable offset.
+func (s *KafkaSink) listOffsets(ctx context.Context, leaders map[int32]int32, ts int64) (map[int32]int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.IsolationLevel = 1
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = s.topic
+	for p := range leaders {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition, rp.Timestamp = p, ts
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, s.cl)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int32]int64, len(leaders))
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return nil, err
+			}
+			out[p.Partition] = p.Offset
+		}
+	}
+	if len(out) != len(leaders) {
+		return nil, fmt.Errorf("list offsets: %d of %d partitions answered", len(out), len(leaders))
+	}
+	return out, nil
+}
+
+// fetchRange reads the committed records of partition p with offsets in
+// [from, to) from its leader, as a read_committed consumer sees them.
+func (s *KafkaSink) fetchRange(ctx context.Context, leader int32, topicID [16]byte, p int32, from, to int64) ([]*kgo.Record, error) {
+	var out []*kgo.Record
+	for off := from; off < to; {
+		req := kmsg.NewPtrFetchRequest()
+		req.IsolationLevel = 1
+		req.MinBytes = 1
+		req.MaxBytes = 8 << 20
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic, rt.TopicID = s.topic, topicID
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = p, off, 4<<20
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, s.cl.Broker(int(leader)))
+		if err != nil {
+			return nil, err
+		}
+		if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+			return nil, err
+		}
+		if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+			return nil, fmt.Errorf("fetch partition %d: unexpected response", p)
+		}
+		fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{Offset: off, IsolationLevel: kgo.ReadCommitted(),
+			Topic: s.topic, Partition: p}, &resp.Topics[0].Partitions[0], kgo.DefaultDecompressor(), nil)
+		if fp.Err != nil {
+			return nil, fmt.Errorf("fetch partition %d at offset %d: %w", p, off, fp.Err)
+		}
+		for _, r := range fp.Records {
+			if r.Offset < to {
+				out = append(out, r)
+			}
+		}
+		if next <= off {
+			return nil, fmt.Errorf("fetch partition %d: no progress at offset %d", p, off)
+		}
+		off = next
+	}
+	return out, nil
+}
+
+// Batch publishes a micro-batch's rows and waits for the broker. A
+// transactional sink skips a replayed batch the topic already holds.
 func (s *KafkaSink) Batch(info BatchInfo, rows [][]value.Value) error {
-	return s.publish(rows, []kgo.RecordHeader{{Key: "brook-batch", Value: []byte(strconv.FormatInt(info.ID, 10))}})
+	if s.txn && position(info.ID, info.Closing) <= s.done {
+		return nil
+	}
+	headers := []kgo.RecordHeader{{Key: "brook-batch", Value: []byte(strconv.FormatInt(info.ID, 10))}}
+	if info.Closing {
+		headers = append(headers, kgo.RecordHeader{Key: "brook-closing", Value: []byte("true")})
+	}
+	return s.publish(rows, headers)
 }
 
 // Result publishes a final result and waits for the broker.
 func (s *KafkaSink) Result(rows [][]value.Value) error { return s.publish(rows, nil) }
 
-func (s *KafkaSink) publish(rows [][]value.Value, headers []kgo.RecordHeader) error {
-	if len(rows) == 0 {
-		return nil
-	}
+// records renders rows as records with the given headers.
+func (s *KafkaSink) records(rows [][]value.Value, headers []kgo.RecordHeader) ([]*kgo.Record, error) {
 	recs := make([]*kgo.Record, len(rows))
 	for i, row := range rows {
 		v, err := rowJSON(s.schema, row)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		recs[i] = &kgo.Record{Topic: s.topic, Key: s.key(row), Value: v, Headers: headers}
 	}
-	if err := s.cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+	return recs, nil
+}
+
+// publish produces rows and waits for the broker; a transactional sink
+// does so in one transaction, committed before it returns.
+func (s *KafkaSink) publish(rows [][]value.Value, headers []kgo.RecordHeader) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	recs, err := s.records(rows, headers)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if !s.txn {
+		if err := s.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			return fmt.Errorf("kafka sink %s: %w", s.topic, err)
+		}
+		return nil
+	}
+	if err := s.cl.BeginTransaction(); err != nil {
 		return fmt.Errorf("kafka sink %s: %w", s.topic, err)
+	}
+	err = s.cl.ProduceSync(ctx, recs...).FirstErr() // waits for every record: flushed
+	if err != nil {
+		s.cl.EndTransaction(ctx, kgo.TryAbort)
+		return fmt.Errorf("kafka sink %s: %w", s.topic, err)
+	}
+	if err := s.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		return fmt.Errorf("kafka sink %s: committing: %w", s.topic, err)
 	}
 	return nil
 }

@@ -109,6 +109,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	identity := ""
 	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout}
 	if *checkpoint != "" {
+		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
 		identity = stream.Identity(q, l.engineOptions(final))
 		cp, err := stream.LoadCheckpoint(*checkpoint, identity)
 		if err != nil {
