@@ -63,6 +63,10 @@ type Target struct {
 	// KafkaSink).
 	Resume      bool
 	ResumeBatch int64
+	// Final says the run emits only its final result (--emit final): a
+	// file sink then holds nothing else, so a resumed run writes the file
+	// anew rather than keeping earlier rows.
+	Final bool
 	// Checkpoint is the run's checkpoint directory, "" for a run without
 	// one. It makes a Kafka sink transactional, under an id derived from
 	// the directory and the topic that stays the same across restarts.
@@ -115,7 +119,7 @@ func OpenFile(path string, t Target) (Sink, error) {
 	var file *os.File
 	var err error
 	kept := false
-	if t.Resume {
+	if t.Resume && !t.Final {
 		kept, err = keepCommitted(path, f, t.ResumeBatch)
 		if err != nil {
 			return nil, fmt.Errorf("file sink: %w", err)

@@ -119,3 +119,27 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// TestFileSinkResumeFinal: with --emit final a file holds only the final
+// result, whose first column may look like a batch number; a resumed run
+// writes the file anew instead of keeping those rows.
+func TestFileSinkResumeFinal(t *testing.T) {
+	ints := value.Schema{{Name: "port", Type: value.Int}, {Name: "n", Type: value.Int}}
+	for _, ext := range []string{".jsonl", ".csv"} {
+		path := t.TempDir() + "/out" + ext
+		for run := 0; run < 2; run++ {
+			s, err := OpenFile(path, Target{Schema: ints, Final: true, Resume: run > 0, ResumeBatch: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Result([][]value.Value{{value.IntValue(1), value.IntValue(10)}, {value.IntValue(2), value.IntValue(20)}}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+		}
+		got := string(must(os.ReadFile(path)))
+		if strings.Count(got, "10") != 1 || strings.Count(got, "20") != 1 {
+			t.Errorf("%s: the final result twice after a resume:\n%s", ext, got)
+		}
+	}
+}

@@ -107,7 +107,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	identity := ""
-	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout}
+	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final}
 	if *checkpoint != "" {
 		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
 		identity = stream.Identity(q, l.engineOptions(final))
