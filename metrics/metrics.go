@@ -62,7 +62,7 @@ func New(labels prometheus.Labels) *Metrics {
 	m.bytesIn = prometheus.NewCounter(prometheus.CounterOpts(f("bytes_in_total", "Input bytes read.")))
 	m.batches = prometheus.NewCounter(prometheus.CounterOpts(f("batches_total", "Micro-batches processed (including the closing emission).")))
 	m.files = prometheus.NewCounter(prometheus.CounterOpts(f("files_total", "Input files read.")))
-	m.rejected = prometheus.NewCounter(prometheus.CounterOpts(f("rejected_rows_total", "Input lines that could not be decoded (quarantined, with --on-error skip).")))
+	m.rejected = prometheus.NewCounter(prometheus.CounterOpts(f("rejected_rows_total", "Input lines rejected as bad input and left out of the result (--on-error skip or quarantine).")))
 	m.late = prometheus.NewCounter(prometheus.CounterOpts(f("late_rows_total", "Rows dropped because they arrived behind the watermark.")))
 	m.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "brook", Name: "batch_latency_seconds",
 		Help: "Time from a micro-batch's arrival to its rows being ready (decode + process).", ConstLabels: labels, Buckets: LatencyBuckets})

@@ -18,6 +18,8 @@ import (
 
 	"brook/gen"
 	"brook/ingest"
+	"brook/metrics"
+	"brook/sink"
 )
 
 const produceUsage = `Usage: brook produce [--from SOURCE] --to TARGET [flags]
@@ -88,7 +90,7 @@ func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	prog := newProgress(stderr)
+	prog := metrics.NewProgress(stderr)
 	start := time.Now()
 	rows := 0
 	for {
@@ -115,9 +117,12 @@ func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return fmt.Errorf("%s: %w", *to, err)
 		}
 		rows += n
-		prog.show(rows, time.Since(start))
+		prog.Set("brook produce: %d rows, %s", rows, metrics.Rate(float64(rows), time.Since(start)))
 	}
-	prog.done(rows, time.Since(start))
+	if prog.Active() {
+		prog.Clear()
+		fmt.Fprintf(stderr, "brook produce: %d rows in %s, %s\n", rows, sink.FormatDuration(time.Since(start)), metrics.Rate(float64(rows), time.Since(start)))
+	}
 	if err := out.close(); err != nil {
 		return fmt.Errorf("%s: %w", *to, err)
 	}
@@ -358,35 +363,4 @@ func dirTarget(dir string) (*target, error) {
 		},
 		close: func() error { return nil },
 	}, nil
-}
-
-// progress shows a status line on a terminal, at most ten times a second.
-type progress struct {
-	w    io.Writer
-	on   bool
-	last time.Time
-}
-
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w}
-	if f, ok := w.(*os.File); ok {
-		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
-			p.on = true
-		}
-	}
-	return p
-}
-
-func (p *progress) show(rows int, elapsed time.Duration) {
-	if !p.on || time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	fmt.Fprintf(p.w, "\rbrook produce: %d rows, %.0f rows/s   ", rows, float64(rows)/max(elapsed.Seconds(), 1e-9))
-}
-
-func (p *progress) done(rows int, elapsed time.Duration) {
-	if p.on {
-		fmt.Fprintf(p.w, "\rbrook produce: %d rows in %s, %.0f rows/s\n", rows, elapsed.Round(time.Millisecond), float64(rows)/max(elapsed.Seconds(), 1e-9))
-	}
 }

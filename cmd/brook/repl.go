@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"brook/ingest"
 	"brook/repl"
 	"brook/stream"
 	"brook/value"
@@ -64,6 +65,9 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		name, path, ok := strings.Cut(spec, "=")
 		if !ok || name == "" || path == "" {
 			return fmt.Errorf("--source wants NAME=PATH, got %q", spec)
+		}
+		if ingest.IsStream(path) {
+			return fmt.Errorf("--source %s: brook repl binds directories, globs and files (DuckDB answers its SELECTs over them); stream a socket, Kafka topic or standard input with brook run, or write it to a directory with brook run --spool DIR", spec)
 		}
 		cat.Bind(name, path, declared)
 	}

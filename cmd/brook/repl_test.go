@@ -170,3 +170,14 @@ func TestReplSession(t *testing.T) {
 		t.Fatalf("brook repl exited with %v", err)
 	}
 }
+
+// TestReplRejectsStreamSources: the REPL binds files only, and says so
+// rather than failing later on a path that does not exist.
+func TestReplRejectsStreamSources(t *testing.T) {
+	for _, src := range []string{"flows=-", "flows=tcp://127.0.0.1:1", "flows=kafka://127.0.0.1:1/flows"} {
+		code, _, errOut := brook(t, "repl", "--source", src)
+		if code != exitError || !strings.Contains(errOut, "binds directories, globs and files") {
+			t.Errorf("--source %s: exit %d\n%s", src, code, errOut)
+		}
+	}
+}
