@@ -98,8 +98,18 @@ func init() {
 	Register("tcp-listen", openTCPListen)
 	Register("kafka", openKafka)
 	Register("file", func(uri string, opts Options) (Source, error) {
-		return openPath(strings.TrimPrefix(uri[len("file:"):], "//"), opts)
+		return openPath(LocalPath(uri), opts)
 	})
+}
+
+// LocalPath returns the path a file: URI (file:///data/flows, or
+// file:data/flows for a relative one) names; any other --source value is
+// returned as it is.
+func LocalPath(uri string) string {
+	if Scheme(uri) != "file" {
+		return uri
+	}
+	return strings.TrimPrefix(uri[len("file:"):], "//")
 }
 
 // Scheme returns the URI scheme of a --source value in lower case: "stdin"

@@ -130,3 +130,16 @@ func TestScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalPath: a file: URI stands for its path, absolute or relative;
+// other values pass through.
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"file:///data/flows": "/data/flows", "file:data/flows": "data/flows", "FILE:///x.json": "/x.json",
+		"testdata/flows": "testdata/flows", "kafka://b/t": "kafka://b/t", "-": "-",
+	} {
+		if got := LocalPath(in); got != want {
+			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

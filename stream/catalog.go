@@ -54,9 +54,10 @@ func (c *Catalog) SetSourceOptions(ctx context.Context, opts ingest.Options) {
 // NewCatalog returns an empty catalog.
 func NewCatalog() *Catalog { return &Catalog{bindings: map[string]*Binding{}} }
 
-// Bind binds name to path; a later Bind of the same name replaces it.
+// Bind binds name to path (a file: URI stands for its path); a later Bind
+// of the same name replaces it.
 func (c *Catalog) Bind(name, path string, declared value.Schema) {
-	c.bindings[strings.ToLower(name)] = &Binding{Name: name, Path: path, Declared: declared}
+	c.bindings[strings.ToLower(name)] = &Binding{Name: name, Path: ingest.LocalPath(path), Declared: declared}
 }
 
 // Binding returns the binding of name, if any.
