@@ -137,7 +137,7 @@ func openKafka(uri string, opts Options) (Source, error) {
 
 // Next returns the records that arrived: with no Trigger, whatever is
 // buffered once anything is; with a Trigger, what arrived by the next
-// deadline; never more than the record cap. It returns ErrEndOfInput once
+// deadline, handed over at that deadline; never more than the record cap. It returns ErrEndOfInput once
 // ExitIdle passed without a record.
 func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 	var recs []*kgo.Record
@@ -210,6 +210,18 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 		}
 		if len(recs) == 0 && s.opts.ExitIdle > 0 && !now.Before(s.lastSeen.Add(s.opts.ExitIdle)) {
 			return nil, ErrEndOfInput
+		}
+	}
+	if len(recs) >= s.max && !deadline.IsZero() {
+		// A full batch still waits for its trigger: one batch per
+		// interval, the rest left for the next.
+		if wait := time.Until(deadline); wait > 0 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+			}
+			timer.Stop()
 		}
 	}
 	return s.batch(recs), nil

@@ -167,25 +167,39 @@ func (s *LineSource) Next(ctx context.Context) (*RawBatch, error) {
 		}
 		return lines >= capN
 	}
-	if s.pending != nil {
-		p := *s.pending
-		s.pending = nil
-		if add(p) {
-			return b, nil
-		}
-	}
 	var deadline <-chan time.Time
 	if t := s.opts.Trigger; t > 0 {
 		now := time.Now()
 		if s.next.IsZero() {
 			s.next = now.Add(t)
 		}
-		for !s.next.After(now) && lines == 0 && len(s.blocks) == 0 {
+		for !s.next.After(now) && s.pending == nil && len(s.blocks) == 0 {
 			s.next = s.next.Add(t) // nothing queued: wait for the next tick
 		}
 		timer := time.NewTimer(time.Until(s.next))
 		defer timer.Stop()
 		deadline = timer.C
+	}
+	// handOver hands over a batch that reached the cap, or the last one
+	// of the input: at once without a trigger, else at the trigger's
+	// deadline (one batch per interval); what arrives meanwhile waits for
+	// the next batch.
+	handOver := func() (*RawBatch, error) {
+		if deadline != nil {
+			select {
+			case <-deadline:
+				s.next = s.next.Add(s.opts.Trigger)
+			case <-ctx.Done():
+			}
+		}
+		return b, nil
+	}
+	if s.pending != nil {
+		p := *s.pending
+		s.pending = nil
+		if add(p) {
+			return handOver()
+		}
 	}
 	var idle <-chan time.Time
 	if s.opts.ExitIdle > 0 {
@@ -213,7 +227,7 @@ func (s *LineSource) Next(ctx context.Context) (*RawBatch, error) {
 		case blk, ok := <-s.blocks:
 			if !ok {
 				if lines > 0 {
-					return b, nil
+					return handOver()
 				}
 				s.errMu.Lock()
 				err := s.err
@@ -225,7 +239,7 @@ func (s *LineSource) Next(ctx context.Context) (*RawBatch, error) {
 			}
 			s.lastSeen = time.Now()
 			if add(blk) {
-				return b, nil
+				return handOver()
 			}
 		case <-deadline:
 			if lines > 0 {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -140,6 +141,43 @@ func TestLocalPath(t *testing.T) {
 	} {
 		if got := LocalPath(in); got != want {
 			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTriggerPacesCappedBatches: with a trigger and a record cap, a batch
+// that fills up early still waits for its tick: one batch per interval,
+// the rest left for the next, nothing lost.
+func TestTriggerPacesCappedBatches(t *testing.T) {
+	const trigger = 150 * time.Millisecond
+	src, err := Open("-", Options{Stdin: strings.NewReader(numbered(0, 25)), Trigger: trigger, MaxRecords: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx := testCtx(t)
+	var sizes []int
+	var times []time.Time
+	for {
+		b, err := src.Next(ctx)
+		if errors.Is(err, ErrEndOfInput) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range b.Chunks {
+			n += strings.Count(string(c.Data), "\n")
+		}
+		sizes, times = append(sizes, n), append(times, time.Now())
+	}
+	if fmt.Sprint(sizes) != "[10 10 5]" {
+		t.Fatalf("batch sizes %v, want [10 10 5]", sizes)
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < trigger*8/10 {
+			t.Errorf("batch %d came %v after the one before, under the %v trigger", i, gap, trigger)
 		}
 	}
 }
