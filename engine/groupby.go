@@ -35,6 +35,13 @@ type groupTable struct {
 
 	win *windowing // nil without an event-time window
 
+	// Per group, its output row as complete mode last projected it, whether
+	// it passed HAVING, and 1 + the epoch it was projected in (0: never):
+	// a group not touched since is not projected again (see rowFresh).
+	rowCache []sortRow
+	rowPass  []bool
+	rowAt    []uint32
+
 	pairs []pair // rows of the current batch assigned to groups, not yet folded
 }
 
@@ -102,6 +109,7 @@ func (g *groupTable) newGroup(indexKey string) int32 {
 		g.keyStr = append(g.keyStr, indexKey)
 		g.live = append(g.live, true)
 		g.dirtyMark = append(g.dirtyMark, 0)
+		g.rowCache, g.rowPass, g.rowAt = append(g.rowCache, sortRow{}), append(g.rowPass, false), append(g.rowAt, 0)
 		for _, a := range g.aggs {
 			a.Grow(len(g.keys))
 		}
@@ -132,6 +140,7 @@ func (g *groupTable) release(id int32) {
 	}
 	g.live[id] = false
 	g.keys[id] = nil
+	g.rowCache[id], g.rowAt[id] = sortRow{}, 0
 	g.free = append(g.free, id)
 	g.nLive--
 }
@@ -231,6 +240,13 @@ func (g *groupTable) fold(id int32, row []value.Value) {
 			a.Add(id, value.NullValue)
 		}
 	}
+}
+
+// rowFresh reports whether the group's cached output row is still its
+// row: projected in an earlier batch and not touched since.
+func (g *groupTable) rowFresh(id int32) bool {
+	at := g.rowAt[id]
+	return at != 0 && g.dirtyMark[id] != g.epoch && g.dirtyMark[id] < at
 }
 
 func (g *groupTable) touch(id int32) {

@@ -403,10 +403,14 @@ func (q *Query) projectInto(row []value.Value, r sortRow) {
 // groupRows projects the given groups (all groups when ids is nil) through
 // HAVING and the SELECT list. When the query orders and limits its rows,
 // only the best OFFSET+LIMIT of them are kept (see topK): the rest could
-// never be emitted.
+// never be emitted. For the whole table (complete mode) the rows of groups
+// no batch touched since the last emission are reused, not projected
+// again; a changed group gets a new row, so rows emitted earlier never
+// change under their reader.
 func (q *Query) groupRows(ids []int32) []sortRow {
 	g := q.groups
-	if ids == nil {
+	whole := ids == nil
+	if whole {
 		ids = g.ids()
 	}
 	keep := -1
@@ -414,8 +418,13 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 		keep = int(min(p.Offset+p.Limit, int64(len(ids))))
 	}
 	var top *topK
+	var scratch sortRow // reused for rows that miss the cut (not cached ones)
+	newScratch := func() sortRow {
+		return sortRow{out: make([]value.Value, len(q.outputs)), keys: make([]value.Value, len(q.orders))}
+	}
 	if keep >= 0 && len(ids) > 2*keep {
-		top = &topK{q: q, k: keep, rows: make([]sortRow, 0, keep), next: sortRow{out: make([]value.Value, len(q.outputs)), keys: make([]value.Value, len(q.orders))}}
+		top = &topK{q: q, k: keep, rows: make([]sortRow, 0, keep)}
+		scratch = newScratch()
 	}
 	var out []sortRow
 	if top == nil {
@@ -426,16 +435,35 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 		if !g.live[id] {
 			continue
 		}
-		g.fill(id, row)
-		if q.having != nil && !q.having(row).True() {
+		var r sortRow
+		pass := true
+		if whole && g.rowFresh(id) {
+			r, pass = g.rowCache[id], g.rowPass[id]
+		} else {
+			g.fill(id, row)
+			pass = q.having == nil || q.having(row).True()
+			switch {
+			case !pass:
+			case whole || top == nil:
+				r = q.project(row)
+			default:
+				q.projectInto(row, scratch)
+				r = scratch
+			}
+			if whole {
+				g.rowCache[id], g.rowPass[id], g.rowAt[id] = r, pass, g.epoch+1
+			}
+		}
+		if !pass {
 			continue
 		}
 		if top != nil {
-			q.projectInto(row, top.next)
-			top.offer()
+			if top.offer(r) && !whole {
+				scratch = newScratch() // the heap holds it now
+			}
 			continue
 		}
-		out = append(out, q.project(row))
+		out = append(out, r)
 	}
 	if top != nil {
 		return top.rows
@@ -444,23 +472,21 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 }
 
 // topK keeps the k best rows offered, by the query's total order, in a
-// heap with the worst kept row on top; next is the row to offer, filled in
-// place by the caller, so that rows that do not make the cut cost no
-// allocation.
+// heap with the worst kept row on top.
 type topK struct {
 	q    *Query
 	k    int
 	rows []sortRow
-	next sortRow
 }
 
-func (t *topK) offer() {
+// offer considers r and reports whether it was kept; a kept row must not
+// change afterwards.
+func (t *topK) offer(r sortRow) bool {
 	if t.k == 0 {
-		return
+		return false
 	}
 	if len(t.rows) < t.k {
-		t.rows = append(t.rows, t.next)
-		t.next = sortRow{out: make([]value.Value, len(t.next.out)), keys: make([]value.Value, len(t.next.keys))}
+		t.rows = append(t.rows, r)
 		for i := len(t.rows) - 1; i > 0; { // sift up
 			parent := (i - 1) / 2
 			if t.q.compare(t.rows[i], t.rows[parent]) <= 0 {
@@ -469,22 +495,22 @@ func (t *topK) offer() {
 			t.rows[i], t.rows[parent] = t.rows[parent], t.rows[i]
 			i = parent
 		}
-		return
+		return true
 	}
-	if t.q.compare(t.next, t.rows[0]) >= 0 {
-		return // no better than the worst kept row
+	if t.q.compare(r, t.rows[0]) >= 0 {
+		return false // no better than the worst kept row
 	}
-	t.rows[0], t.next = t.next, t.rows[0]
+	t.rows[0] = r
 	for i := 0; ; { // sift down
-		worst, l, r := i, 2*i+1, 2*i+2
+		worst, l, rt := i, 2*i+1, 2*i+2
 		if l < len(t.rows) && t.q.compare(t.rows[l], t.rows[worst]) > 0 {
 			worst = l
 		}
-		if r < len(t.rows) && t.q.compare(t.rows[r], t.rows[worst]) > 0 {
-			worst = r
+		if rt < len(t.rows) && t.q.compare(t.rows[rt], t.rows[worst]) > 0 {
+			worst = rt
 		}
 		if worst == i {
-			return
+			return true
 		}
 		t.rows[i], t.rows[worst] = t.rows[worst], t.rows[i]
 		i = worst
