@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -334,9 +335,19 @@ func (d *Decoder) remember(pos int, prefix []byte, slot int, escaped bool) {
 // quote.
 func scanString(b []byte, i int) (start, end int, escaped bool, next int, ok bool) {
 	start = i + 1
-	// Most keys and values are short: look at them byte by byte before
-	// paying for a vectorised search.
-	for j := start; j < len(b) && j < start+24; j++ {
+	// Eight bytes at a time: the first quote or backslash in a word is its
+	// lowest flagged byte (see quoteOrBackslash).
+	j := start
+	for ; j+8 <= len(b); j += 8 {
+		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			k := j + bits.TrailingZeros64(m)/8
+			if b[k] == '"' {
+				return start, k, false, k + 1, true
+			}
+			return scanStringSlow(b, start)
+		}
+	}
+	for ; j < len(b); j++ {
 		switch b[j] {
 		case '"':
 			return start, j, false, j + 1, true
@@ -344,7 +355,17 @@ func scanString(b []byte, i int) (start, end int, escaped bool, next int, ok boo
 			return scanStringSlow(b, start)
 		}
 	}
-	return scanStringSlow(b, start)
+	return 0, 0, false, 0, false
+}
+
+// quoteOrBackslash flags, with its high bit, each byte of w that is a
+// quote or a backslash. Bytes above the lowest flagged one may be flagged
+// wrongly (a borrow), so only the lowest flag is exact.
+func quoteOrBackslash(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ (ones * '"')
+	s := w ^ (ones * '\\')
+	return ((q-ones)&^q | (s-ones)&^s) & highs
 }
 
 func scanStringSlow(b []byte, start int) (int, int, bool, int, bool) {
