@@ -191,38 +191,38 @@ func (g *groupTable) assign(id int32, row int32) {
 var parallelPairs = 4096
 
 // flush folds the rows assigned since the last flush into the aggregates,
-// one aggregate at a time over all rows: aggregates own separate state, so
-// with several aggregates and enough rows they are folded in parallel.
+// row after row. Aggregates own separate state, so with several aggregates
+// and enough rows they are folded in parallel, each worker taking every
+// n-th aggregate.
 func (g *groupTable) flush(b *ingest.Batch) {
 	if len(g.pairs) == 0 {
 		return
 	}
-	fold := func(a int) {
-		agg, f := g.aggs[a], g.argFns[a]
-		if f == nil {
-			for _, p := range g.pairs {
-				agg.Add(p.id, value.NullValue)
-			}
-			return
-		}
+	// foldEvery folds every step-th aggregate from first, row after row:
+	// the rows are read in memory order, one pass over the batch, rather
+	// than one strided pass per aggregate.
+	foldEvery := func(first, step int) {
 		for _, p := range g.pairs {
-			agg.Add(p.id, f(b.Row(int(p.row))))
+			row := b.Row(int(p.row))
+			for a := first; a < len(g.aggs); a += step {
+				if f := g.argFns[a]; f != nil {
+					g.aggs[a].Add(p.id, f(row))
+				} else {
+					g.aggs[a].Add(p.id, value.NullValue)
+				}
+			}
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(g.aggs))
 	if workers < 2 || len(g.pairs) < parallelPairs {
-		for a := range g.aggs {
-			fold(a)
-		}
+		foldEvery(0, 1)
 	} else {
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				for a := w; a < len(g.aggs); a += workers {
-					fold(a)
-				}
+				foldEvery(w, workers)
 			}(w)
 		}
 		wg.Wait()
