@@ -166,6 +166,38 @@ func (q *Query) RowsIn() int64 { return q.rowsIn }
 // batch's own values.
 func (q *Query) Detached() bool { return q.groups != nil }
 
+// HashedColumns returns the decoded columns (slots) whose strings the
+// engine hashes for every input row: those read by group keys and
+// aggregate arguments, when the query has no WHERE (a filter may keep most
+// rows from ever reaching them). A decoder that copies these strings next
+// to each other while the line is in its cache (ingest.Decoder.CopyStrings)
+// saves the engine a cache miss per string.
+func (q *Query) HashedColumns() []int {
+	p := q.plan
+	if !p.Aggregated || p.Where != nil {
+		return nil
+	}
+	seen := map[int]bool{}
+	var slots []int
+	note := func(e sql.Expr) {
+		sql.Walk(e, func(x sql.Expr) {
+			if c, ok := x.(*sql.ColumnRef); ok && !seen[c.Slot] {
+				seen[c.Slot] = true
+				slots = append(slots, c.Slot)
+			}
+		})
+	}
+	for _, e := range p.GroupBy {
+		note(e)
+	}
+	for _, a := range p.Aggs {
+		if a.Arg != nil {
+			note(a.Arg)
+		}
+	}
+	return slots
+}
+
 // Groups returns the number of groups held (0 for plain queries).
 func (q *Query) Groups() int {
 	if q.groups == nil {

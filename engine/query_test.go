@@ -300,3 +300,28 @@ func TestCompleteModeEachBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestHashedColumns: the columns a decoder should copy are those of group
+// keys and aggregate arguments, and none when a WHERE may drop most rows.
+func TestHashedColumns(t *testing.T) {
+	for query, want := range map[string]string{
+		"SELECT srcdevice, count(DISTINCT dstdevice) AS n FROM flows GROUP BY srcdevice":                "srcdevice dstdevice",
+		"SELECT lower(srcport) AS p, max(dstbytes) AS b FROM flows GROUP BY lower(srcport)":             "srcport dstbytes",
+		"SELECT dstdevice, count(*) AS n FROM flows WHERE dstport IN (443, 8000) GROUP BY dstdevice":    "",
+		"SELECT srcdevice, dstbytes FROM flows":                                                         "",
+		"SELECT TUMBLE(\"time\", 10) AS w, sum(srcbytes) AS b FROM flows GROUP BY TUMBLE(\"time\", 10)": "srcbytes",
+	} {
+		p := plan(t, query)
+		q, err := New(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, slot := range q.HashedColumns() {
+			names = append(names, p.ColumnSchema()[slot].Name)
+		}
+		if got := strings.Join(names, " "); got != want {
+			t.Errorf("%s: %q, want %q", query, got, want)
+		}
+	}
+}

@@ -745,3 +745,32 @@ func BenchmarkDecodeLANL(b *testing.B) {
 		})
 	}
 }
+
+// TestCopyStrings: columns marked for copying decode to the same values,
+// held in the decoder's arena rather than in the input, which may then be
+// overwritten; other columns still point into the input.
+func TestCopyStrings(t *testing.T) {
+	cols := schema("a", value.String, "b", value.String, "n", value.Float)
+	input := "{\"a\": \"Comp1\", \"b\": \"x\", \"n\": 1.0}\n{\"a\": \"caf\\u00e9\", \"b\": \"y\", \"n\": 2.0}\n{\"b\": \"z\", \"a\": \"Comp3\"}\n"
+	data := []byte(input)
+	d := NewDecoder(cols)
+	d.CopyStrings([]int{0, 2})
+	var b Batch
+	b.Reset(len(cols))
+	if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: data}}}, &b); len(rejects) > 0 {
+		t.Fatal(rejects)
+	}
+	for i := range data {
+		data[i] = '#'
+	}
+	var got []string
+	for i := 0; i < b.Rows; i++ {
+		got = append(got, b.Row(i)[0].S)
+	}
+	if strings.Join(got, ",") != "Comp1,café,Comp3" {
+		t.Errorf("copied column after the input was overwritten: %q", got)
+	}
+	if s := b.Row(0)[1].S; s != "#" {
+		t.Errorf("column b should point into the input, got %q", s)
+	}
+}

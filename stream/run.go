@@ -228,7 +228,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), runtime.GOMAXPROCS(0), opts)
+	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), q.HashedColumns(), runtime.GOMAXPROCS(0), opts)
 	defer func() {
 		cancel()
 		for range batches { // let the reader finish before returning
@@ -621,7 +621,7 @@ type fileSkipper interface{ SkipFile(name string) }
 // ErrEndOfInput) or when ctx ends; an unreadable file (*ingest.FileError)
 // is passed on and skipped when opts.OnError skips bad input and src can
 // skip files.
-func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, workers int, opts Options) <-chan *decoded {
+func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, copyStrings []int, workers int, opts Options) <-chan *decoded {
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
@@ -642,6 +642,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, work
 	for range workers {
 		dec := ingest.NewDecoder(cols)
 		dec.SetMaxLineBytes(opts.MaxLineBytes)
+		dec.CopyStrings(copyStrings)
 		go func() {
 			for t := range tasks {
 				var stats ingest.DecodeStats
