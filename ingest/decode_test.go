@@ -690,28 +690,10 @@ func BenchmarkDecode(b *testing.B) {
 	for range 10000 {
 		data = g.AppendRow(data)
 	}
-	for _, bc := range []struct {
-		name string
-		cols value.Schema
-	}{
+	benchDecode(b, data, []benchCase{
 		{"2cols", schema("dstdevice", value.String, "dstport", value.String)},
 		{"11cols", lanlSchema},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			d := NewDecoder(bc.cols)
-			raw := &RawBatch{Chunks: []Chunk{{Name: "bench", FirstLine: 1, Data: data}}, Bytes: int64(len(data))}
-			var batch Batch
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				batch.Reset(len(bc.cols))
-				rejects, _ := d.Decode(raw, &batch)
-				if len(rejects) > 0 || batch.Rows != 10000 {
-					b.Fatalf("rows %d, rejects %v", batch.Rows, rejects)
-				}
-			}
-		})
-	}
+	})
 }
 
 // BenchmarkDecodeLANL decodes one file of the LANL data set (skipped where
@@ -722,14 +704,21 @@ func BenchmarkDecodeLANL(b *testing.B) {
 	if err != nil {
 		b.Skipf("LANL data not found (%v): benchmark skipped", err)
 	}
-	for _, bc := range []struct {
-		name string
-		cols value.Schema
-	}{
+	benchDecode(b, data, []benchCase{
 		{"webservers", schema("dstdevice", value.String, "dstport", value.String)},
 		{"bytes_per_10s", schema("time", value.Float, "srcbytes", value.Float, "dstbytes", value.Float)},
 		{"all_fields", lanlSchema},
-	} {
+	})
+}
+
+type benchCase struct {
+	name string
+	cols value.Schema
+}
+
+// benchDecode decodes data with each case's columns, as one chunk.
+func benchDecode(b *testing.B, data []byte, cases []benchCase) {
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			d := NewDecoder(bc.cols)
 			raw := &RawBatch{Chunks: []Chunk{{Name: "bench", FirstLine: 1, Data: data}}, Bytes: int64(len(data))}
