@@ -166,6 +166,37 @@ func (q *Query) RowsIn() int64 { return q.rowsIn }
 // batch's own values.
 func (q *Query) Detached() bool { return q.groups != nil }
 
+// PushdownFilter returns, for a query with a WHERE, a function that
+// compiles the WHERE anew (each call its own state, for one goroutine)
+// into a test a decoder can apply to decoded rows (ingest.Decoder.
+// SetFilter): false when the row certainly does not match. A row whose
+// evaluation fails is kept, so that the engine, which evaluates WHERE
+// again on the rows it gets, reports the error. It returns nil without a
+// WHERE.
+func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
+	where := q.plan.Where
+	if where == nil {
+		return nil
+	}
+	return func() func(row []value.Value) bool {
+		st := &evalState{}
+		f, err := (&compiler{st: st}).compileFilter(where)
+		if err != nil { // compiled once already by New: cannot happen
+			return func([]value.Value) bool { return true }
+		}
+		return func(row []value.Value) bool {
+			if f(row).True() {
+				return true
+			}
+			if st.err != nil { // let the engine meet the error again
+				st.err = nil
+				return true
+			}
+			return false
+		}
+	}
+}
+
 // HashedColumns returns the decoded columns (slots) whose strings the
 // engine hashes for every input row: those read by group keys and
 // aggregate arguments, when the query has no WHERE (a filter may keep most
@@ -219,7 +250,7 @@ func (q *Query) Process(b *ingest.Batch) ([][]value.Value, error) {
 // as several batches (decoded in parallel); Emit ends it. b must stay
 // unchanged until Emit returns.
 func (q *Query) Add(b *ingest.Batch) error {
-	q.rowsIn += int64(b.Rows)
+	q.rowsIn += int64(b.Rows + b.Filtered) // rows a decoder filtered out were read too
 	for i := 0; i < b.Rows; i++ {
 		row := b.Row(i)
 		if q.where != nil && !q.where(row).True() {

@@ -21,6 +21,9 @@ type Batch struct {
 	Width  int
 	Rows   int
 	Values []value.Value
+	// Filtered counts the lines decoded but left out by the decoder's
+	// filter (see Decoder.SetFilter): input rows, but not in Values.
+	Filtered int
 }
 
 // Row returns row i; valid until the batch is reset.
@@ -28,7 +31,7 @@ func (b *Batch) Row(i int) []value.Value { return b.Values[i*b.Width : (i+1)*b.W
 
 // Reset empties b for reuse with rows of width columns.
 func (b *Batch) Reset(width int) {
-	b.Width, b.Rows = width, 0
+	b.Width, b.Rows, b.Filtered = width, 0, 0
 	b.Values = b.Values[:0]
 }
 
@@ -79,7 +82,16 @@ type Decoder struct {
 	// copyStr marks the columns whose strings are copied into the arena
 	// rather than pointing into the line (see CopyStrings).
 	copyStr []bool
+	keep    func(row []value.Value) bool // see SetFilter
 }
+
+// SetFilter makes the decoder leave out, right after decoding it, every
+// row for which keep returns false, counting it in Batch.Filtered: a
+// query's WHERE evaluated while the row is in cache, so that rows that
+// cannot match never reach the engine. keep must be the decoder's own (it
+// is called from the decoder's goroutine) and must return true for a row
+// it cannot judge.
+func (d *Decoder) SetFilter(keep func(row []value.Value) bool) { d.keep = keep }
 
 // CopyStrings makes the decoder copy the strings of the given columns
 // (slots) into its arena, next to each other, instead of handing out
@@ -193,6 +205,11 @@ func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *Deco
 				reason += " (truncated line?)"
 			}
 			rejects = append(rejects, Reject{Source: c.Name, Line: lineNo, Reason: reason, Raw: string(ln)})
+			continue
+		}
+		if d.keep != nil && !d.keep(dst.Values[start:]) {
+			dst.Values = dst.Values[:start]
+			dst.Filtered++
 			continue
 		}
 		dst.Rows++

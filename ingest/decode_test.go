@@ -763,3 +763,23 @@ func TestCopyStrings(t *testing.T) {
 		t.Errorf("column b should point into the input, got %q", s)
 	}
 }
+
+// TestDecoderFilter: rows the filter rejects are left out and counted;
+// the others are decoded as usual.
+func TestDecoderFilter(t *testing.T) {
+	cols := schema("a", value.Int, "s", value.String)
+	d := NewDecoder(cols)
+	d.SetFilter(func(row []value.Value) bool { return row[0].I%2 == 0 })
+	var b Batch
+	b.Reset(len(cols))
+	rejects, stats := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte("{\"a\": 1, \"s\": \"x\"}\n{\"a\": 2, \"s\": \"y\"}\n{broken\n{\"a\": 4, \"s\": \"z\"}\n{\"a\": 5}\n")}}}, &b)
+	if len(rejects) != 1 || rejects[0].Line != 3 {
+		t.Errorf("rejects %v, want line 3", rejects)
+	}
+	if b.Rows != 2 || b.Filtered != 2 || stats.Lines != 5 {
+		t.Fatalf("rows %d, filtered %d, lines %d; want 2, 2, 5", b.Rows, b.Filtered, stats.Lines)
+	}
+	if b.Row(0)[1].S != "y" || b.Row(1)[1].S != "z" {
+		t.Errorf("kept rows %v", b.Values)
+	}
+}

@@ -228,7 +228,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := decodeAhead(ctx, src, q.Plan().ColumnSchema(), q.HashedColumns(), runtime.GOMAXPROCS(0), opts)
+	batches := decodeAhead(ctx, src, q, runtime.GOMAXPROCS(0), opts)
 	defer func() {
 		cancel()
 		for range batches { // let the reader finish before returning
@@ -312,7 +312,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			if err := q.Add(part); err != nil {
 				return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
 			}
-			rowsIn += part.Rows
+			rowsIn += part.Rows + part.Filtered
 		}
 		rows, err := q.Emit()
 		if err != nil {
@@ -621,7 +621,9 @@ type fileSkipper interface{ SkipFile(name string) }
 // ErrEndOfInput) or when ctx ends; an unreadable file (*ingest.FileError)
 // is passed on and skipped when opts.OnError skips bad input and src can
 // skip files.
-func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, copyStrings []int, workers int, opts Options) <-chan *decoded {
+func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) <-chan *decoded {
+	cols := q.Plan().ColumnSchema()
+	copyStrings, filter := q.HashedColumns(), q.PushdownFilter()
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
@@ -643,6 +645,9 @@ func decodeAhead(ctx context.Context, src ingest.Source, cols value.Schema, copy
 		dec := ingest.NewDecoder(cols)
 		dec.SetMaxLineBytes(opts.MaxLineBytes)
 		dec.CopyStrings(copyStrings)
+		if filter != nil {
+			dec.SetFilter(filter())
+		}
 		go func() {
 			for t := range tasks {
 				var stats ingest.DecodeStats

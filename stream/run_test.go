@@ -147,3 +147,56 @@ func TestIdleTimeoutClosesWindows(t *testing.T) {
 		t.Error("the idle timeout never fired")
 	}
 }
+
+// TestRunPushedDownFilter: the decoders apply WHERE to the rows they decode;
+// the rows they leave out still count as read, the result is the engine's,
+// and a WHERE that fails on a row still stops the run with the engine's
+// error.
+func TestRunPushedDownFilter(t *testing.T) {
+	dir := t.TempDir()
+	var lines strings.Builder
+	for i := range 200_000 { // large enough to be split across decoders
+		fmt.Fprintf(&lines, "{\"p\": \"%d\", \"v\": %d}\n", i%7, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(lines.String()+"{\"p\": \"x\", \"v\": 1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	schema := value.Schema{{Name: "p", Type: value.String}, {Name: "v", Type: value.Int}}
+	run := func(query string) (*Summary, [][]value.Value, error) {
+		q, err := engine.New(planFor(t, query, schema), engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := ingest.OpenDir(ingest.DirOptions{Path: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last [][]value.Value
+		sum, err := Run(context.Background(), q, src, Options{}, func(b Batch) error {
+			if len(b.Rows) > 0 {
+				last = b.Rows
+			}
+			return nil
+		})
+		return sum, last, err
+	}
+	sum, rows, err := run("SELECT count(*) AS n, sum(v) AS s FROM t WHERE p IN (3, 5)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, s int64
+	for i := range 200_000 {
+		if i%7 == 3 || i%7 == 5 {
+			n, s = n+1, s+int64(i)
+		}
+	}
+	if sum.RowsIn != 200_001 {
+		t.Errorf("rows in = %d, want every row read, 200001", sum.RowsIn)
+	}
+	if len(rows) != 1 || rows[0][0].I != n || rows[0][1].I != s {
+		t.Errorf("result %v, want n=%d s=%d", rows, n, s)
+	}
+	if _, _, err := run("SELECT count(*) AS n FROM t WHERE CAST(p AS INTEGER) > 100"); err == nil || !strings.Contains(err.Error(), "cannot convert 'x' to BIGINT") {
+		t.Errorf("a WHERE failing on the last row: %v, want the cast error", err)
+	}
+}
