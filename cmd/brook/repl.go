@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -22,6 +26,10 @@ for new files; its live result is the table NAME, which later SELECTs read
 (like Spark's memory sink), \diff NAME checks against DuckDB over the files
 read so far, and \http ADDR NAME serves its dashboard. \help lists commands.
 
+Sources are bound as in run: a directory, glob or file, or a stream
+(tcp://, tcp-listen://, kafka://), which is read in the background as it
+arrives, so that SELECTs see what has come so far and \stream follows it.
+
 Line editing, tab completion of keywords, tables and columns, and history in
 $BROOK_HISTORY or ~/.brook_history. Errors print with a caret and never end
 the session; Ctrl-C cancels a running statement, \quit or Ctrl-D leaves.`
@@ -29,13 +37,14 @@ the session; Ctrl-C cancels a running statement, \quit or Ctrl-D leaves.`
 const replExamples = `  brook repl
   brook repl --source flows=../shared/datasets/lanl
   brook repl --source flows=/data/incoming --files-per-batch 10
+  brook repl --source 'flows=kafka://localhost:9092/network-traffic?start=earliest'
 `
 
 func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("repl", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
-	sources := fs.StringArray("source", nil, "bind a table to a directory, glob or file: NAME=PATH (repeatable; default flows=testdata/flows)")
+	sources := fs.StringArray("source", nil, "bind a table to a directory, glob or file, or a stream (tcp://, tcp-listen://, kafka://): NAME=URI (repeatable; default flows=testdata/flows)")
 	schema := fs.String("schema", "", "declare the sources' schema, e.g. 'time DOUBLE, dstport VARCHAR' (default: inferred by sampling)")
 	filesPerBatch := fs.Int("files-per-batch", 1, "files per micro-batch of \\stream queries")
 	onError := fs.String("on-error", "fail", "undecodable input lines in \\stream queries: fail or skip")
@@ -58,6 +67,8 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	cat := stream.NewCatalog()
+	var spools *replSpools
+	var err error
 	for name, path := range defaultSources {
 		cat.Bind(name, path, declared)
 	}
@@ -67,9 +78,25 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("--source wants NAME=PATH, got %q", spec)
 		}
 		if ingest.IsStream(path) {
-			return fmt.Errorf("--source %s: brook repl binds directories, globs and files (DuckDB answers its SELECTs over them); stream a socket, Kafka topic or standard input with brook run, or write it to a directory with brook run --spool DIR", spec)
+			if ingest.Scheme(path) == "stdin" {
+				return fmt.Errorf("--source %s: the REPL reads its statements from standard input, so a source cannot; pipe the data to brook run, or serve it on a socket (brook produce --to tcp-listen://...) and bind tcp://...", spec)
+			}
+			if spools == nil {
+				if spools, err = newSpools(ctx, stderr); err != nil {
+					return err
+				}
+				defer spools.close()
+			}
+			dir, err := spools.start(name, path)
+			if err != nil {
+				return fmt.Errorf("--source %s: %w", spec, err)
+			}
+			path = dir
 		}
 		cat.Bind(name, path, declared)
+	}
+	if spools != nil {
+		spools.wait(5 * time.Second)
 	}
 	onErr, err := stream.ParseOnError(*onError)
 	if err != nil {
@@ -80,4 +107,91 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return repl.Run(ctx, repl.Config{Catalog: cat, FilesPerBatch: *filesPerBatch, OnError: onErr, Threads: *threads,
 		HistoryFile: *history, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+}
+
+// replSpools reads the REPL's streaming sources (TCP, Kafka) in the
+// background, each into a directory of its own (see stream.Spool): a SELECT
+// reads what has arrived so far, and \stream follows the directory for
+// more, as for any directory source.
+type replSpools struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	root   string
+	stderr io.Writer
+	wg     sync.WaitGroup
+	first  []chan struct{} // closed when a source delivered its first batch or ended
+	names  []string
+}
+
+func newSpools(ctx context.Context, stderr io.Writer) (*replSpools, error) {
+	root, err := os.MkdirTemp("", "brook-repl-")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	return &replSpools{ctx: ctx, cancel: cancel, root: root, stderr: stderr}, nil
+}
+
+// start opens the source uri and spools it into a new directory, which it
+// returns for the table name to be bound to.
+func (r *replSpools) start(name, uri string) (string, error) {
+	dir := filepath.Join(r.root, fmt.Sprintf("%d-%s", len(r.names), name))
+	src, err := ingest.Open(uri, ingest.Options{})
+	if err != nil {
+		return "", err
+	}
+	sp, err := stream.Spool(src, dir)
+	if err != nil {
+		src.Close()
+		return "", err
+	}
+	first := make(chan struct{})
+	r.first, r.names = append(r.first, first), append(r.names, name)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer src.Close()
+		arrived := sync.OnceFunc(func() { close(first) })
+		defer arrived()
+		acker, _ := sp.(ingest.Acker)
+		for {
+			b, err := sp.Next(r.ctx)
+			if err != nil {
+				if !errors.Is(err, ingest.ErrEndOfInput) && r.ctx.Err() == nil {
+					fmt.Fprintf(r.stderr, "brook: source %s (%s) stopped: %v\n", name, uri, err)
+				}
+				return
+			}
+			if acker != nil {
+				if err := acker.Ack(r.ctx, b); err != nil && r.ctx.Err() == nil {
+					fmt.Fprintf(r.stderr, "brook: source %s (%s): %v\n", name, uri, err)
+				}
+			}
+			arrived()
+		}
+	}()
+	return dir, nil
+}
+
+// wait gives the sources up to limit to deliver their first records, so
+// that the first statements have a schema to infer and data to read.
+func (r *replSpools) wait(limit time.Duration) {
+	deadline := time.After(limit)
+	for i, first := range r.first {
+		select {
+		case <-first:
+		case <-deadline:
+			fmt.Fprintf(r.stderr, "brook: nothing has arrived yet from source %s; its table is empty until records come\n", r.names[i])
+			return
+		case <-r.ctx.Done():
+			return
+		}
+	}
+}
+
+// close stops the sources and removes what they spooled.
+func (r *replSpools) close() {
+	r.cancel()
+	r.wg.Wait()
+	os.RemoveAll(r.root)
 }

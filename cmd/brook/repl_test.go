@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,13 +173,56 @@ func TestReplSession(t *testing.T) {
 	}
 }
 
-// TestReplRejectsStreamSources: the REPL binds files only, and says so
-// rather than failing later on a path that does not exist.
-func TestReplRejectsStreamSources(t *testing.T) {
-	for _, src := range []string{"flows=-", "flows=tcp://127.0.0.1:1", "flows=kafka://127.0.0.1:1/flows"} {
-		code, _, errOut := brook(t, "repl", "--source", src)
-		if code != exitError || !strings.Contains(errOut, "binds directories, globs and files") {
-			t.Errorf("--source %s: exit %d\n%s", src, code, errOut)
-		}
+// TestReplStreamSource: a TCP source is read in the background as it
+// arrives; SELECTs see what came, and \stream follows it. Standard input,
+// the REPL's own keyboard, is refused with what to do instead.
+func TestReplStreamSource(t *testing.T) {
+	if code, _, errOut := brook(t, "repl", "--source", "flows=-"); code != exitError || !strings.Contains(errOut, "the REPL reads its statements from standard input") {
+		t.Errorf("--source flows=-: exit %d\n%s", code, errOut)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var data strings.Builder
+	for i := range 120 {
+		fmt.Fprintf(&data, "{\"dev\": \"d%d\", \"bytes\": %d.0}\n", i%3, i)
+	}
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Write([]byte(data.String()))
+		c.Close()
+	}()
+	term := startTerminal(t, "repl", "--source", "flows=tcp://"+ln.Addr().String())
+	term.expect(`brook> `, 20*time.Second)
+	// Everything was sent at once; a second look covers a slow delivery.
+	var rows []string
+	for try := 0; try < 20; try++ {
+		term.typ("SELECT count(*) AS n, sum(bytes) AS b FROM flows;\r")
+		rows = tableBody(term.expect(`\(1 row\)`, 10*time.Second))
+		if len(rows) == 1 && strings.Contains(rows[0], "|120|") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(rows) != 1 || !strings.Contains(rows[0], "|120|7140.0|") {
+		t.Fatalf("SELECT over the TCP source: %q", rows)
+	}
+	term.typ("\\stream per AS SELECT dev, count(*) AS n FROM flows GROUP BY dev;\r")
+	for try := 0; try < 50; try++ {
+		term.typ("SELECT * FROM per ORDER BY dev;\r")
+		out := term.expect(`\(\d+ rows?\)`, 10*time.Second)
+		if rows = tableBody(out); len(rows) == 3 {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if strings.Join(rows, " ") != "|d0 |40| |d1 |40| |d2 |40|" {
+		t.Fatalf("the live table over the TCP source: %q", rows)
+	}
+	term.typ("\\quit\r")
 }
