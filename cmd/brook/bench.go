@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -73,8 +74,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "## brook bench, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(stdout, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s/%s, host %s.\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), runtime.GOOS, runtime.GOARCH, host)
 	fmt.Fprintf(stdout, "Data: %s, %d files, %.1f MB. Runs: %d (median, [min..max]).\n\n", *data, len(files), float64(total)/1e6, *runs)
-	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB, median of paired runs (spread) | latency p50 (paced) | latency p99 (paced) | MB/s | rows/s | stream memory (Go, peak) |\n")
-	fmt.Fprintf(stdout, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB, median of paired runs (spread) | stream CPU time (median, all cores) | latency p50 (paced) | latency p99 (paced) | MB/s | rows/s | stream memory (Go, peak) |\n")
+	fmt.Fprintf(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	db, err := baseline.Open(0)
 	if err != nil {
 		return err
@@ -93,7 +94,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "| %s | skipped: %s |\n", filepath.Base(qf), strings.SplitN(err.Error(), "\n", 2)[0])
 			continue
 		}
-		var streamTimes, duckTimes []time.Duration
+		var streamTimes, duckTimes, streamCPU []time.Duration
 		var latencies []time.Duration
 		var rows int64
 		stopProf := func() {}
@@ -110,7 +111,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		var ratios []float64
 		var goMem uint64
 		for r := 0; r < *runs; r++ {
+			cpu0 := cpuTime()
 			elapsed, _, n, err := benchStream(ctx, plan, cat, 0)
+			streamCPU = append(streamCPU, cpuTime()-cpu0)
 			if err != nil {
 				stopProf()
 				return fmt.Errorf("%s: %w", qf, err)
@@ -141,8 +144,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		slices.Sort(ratios)
 		sm, dm := median(streamTimes), median(duckTimes)
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | **%.2f** (%.2f..%.2f) | %s | %s | %.0f | %.2fM | %.0f MB |\n",
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | **%.2f** (%.2f..%.2f) | %s | %s | %s | %.0f | %.2fM | %.0f MB |\n",
 			filepath.Base(qf), ms(sm), spread(streamTimes), ms(dm), spread(duckTimes), ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1],
+			ms(median(streamCPU)),
 			ms(percentile(latencies, 50)), ms(percentile(latencies, 99)),
 			float64(total)/1e6/sm.Seconds(), float64(rows)/1e6/sm.Seconds(), float64(goMem)/1e6)
 	}
@@ -292,4 +296,14 @@ func memTotal() string {
 	}
 	line := strings.SplitN(string(data), "\n", 2)[0]
 	return strings.Join(strings.Fields(line)[1:], " ") + " RAM"
+}
+
+// cpuTime returns the CPU time (user and system, all threads) the process
+// has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
