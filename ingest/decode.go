@@ -457,6 +457,49 @@ func scanNumber(b []byte, i int) (end int, integer bool, ok bool) {
 	return scanNumberSlow(b, i)
 }
 
+// scanDecimal reads a plain decimal at b[i] (digits, optionally a point
+// and more digits, then what ends a number) that a float64 holds exactly
+// (at most 15 digits), returning its value and end: what scanNumber and
+// value.ParseFloatBytes give together, in one pass. ok is false for any
+// other number, which the caller reads the general way.
+func scanDecimal(b []byte, i int) (f float64, end int, ok bool) {
+	var mant uint64
+	j := i
+	for j < len(b) && b[j]-'0' < 10 {
+		mant = mant*10 + uint64(b[j]-'0')
+		j++
+	}
+	intDigits := j - i
+	if intDigits == 0 || intDigits > 15 {
+		return 0, 0, false
+	}
+	if j == len(b) || numberChar[b[j]] == 0 {
+		return float64(mant), j, true
+	}
+	if b[j] != '.' {
+		return 0, 0, false
+	}
+	whole, zeros := mant, true
+	k := j + 1
+	for k < len(b) && b[k]-'0' < 10 {
+		d := b[k] - '0'
+		mant = mant*10 + uint64(d)
+		zeros = zeros && d == 0
+		k++
+	}
+	frac := k - j - 1
+	if frac == 0 || intDigits+frac > 15 || (k < len(b) && numberChar[b[k]] != 0) {
+		return 0, 0, false
+	}
+	if zeros {
+		return float64(whole), k, true
+	}
+	return float64(mant) / pow10[frac], k, true
+}
+
+// pow10 holds the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
 // scanNumberSlow is scanNumber for every other shape: exponents, signs,
 // and malformed tokens.
 func scanNumberSlow(b []byte, i int) (end int, integer bool, ok bool) {
@@ -602,6 +645,12 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 		*dst = v
 		return next, reason
 	case c == '-' || (c >= '0' && c <= '9'):
+		if col.Type == value.Float {
+			if f, end, ok := scanDecimal(b, i); ok { // the usual 784.0, in one pass
+				*dst = value.FloatValue(f)
+				return end, ""
+			}
+		}
 		end, integer, ok := scanNumber(b, i)
 		if !ok {
 			return i, "malformed JSON: bad number"

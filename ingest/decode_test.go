@@ -2,8 +2,11 @@ package ingest
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -781,5 +784,39 @@ func TestDecoderFilter(t *testing.T) {
 	}
 	if b.Row(0)[1].S != "y" || b.Row(1)[1].S != "z" {
 		t.Errorf("kept rows %v", b.Values)
+	}
+}
+
+// TestDecodeDecimalsExact: every number decoded into a DOUBLE, by the
+// one-pass path for plain decimals or the general one, is exactly what
+// strconv.ParseFloat reads from its text.
+func TestDecodeDecimalsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	toks := []string{"0", "0.0", "784.0", "172800.0", "-1.5", "1.", "12.3400", "999999999999999", "9999999999999999", "1234567.12345678",
+		"0.1", "1e5", "2.5E-3", "-0", "00012", "123456789012345.0", "1.000000000000001"}
+	for range 5000 {
+		intPart := strconv.FormatUint(rng.Uint64N(1_000_000_000_000), 10)
+		frac := strconv.FormatUint(rng.Uint64N(1_000_000), 10)
+		if rng.IntN(4) == 0 {
+			frac = strings.Repeat("0", 1+rng.IntN(3))
+		}
+		toks = append(toks, intPart+"."+frac, intPart)
+	}
+	var text strings.Builder
+	for _, tok := range toks {
+		fmt.Fprintf(&text, "{\"a\": %s, \"b\": 1}\n", tok)
+	}
+	b, rejects, _ := decodeText(t, schema("a", value.Float), text.String())
+	if len(rejects) > 0 {
+		t.Fatalf("rejects: %v", rejects[0])
+	}
+	for i, tok := range toks {
+		want, err := strconv.ParseFloat(tok, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", tok, err)
+		}
+		if got := b.Row(i)[0]; got.Kind != value.Float || got.F != want || math.Signbit(got.F) != math.Signbit(want) {
+			t.Errorf("%s decoded as %v, want %v", tok, got, want)
+		}
 	}
 }
