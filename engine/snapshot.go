@@ -179,18 +179,15 @@ func (a *count) setState(g int32, s []value.Value) error {
 }
 
 func (a *countDistinct) state(g int32) []value.Value {
-	out := make([]value.Value, 0, len(a.sets[g]))
-	for k := range a.sets[g] {
-		out = append(out, value.StringValue(k))
-	}
+	out := make([]value.Value, 0, a.sets[g].n)
+	a.sets[g].each(func(k string) { out = append(out, value.StringValue(k)) })
 	return out
 }
 func (a *countDistinct) setState(g int32, s []value.Value) error {
-	set := make(map[string]struct{}, len(s))
+	a.sets[g] = strSet{}
 	for _, v := range s {
-		set[v.S] = struct{}{}
+		a.sets[g].add(v.S)
 	}
-	a.sets[g] = set
 	return nil
 }
 

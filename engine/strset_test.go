@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestStrSet: the set agrees with a map on which strings are new, short
+// (kept in the slots) and long (kept in the arena) alike, through growth;
+// each lists every string once.
+func TestStrSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var s strSet
+	want := map[string]bool{}
+	for i := range 20000 {
+		var k string
+		switch i % 4 {
+		case 0:
+			k = fmt.Sprint("Comp", rng.IntN(3000))
+		case 1:
+			k = strings.Repeat("x", rng.IntN(40)) // "" and lengths around 16
+		case 2:
+			k = fmt.Sprintf("a-rather-long-device-name-%d", rng.IntN(500))
+		default:
+			k = string([]byte{byte(rng.IntN(3)), 0, byte(rng.IntN(2))}) // NUL bytes: not padding
+		}
+		if got := s.add(k); got != !want[k] {
+			t.Fatalf("add(%q) = %v after %d adds, want %v", k, got, i, !want[k])
+		}
+		want[k] = true
+	}
+	if s.n != len(want) {
+		t.Errorf("n = %d, want %d", s.n, len(want))
+	}
+	var listed []string
+	s.each(func(k string) { listed = append(listed, k) })
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(listed)
+	sort.Strings(keys)
+	if strings.Join(listed, "|") != strings.Join(keys, "|") {
+		t.Errorf("each listed %d strings, want the %d added", len(listed), len(keys))
+	}
+}
+
+func BenchmarkStrSet(b *testing.B) {
+	keys := make([]string, 1<<16)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("Port%05d", i%20000)
+	}
+	b.ReportAllocs()
+	var s strSet
+	for i := 0; b.Loop(); i++ {
+		s.add(keys[i&(len(keys)-1)])
+	}
+}
