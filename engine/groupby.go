@@ -2,7 +2,6 @@ package engine
 
 import (
 	"runtime"
-	"strings"
 	"sync"
 
 	"brook/ingest"
@@ -19,9 +18,9 @@ type groupTable struct {
 	aggs   []Aggregate
 
 	index    map[string]int32
-	byString map[string]int32 // single VARCHAR key queries: the key itself
-	keys     [][]value.Value  // per group, copied out of the batch
-	keyStr   []string         // per group, its index key ("" for sessions)
+	byString strTable[int32] // single VARCHAR key queries: the key itself
+	keys     [][]value.Value // per group, copied out of the batch
+	keyStr   []string        // per group, its index key ("" for sessions)
 	live     []bool
 	free     []int32
 	nLive    int
@@ -46,7 +45,7 @@ type groupTable struct {
 }
 
 func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, error) {
-	g := &groupTable{index: map[string]int32{}, byString: map[string]int32{}, keyVals: make([]value.Value, len(p.GroupBy))}
+	g := &groupTable{index: map[string]int32{}, keyVals: make([]value.Value, len(p.GroupBy))}
 	var err error
 	if g.keyFns, err = c.compileAll(p.GroupBy); err != nil {
 		return nil, err
@@ -155,13 +154,11 @@ func (g *groupTable) add(row []value.Value, rowIdx int32) {
 	if len(g.keyFns) == 1 && g.win == nil && g.keyVals[0].Kind == value.String {
 		// One VARCHAR key: the string itself is the index key (strings and
 		// the encodings of other values live in separate maps).
-		id, ok := g.byString[g.keyVals[0].S]
-		if !ok {
-			key := strings.Clone(g.keyVals[0].S)
-			id = g.newGroup("")
-			g.byString[key] = id
+		sl, found := g.byString.slot(g.keyVals[0].S, true)
+		if !found {
+			sl.val = g.newGroup("")
 		}
-		g.assign(id, rowIdx)
+		g.assign(sl.val, rowIdx)
 		return
 	}
 	g.ukey = g.ukey[:0]

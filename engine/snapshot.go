@@ -117,7 +117,8 @@ func (q *Query) Restore(s *Snapshot) error {
 			g.win.sessions[string(key)] = append(g.win.sessions[string(key)], id)
 		case g.win == nil && len(g.keyFns) == 1 && gs.Keys[0].Kind == value.String:
 			id = g.newGroup("")
-			g.byString[gs.Keys[0].S] = id
+			sl, _ := g.byString.slot(gs.Keys[0].S, true)
+			sl.val = id
 		default:
 			g.scratch = g.scratch[:0]
 			if g.win != nil {

@@ -2,25 +2,31 @@ package engine
 
 import "hash/maphash"
 
-// strSet is a set of byte strings, the state of one group's COUNT
-// (DISTINCT x). It is an open-addressing table with linear probing whose
-// slots hold each string's hash and, for strings of at most 16 bytes (the
-// usual device names, ports and encoded numbers), the string itself: a
-// lookup mostly costs one cache line and no pointer to follow. Longer
-// strings are kept back to back in an arena.
-type strSet struct {
-	slots []strSlot
+// strTable maps byte strings to values of type V: an open-addressing table
+// with linear probing whose slots hold each string's hash and, for strings
+// of at most 16 bytes (the usual device names, ports and encoded numbers),
+// the string itself, so that a lookup mostly costs one cache line and no
+// pointer to follow. Longer strings are kept back to back in an arena.
+// Strings are never removed. strSet, the state of one group's COUNT
+// (DISTINCT x), is a strTable of nothing; a group table's index of single
+// VARCHAR keys is a strTable of group ids.
+type strTable[V any] struct {
+	slots []strSlot[V]
 	n     int
 	long  []byte // strings longer than shortLen
 }
 
+// strSet is a set of byte strings.
+type strSet = strTable[struct{}]
+
 const shortLen = 16
 
-type strSlot struct {
+type strSlot[V any] struct {
 	hash  uint64 // 0: empty; hashes are never 0
 	size  uint32
 	off   uint32 // where a long string starts in long
 	short [shortLen]byte
+	val   V
 }
 
 var strSeed = maphash.MakeSeed()
@@ -33,39 +39,53 @@ func strHash(k string) uint64 {
 }
 
 // add adds k and reports whether it was new.
-func (s *strSet) add(k string) bool {
+func (s *strTable[V]) add(k string) bool {
+	_, found := s.slot(k, true)
+	return !found
+}
+
+// slot returns the slot of k, and whether k was there; when it was not,
+// with insert it is added (with a zero value), else the slot is nil.
+func (s *strTable[V]) slot(k string, insert bool) (*strSlot[V], bool) {
 	h := strHash(k)
 	var short [shortLen]byte
 	if len(k) <= shortLen {
 		copy(short[:], k)
 	}
 	if s.slots == nil {
-		s.slots = make([]strSlot, 8)
+		if !insert {
+			return nil, false
+		}
+		s.slots = make([]strSlot[V], 8)
 	}
 	mask := len(s.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		sl := &s.slots[i]
 		if sl.hash == 0 {
+			if !insert {
+				return nil, false
+			}
 			s.put(sl, h, k, short)
 			s.n++
 			if s.n*4 > len(s.slots)*3 {
 				s.grow()
+				sl, _ = s.slot(k, false)
 			}
-			return true
+			return sl, false
 		}
 		if sl.hash == h && int(sl.size) == len(k) {
 			if len(k) <= shortLen {
 				if sl.short == short {
-					return false
+					return sl, true
 				}
 			} else if string(s.long[sl.off:int(sl.off)+len(k)]) == k {
-				return false
+				return sl, true
 			}
 		}
 	}
 }
 
-func (s *strSet) put(sl *strSlot, h uint64, k string, short [shortLen]byte) {
+func (s *strTable[V]) put(sl *strSlot[V], h uint64, k string, short [shortLen]byte) {
 	sl.hash, sl.size = h, uint32(len(k))
 	if len(k) <= shortLen {
 		sl.short = short
@@ -77,9 +97,9 @@ func (s *strSet) put(sl *strSlot, h uint64, k string, short [shortLen]byte) {
 
 // grow doubles the table; slots keep their hashes, so no string is hashed
 // again.
-func (s *strSet) grow() {
+func (s *strTable[V]) grow() {
 	old := s.slots
-	s.slots = make([]strSlot, 2*len(old))
+	s.slots = make([]strSlot[V], 2*len(old))
 	mask := len(s.slots) - 1
 	for _, sl := range old {
 		if sl.hash == 0 {
@@ -94,7 +114,7 @@ func (s *strSet) grow() {
 }
 
 // each calls fn with every string of the set, in no particular order.
-func (s *strSet) each(fn func(k string)) {
+func (s *strTable[V]) each(fn func(k string)) {
 	for i := range s.slots {
 		sl := &s.slots[i]
 		switch {
