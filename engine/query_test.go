@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -323,5 +324,45 @@ func TestHashedColumns(t *testing.T) {
 		if got := strings.Join(names, " "); got != want {
 			t.Errorf("%s: %q, want %q", query, got, want)
 		}
+	}
+}
+
+// BenchmarkQueryLANL folds ten LANL files, decoded beforehand, through each
+// benchmark query: the engine's share of a stream (skipped where
+// ../../shared/datasets/lanl is absent).
+func BenchmarkQueryLANL(b *testing.B) {
+	for _, name := range []string{"webservers", "bytes_per_10s", "fanout", "all_fields"} {
+		text, err := os.ReadFile("../queries/" + name + ".sql")
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := plan(b, string(text))
+		var batches []*ingest.Batch
+		for i := 1; i <= 10; i++ {
+			data, err := os.ReadFile(fmt.Sprintf("../../shared/datasets/lanl/time_%02d.json", i))
+			if err != nil {
+				b.Skipf("LANL data not found (%v): benchmark skipped", err)
+			}
+			var batch ingest.Batch
+			batch.Reset(len(p.Columns))
+			if rejects, _ := ingest.NewDecoder(p.ColumnSchema()).Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "lanl", FirstLine: 1, Data: data}}}, &batch); len(rejects) > 0 {
+				b.Fatal(rejects[0])
+			}
+			batches = append(batches, &batch)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				q, err := New(p, Options{Mode: Complete})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, batch := range batches {
+					if _, err := q.Process(batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

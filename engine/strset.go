@@ -47,7 +47,11 @@ func (s *strTable[V]) add(k string) bool {
 // slot returns the slot of k, and whether k was there; when it was not,
 // with insert it is added (with a zero value), else the slot is nil.
 func (s *strTable[V]) slot(k string, insert bool) (*strSlot[V], bool) {
-	h := strHash(k)
+	return s.slotHashed(k, strHash(k), insert)
+}
+
+// slotHashed is slot for k of hash h (strHash(k)).
+func (s *strTable[V]) slotHashed(k string, h uint64, insert bool) (*strSlot[V], bool) {
 	var short [shortLen]byte
 	if len(k) <= shortLen {
 		copy(short[:], k)
@@ -69,7 +73,7 @@ func (s *strTable[V]) slot(k string, insert bool) (*strSlot[V], bool) {
 			s.n++
 			if s.n*4 > len(s.slots)*3 {
 				s.grow()
-				sl, _ = s.slot(k, false)
+				sl, _ = s.slotHashed(k, h, false)
 			}
 			return sl, false
 		}
@@ -125,4 +129,14 @@ func (s *strTable[V]) each(fn func(k string)) {
 			fn(string(s.long[sl.off : sl.off+sl.size]))
 		}
 	}
+}
+
+// touch reads the slot where a string of hash h would be looked for first,
+// so that a lookup soon after finds it in cache; several touches in a row
+// wait for memory together rather than one after another.
+func (s *strTable[V]) touch(h uint64) uint64 {
+	if n := len(s.slots); n > 0 {
+		return s.slots[int(h)&(n-1)].hash
+	}
+	return 0
 }
