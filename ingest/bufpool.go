@@ -71,9 +71,12 @@ func readPooled(name string) ([]byte, error) {
 
 // Release hands the batch's read buffers back for reuse by later batches.
 // Call it only once nothing refers to Chunks' data any more (decoded
-// strings point into it); the batch's Chunks are emptied. A batch never
-// released is simply garbage collected.
+// strings point into it); the batch's Chunks are then emptied. A batch
+// never released is simply garbage collected.
 func (b *RawBatch) Release() {
+	if len(b.pooled) == 0 {
+		return // nothing of the pool's: the batch stays as it is
+	}
 	for _, buf := range b.pooled {
 		putBuf(buf)
 	}
