@@ -14,15 +14,17 @@ import (
 // keeps a value copies it.
 //
 // Reset clears a group's state so its id can be reused for a new group (a
-// window evicted behind the watermark); Merge folds group src's state into
-// dst (sessions joined by an event that bridges them) and leaves src as it
-// was.
+// window evicted behind the watermark). MergeFrom folds group srcID of src,
+// an aggregate of the same call (or the same aggregate), into group dst,
+// leaving src as it was: sessions joined by an event that bridges them, and
+// a decoder's partial aggregate of a batch (see Partial) folded into the
+// query's.
 type Aggregate interface {
 	Grow(groups int) // make room for groups [0, groups)
 	Add(group int32, v value.Value)
 	Result(group int32) value.Value
 	Reset(group int32)
-	Merge(dst, src int32)
+	MergeFrom(src Aggregate, dst, srcID int32)
 }
 
 // newAggregate returns the state for one aggregate call of a plan.

@@ -32,10 +32,11 @@ func (a *avg) Result(g int32) value.Value {
 }
 
 func (a *avg) Reset(g int32) { a.sum[g], a.ints[g], a.n[g] = 0, int128{}, 0 }
-func (a *avg) Merge(dst, src int32) {
-	a.sum[dst] += a.sum[src]
-	a.ints[dst].addWide(a.ints[src])
-	a.n[dst] += a.n[src]
+func (a *avg) MergeFrom(src Aggregate, dst, s int32) {
+	b := src.(*avg)
+	a.sum[dst] += b.sum[s]
+	a.ints[dst].addWide(b.ints[s])
+	a.n[dst] += b.n[s]
 }
 
 var _ Aggregate = (*avg)(nil)

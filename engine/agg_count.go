@@ -20,10 +20,10 @@ func (a *count) Add(g int32, v value.Value) {
 }
 func (a *count) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
 
-func (a *countStar) Reset(g int32)        { a.n[g] = 0 }
-func (a *countStar) Merge(dst, src int32) { a.n[dst] += a.n[src] }
-func (a *count) Reset(g int32)            { a.n[g] = 0 }
-func (a *count) Merge(dst, src int32)     { a.n[dst] += a.n[src] }
+func (a *countStar) Reset(g int32)                         { a.n[g] = 0 }
+func (a *countStar) MergeFrom(src Aggregate, dst, s int32) { a.n[dst] += src.(*countStar).n[s] }
+func (a *count) Reset(g int32)                             { a.n[g] = 0 }
+func (a *count) MergeFrom(src Aggregate, dst, s int32)     { a.n[dst] += src.(*count).n[s] }
 
 var (
 	_ Aggregate = (*countStar)(nil)

@@ -60,8 +60,17 @@ func (a *countDistinct) Result(g int32) value.Value { return value.IntValue(int6
 
 func (a *countDistinct) Reset(g int32) { a.sets[g] = strSet{} }
 
-func (a *countDistinct) Merge(dst, src int32) {
-	a.sets[src].each(func(k string) { a.sets[dst].add(k) })
+// Clear empties group g's set and keeps its table for reuse.
+func (a *countDistinct) Clear(g int32) { a.sets[g].reset() }
+
+func (a *countDistinct) MergeFrom(src Aggregate, dst, s int32) {
+	from := &src.(*countDistinct).sets[s]
+	to := &a.sets[dst]
+	for i := range from.slots {
+		if sl := &from.slots[i]; sl.hash != 0 {
+			to.slotHashed(from.key(sl), sl.hash, true)
+		}
+	}
 }
 
 var _ Aggregate = (*countDistinct)(nil)

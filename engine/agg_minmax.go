@@ -25,9 +25,9 @@ func (a *extremum) Add(g int32, v value.Value) {
 func (a *extremum) Result(g int32) value.Value { return a.best[g] }
 
 func (a *extremum) Reset(g int32) { a.best[g] = value.NullValue }
-func (a *extremum) Merge(dst, src int32) {
-	if !a.best[src].IsNull() {
-		a.Add(dst, a.best[src])
+func (a *extremum) MergeFrom(src Aggregate, dst, s int32) {
+	if v := src.(*extremum).best[s]; !v.IsNull() {
+		a.Add(dst, v)
 	}
 }
 

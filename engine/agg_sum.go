@@ -79,17 +79,17 @@ func (x int128) float64() float64 {
 }
 
 func (a *sumFloat) Reset(g int32) { a.sum[g], a.seen[g] = 0, false }
-func (a *sumFloat) Merge(dst, src int32) {
-	if a.seen[src] {
-		a.sum[dst] += a.sum[src]
+func (a *sumFloat) MergeFrom(src Aggregate, dst, s int32) {
+	if b := src.(*sumFloat); b.seen[s] {
+		a.sum[dst] += b.sum[s]
 		a.seen[dst] = true
 	}
 }
 
 func (a *sumInt) Reset(g int32) { a.sum[g], a.seen[g] = int128{}, false }
-func (a *sumInt) Merge(dst, src int32) {
-	if a.seen[src] {
-		a.sum[dst].addWide(a.sum[src])
+func (a *sumInt) MergeFrom(src Aggregate, dst, s int32) {
+	if b := src.(*sumInt); b.seen[s] {
+		a.sum[dst].addWide(b.sum[s])
 		a.seen[dst] = true
 	}
 }

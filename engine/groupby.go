@@ -45,6 +45,8 @@ type groupTable struct {
 	rowAt    []uint32
 
 	pairs []pair // rows of the current batch assigned to groups, not yet folded
+
+	serial bool // fold on the calling goroutine only (a Partial's table)
 }
 
 func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, error) {
@@ -156,27 +158,53 @@ func (g *groupTable) add(row []value.Value, rowIdx int32) {
 	for i, f := range g.keyFns {
 		g.keyVals[i] = f(row)
 	}
-	if len(g.keyFns) == 1 && g.win == nil && g.keyVals[0].Kind == value.String {
+	if g.win != nil {
+		g.ukey = g.ukey[:0]
+		for _, v := range g.keyVals {
+			g.ukey = value.AppendKey(g.ukey, v)
+		}
+		g.win.add(g, row, rowIdx)
+		return
+	}
+	g.assign(g.groupFor(), rowIdx)
+}
+
+// groupFor returns the group of the key values in g.keyVals, creating it
+// if need be; for tables without windows.
+func (g *groupTable) groupFor() int32 {
+	if len(g.keyFns) == 1 && g.keyVals[0].Kind == value.String {
 		// One VARCHAR key: the string itself is the index key (strings and
 		// the encodings of other values live in separate maps).
 		sl, found := g.byString.slot(g.keyVals[0].S, true)
 		if !found {
 			sl.val = g.newGroup("")
 		}
-		g.assign(sl.val, rowIdx)
-		return
+		return sl.val
 	}
-	g.ukey = g.ukey[:0]
+	g.scratch = g.scratch[:0]
 	for _, v := range g.keyVals {
-		g.ukey = value.AppendKey(g.ukey, v)
+		g.scratch = value.AppendKey(g.scratch, v)
 	}
-	if g.win != nil {
-		g.win.add(g, row, rowIdx)
-		return
-	}
-	g.scratch = append(g.scratch[:0], g.ukey...)
 	id, _ := g.lookup()
-	g.assign(id, rowIdx)
+	return id
+}
+
+// reset empties a table without windows for reuse, keeping its memory.
+func (g *groupTable) reset() {
+	for id := range g.keys {
+		for _, a := range g.aggs {
+			if c, ok := a.(clearer); ok {
+				c.Clear(int32(id))
+			} else {
+				a.Reset(int32(id))
+			}
+		}
+	}
+	clear(g.index)
+	g.byString.reset()
+	g.keys, g.keyStr, g.live, g.dirtyMark = g.keys[:0], g.keyStr[:0], g.live[:0], g.dirtyMark[:0]
+	g.rowCache, g.rowPass, g.rowAt = g.rowCache[:0], g.rowPass[:0], g.rowAt[:0]
+	g.free, g.nLive, g.dirty, g.pairs = g.free[:0], 0, g.dirty[:0], g.pairs[:0]
 }
 
 // pair is one row of the current batch assigned to a group.
@@ -190,6 +218,12 @@ func (g *groupTable) assign(id int32, row int32) {
 
 // foldTile is how many rows flush folds at a time.
 const foldTile = 64
+
+// clearer is an aggregate that can empty a group's state and keep its
+// memory for the next group of the same id (a Partial's next batch).
+type clearer interface {
+	Clear(group int32)
+}
 
 // batchAdder is an aggregate that folds a tile of rows at once faster than
 // row by row.
@@ -243,7 +277,7 @@ func (g *groupTable) flush(b *ingest.Batch) {
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(g.aggs))
-	if workers < 2 || len(g.pairs) < parallelPairs {
+	if workers < 2 || len(g.pairs) < parallelPairs || g.serial {
 		foldEvery(0, 1)
 	} else {
 		var wg sync.WaitGroup

@@ -1,6 +1,11 @@
 package engine
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"sync/atomic"
+
+	"brook/value"
+)
 
 // strTable maps byte strings to values of type V: an open-addressing table
 // with linear probing whose slots hold each string's hash and, for strings
@@ -14,6 +19,11 @@ type strTable[V any] struct {
 	slots []strSlot[V]
 	n     int
 	long  []byte // strings longer than shortLen
+	// A string's first slot is taken from its hash salted per table (see
+	// home): copying one table into another in slot order would otherwise
+	// fill the other's slots in order and make long probe runs.
+	salt  uint64
+	shift uint8 // 64 - log2(len(slots))
 }
 
 // strSet is a set of byte strings.
@@ -61,9 +71,11 @@ func (s *strTable[V]) slotHashed(k string, h uint64, insert bool) (*strSlot[V], 
 			return nil, false
 		}
 		s.slots = make([]strSlot[V], 8)
+		s.shift = 64 - 3
+		s.salt = tableSalt.Add(0x9E3779B97F4A7C15)
 	}
 	mask := len(s.slots) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i := s.home(h); ; i = (i + 1) & mask {
 		sl := &s.slots[i]
 		if sl.hash == 0 {
 			if !insert {
@@ -104,17 +116,33 @@ func (s *strTable[V]) put(sl *strSlot[V], h uint64, k string, short [shortLen]by
 func (s *strTable[V]) grow() {
 	old := s.slots
 	s.slots = make([]strSlot[V], 2*len(old))
+	s.shift--
 	mask := len(s.slots) - 1
 	for _, sl := range old {
 		if sl.hash == 0 {
 			continue
 		}
-		i := int(sl.hash) & mask
+		i := s.home(sl.hash)
 		for s.slots[i].hash != 0 {
 			i = (i + 1) & mask
 		}
 		s.slots[i] = sl
 	}
+}
+
+// reset empties the table, keeping its memory.
+func (s *strTable[V]) reset() {
+	clear(s.slots)
+	s.n, s.long = 0, s.long[:0]
+}
+
+// key returns the string of a full slot; it points into the table, so it is
+// valid only until the table changes.
+func (s *strTable[V]) key(sl *strSlot[V]) string {
+	if sl.size <= shortLen {
+		return value.UnsafeString(sl.short[:sl.size])
+	}
+	return value.UnsafeString(s.long[sl.off : sl.off+sl.size])
 }
 
 // each calls fn with every string of the set, in no particular order.
@@ -135,8 +163,17 @@ func (s *strTable[V]) each(fn func(k string)) {
 // so that a lookup soon after finds it in cache; several touches in a row
 // wait for memory together rather than one after another.
 func (s *strTable[V]) touch(h uint64) uint64 {
-	if n := len(s.slots); n > 0 {
-		return s.slots[int(h)&(n-1)].hash
+	if len(s.slots) > 0 {
+		return s.slots[s.home(h)].hash
 	}
 	return 0
 }
+
+// home is the first slot to look in for a string of hash h: the top bits
+// of the salted hash times a large odd number.
+func (s *strTable[V]) home(h uint64) int {
+	return int(((h ^ s.salt) * 0x9E3779B97F4A7C15) >> s.shift)
+}
+
+// tableSalt hands each table its salt.
+var tableSalt atomic.Uint64

@@ -207,7 +207,7 @@ func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value
 				target = id
 			} else { // the event bridges two sessions: merge them
 				for _, a := range g.aggs {
-					a.Merge(target, id)
+					a.MergeFrom(a, target, id)
 				}
 				ws.start[target] = math.Min(ws.start[target], ws.start[id])
 				ws.last[target] = math.Max(ws.last[target], ws.last[id])

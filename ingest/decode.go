@@ -165,6 +165,16 @@ func (d *Decoder) Decode(raw *RawBatch, dst *Batch) ([]Reject, DecodeStats) {
 
 // DecodeChunk decodes one chunk's lines into dst, appending rejects.
 func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *DecodeStats) []Reject {
+	_, rejects = d.DecodeRows(c, dst, rejects, stats, -1)
+	return rejects
+}
+
+// DecodeRows is DecodeChunk stopping once dst holds maxRows rows (no limit
+// when maxRows < 0): it returns the rest of the chunk, with its first line
+// number (empty Data when the whole chunk was decoded). A reader that
+// processes rows while they are in cache decodes a chunk a few hundred
+// rows at a time.
+func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *DecodeStats, maxRows int) (Chunk, []Reject) {
 	data := c.Data
 	if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) && c.FirstLine == 1 {
 		data = data[3:]
@@ -213,8 +223,11 @@ func (d *Decoder) DecodeChunk(c Chunk, dst *Batch, rejects []Reject, stats *Deco
 			continue
 		}
 		dst.Rows++
+		if dst.Rows == maxRows {
+			return Chunk{Name: c.Name, FirstLine: line, Data: data}, rejects
+		}
 	}
-	return rejects
+	return Chunk{Name: c.Name, FirstLine: line}, rejects
 }
 
 // ReasonClass groups a Reject's reason into a short class for counting:

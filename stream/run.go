@@ -308,7 +308,15 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			return sum, err
 		}
 		rowsIn := 0
-		for _, part := range d.parts {
+		for i, part := range d.parts {
+			if d.partials != nil {
+				if err := d.shareErr[i]; err != nil {
+					return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
+				}
+				rowsIn += int(d.partials[i].Rows())
+				q.Merge(d.partials[i])
+				continue
+			}
 			if err := q.Add(part); err != nil {
 				return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
 			}
@@ -578,9 +586,14 @@ type decoded struct {
 	free    chan *decoded
 
 	// What the decoders fill in, share by share; pending counts the
-	// shares not decoded yet.
+	// shares not decoded yet. With partials (a query pre-aggregated by the
+	// decoders, see engine.Partial) each share's rows are folded into its
+	// partial, parts stay empty, and shareErr holds a share's evaluation
+	// error.
 	shareRejects [][]ingest.Reject
 	shareBlank   []int
+	partials     []*engine.Partial
+	shareErr     []error
 	pending      sync.WaitGroup
 }
 
@@ -591,20 +604,35 @@ func (d *decoded) release() {
 	}
 }
 
-// prepare sizes d for n shares of rows of the given width.
-func (d *decoded) prepare(n, width int) {
+// prepare sizes d for n shares of rows of the given width; newPartial,
+// when not nil, makes each share's partial.
+func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial) {
 	for len(d.parts) < n {
 		d.parts = append(d.parts, &ingest.Batch{})
 		d.shareRejects = append(d.shareRejects, nil)
 		d.shareBlank = append(d.shareBlank, 0)
+		d.shareErr = append(d.shareErr, nil)
+		if newPartial != nil {
+			d.partials = append(d.partials, newPartial())
+		}
 	}
 	d.parts = d.parts[:n]
-	d.shareRejects, d.shareBlank = d.shareRejects[:n], d.shareBlank[:n]
+	d.shareRejects, d.shareBlank, d.shareErr = d.shareRejects[:n], d.shareBlank[:n], d.shareErr[:n]
+	if newPartial != nil {
+		d.partials = d.partials[:n]
+	}
 	for i := range n {
 		d.parts[i].Reset(width)
-		d.shareRejects[i], d.shareBlank[i] = d.shareRejects[i][:0], 0
+		d.shareRejects[i], d.shareBlank[i], d.shareErr[i] = d.shareRejects[i][:0], 0, nil
+		if newPartial != nil {
+			d.partials[i].Reset() // rows of a batch that was never merged
+		}
 	}
 }
+
+// tileRows is how many rows a decoder decodes before it folds them into a
+// share's partial, so that they are still in its cache.
+const tileRows = 256
 
 // minSplit is the smallest chunk worth splitting across decoders.
 const minSplit = 64 << 10
@@ -624,6 +652,12 @@ type fileSkipper interface{ SkipFile(name string) }
 func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) <-chan *decoded {
 	cols := q.Plan().ColumnSchema()
 	copyStrings, filter := q.HashedColumns(), q.PushdownFilter()
+	var newPartial func() *engine.Partial
+	if q.NewPartial() != nil {
+		// The decoders pre-aggregate: they evaluate WHERE themselves, on
+		// rows still in their cache, and need no strings copied.
+		newPartial, copyStrings, filter = q.NewPartial, nil, nil
+	}
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
@@ -652,8 +686,23 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			for t := range tasks {
 				var stats ingest.DecodeStats
 				rejects := t.d.shareRejects[t.share]
-				for _, c := range t.chunks {
-					rejects = dec.DecodeChunk(c, t.d.parts[t.share], rejects, &stats)
+				part := t.d.parts[t.share]
+				if newPartial == nil {
+					for _, c := range t.chunks {
+						rejects = dec.DecodeChunk(c, part, rejects, &stats)
+					}
+				} else {
+					partial := t.d.partials[t.share]
+					for _, c := range t.chunks {
+						for len(c.Data) > 0 {
+							part.Reset(width)
+							c, rejects = dec.DecodeRows(c, part, rejects, &stats, tileRows)
+							if err := partial.Add(part); err != nil && t.d.shareErr[t.share] == nil {
+								t.d.shareErr[t.share] = err
+							}
+						}
+					}
+					part.Reset(width) // the partial holds the rows
 				}
 				t.d.shareRejects[t.share], t.d.shareBlank[t.share] = rejects, stats.Blank
 				t.d.pending.Done()
@@ -678,7 +727,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			if err == nil {
 				shares = split(raw.Chunks, workers, raw.Bytes)
 			}
-			d.prepare(len(shares), width)
+			d.prepare(len(shares), width, newPartial)
 			d.pending.Add(len(shares))
 			select {
 			case ordered <- d:

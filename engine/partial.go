@@ -1,0 +1,96 @@
+package engine
+
+import "brook/ingest"
+
+// Partial is a batch's rows pre-aggregated on a decoder's goroutine, right
+// after they were decoded (while they are in that core's cache, and on
+// every core at once), to be folded into the query's state by Merge in
+// batch order. It holds WHERE and the group table of the query compiled
+// anew, so that it shares no state with the query; a Partial is used by one
+// goroutine at a time.
+//
+// Only aggregating queries without event-time windows are pre-aggregated:
+// window state depends on the watermark the batches before moved.
+type Partial struct {
+	st    *evalState
+	where evalFn
+	g     *groupTable
+	rows  int64 // input rows added, filtered ones included
+}
+
+// NewPartial returns a Partial for the query, or nil when the query is not
+// pre-aggregated (see Partial).
+func (q *Query) NewPartial() *Partial {
+	if q.groups == nil || q.groups.win != nil {
+		return nil
+	}
+	st := &evalState{}
+	c := &compiler{st: st}
+	p := &Partial{st: st}
+	var err error
+	if q.plan.Where != nil {
+		if p.where, err = c.compileFilter(q.plan.Where); err != nil {
+			return nil // compiled once already by New: cannot happen
+		}
+	}
+	if p.g, err = newGroupTable(q.plan, c, -1); err != nil {
+		return nil
+	}
+	p.g.serial = true
+	return p
+}
+
+// Add folds a decoded batch (or part of one) into the partial: WHERE, the
+// group keys and the aggregates, as Query.Add does. It returns the first
+// evaluation error; the batch's input rows count as read whatever it
+// returns.
+func (p *Partial) Add(b *ingest.Batch) error {
+	p.rows += int64(b.Rows + b.Filtered)
+	for i := 0; i < b.Rows; i++ {
+		row := b.Row(i)
+		if p.where != nil && !p.where(row).True() {
+			if p.st.err != nil {
+				return p.st.err
+			}
+			continue
+		}
+		p.g.add(row, int32(i))
+		if p.st.err != nil {
+			return p.st.err
+		}
+	}
+	p.g.flush(b)
+	return p.st.error()
+}
+
+// Merge folds a partial into the query's state, as if its rows had been
+// given to Add: groups are found or created in the order the rows first
+// met them, and are marked changed by the current batch. The partial is
+// left empty, ready for another batch.
+func (q *Query) Merge(p *Partial) {
+	q.rowsIn += p.rows
+	g, pg := q.groups, p.g
+	for id := range pg.keys {
+		copy(g.keyVals, pg.keys[id])
+		to := g.groupFor()
+		g.touch(to)
+		for i, a := range g.aggs {
+			a.MergeFrom(pg.aggs[i], to, int32(id))
+		}
+	}
+	p.Reset()
+}
+
+// Reset empties the partial, for a batch whose rows are not merged (an
+// error stopped the run before).
+func (p *Partial) Reset() {
+	if p.rows == 0 && len(p.g.keys) == 0 {
+		return // empty already
+	}
+	p.rows = 0
+	p.g.reset()
+	p.st.err = nil
+}
+
+// Rows returns the input rows added since the last Merge.
+func (p *Partial) Rows() int64 { return p.rows }
