@@ -189,7 +189,7 @@ func (g *groupTable) groupFor() int32 {
 	return id
 }
 
-// reset empties a table without windows for reuse, keeping its memory.
+// reset empties a table for reuse, keeping its memory; not for sessions.
 func (g *groupTable) reset() {
 	for id := range g.keys {
 		for _, a := range g.aggs {
@@ -202,6 +202,9 @@ func (g *groupTable) reset() {
 	}
 	clear(g.index)
 	g.byString.reset()
+	if g.win != nil {
+		g.win.reset()
+	}
 	g.keys, g.keyStr, g.live, g.dirtyMark = g.keys[:0], g.keyStr[:0], g.live[:0], g.dirtyMark[:0]
 	g.rowCache, g.rowPass, g.rowAt = g.rowCache[:0], g.rowPass[:0], g.rowAt[:0]
 	g.free, g.nLive, g.dirty, g.pairs = g.free[:0], 0, g.dirty[:0], g.pairs[:0]

@@ -1,6 +1,11 @@
 package engine
 
-import "brook/ingest"
+import (
+	"math"
+
+	"brook/ingest"
+	"brook/sql"
+)
 
 // Partial is a batch's rows pre-aggregated on a decoder's goroutine, right
 // after they were decoded (while they are in that core's cache, and on
@@ -9,8 +14,11 @@ import "brook/ingest"
 // anew, so that it shares no state with the query; a Partial is used by one
 // goroutine at a time.
 //
-// Only aggregating queries without event-time windows are pre-aggregated:
-// window state depends on the watermark the batches before moved.
+// Aggregating queries are pre-aggregated unless their windows depend on
+// state the batches before left: sessions (which merge as events arrive)
+// and windows under a watermark (a row is late or not by the watermark
+// the batches before moved). Tumbling and hopping windows without a
+// watermark are pre-aggregated: a row's windows depend on its time alone.
 type Partial struct {
 	st    *evalState
 	where evalFn
@@ -21,7 +29,10 @@ type Partial struct {
 // NewPartial returns a Partial for the query, or nil when the query is not
 // pre-aggregated (see Partial).
 func (q *Query) NewPartial() *Partial {
-	if q.groups == nil || q.groups.win != nil {
+	if q.groups == nil {
+		return nil
+	}
+	if ws := q.groups.win; ws != nil && (ws.w.Kind == sql.Session || ws.lateness >= 0) {
 		return nil
 	}
 	st := &evalState{}
@@ -72,11 +83,20 @@ func (q *Query) Merge(p *Partial) {
 	g, pg := q.groups, p.g
 	for id := range pg.keys {
 		copy(g.keyVals, pg.keys[id])
-		to := g.groupFor()
+		var to int32
+		if ws := g.win; ws != nil {
+			to = ws.groupAt(g, pg.win.start[id])
+		} else {
+			to = g.groupFor()
+		}
 		g.touch(to)
 		for i, a := range g.aggs {
 			a.MergeFrom(pg.aggs[i], to, int32(id))
 		}
+	}
+	if ws := g.win; ws != nil {
+		ws.maxTime = math.Max(ws.maxTime, pg.win.maxTime)
+		ws.noTime += pg.win.noTime
 	}
 	p.Reset()
 }

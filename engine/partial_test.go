@@ -17,6 +17,8 @@ func TestPartialEqualsAdd(t *testing.T) {
 		"SELECT protocol, sum(srcbytes + dstbytes) AS b, count(dstport) AS n, count(DISTINCT srcport) AS sp FROM flows GROUP BY protocol HAVING count(*) > 10 ORDER BY 1",
 		"SELECT count(*) AS n, sum(dstbytes) AS b, count(DISTINCT dstdevice) AS d FROM flows WHERE dstport NOT LIKE 'Port%'",
 		"SELECT lower(srcdevice) AS s, CAST(protocol AS BIGINT) AS p, sum(CAST(srcbytes AS BIGINT)) AS b FROM flows GROUP BY 1, 2",
+		"SELECT TUMBLE(\"time\", 10) AS w, TUMBLE_END(\"time\", 10) AS e, sum(srcbytes + dstbytes) AS b, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)",
+		"SELECT HOP(\"time\", 5, 15) AS w, srcdevice, count(DISTINCT dstport) AS p FROM flows WHERE protocol = 6 GROUP BY HOP(\"time\", 5, 15), srcdevice HAVING count(*) > 1",
 	}
 	for _, mode := range []Mode{Complete, Update} {
 		for _, query := range queries {
@@ -62,6 +64,11 @@ func TestPartialEqualsAdd(t *testing.T) {
 					t.Fatalf("%s (mode %v), batch %d:\nmerged partials:\n%s\nAdd:\n%s", query, mode, i, render(got), render(want))
 				}
 			}
+			l1, n1 := merged.Late()
+			l2, n2 := direct.Late()
+			if l1 != l2 || n1 != n2 {
+				t.Errorf("%s: late %d and %d without time, want %d and %d", query, l1, n1, l2, n2)
+			}
 			if merged.RowsIn() != direct.RowsIn() {
 				t.Errorf("%s: rows in %d, want %d", query, merged.RowsIn(), direct.RowsIn())
 			}
@@ -69,19 +76,27 @@ func TestPartialEqualsAdd(t *testing.T) {
 	}
 }
 
-// TestPartialOnlyWithoutWindows: windowed and plain queries are not
-// pre-aggregated.
-func TestPartialOnlyWithoutWindows(t *testing.T) {
-	for _, query := range []string{
-		"SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)",
-		"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 10",
+// TestPartialEligible: plain queries, sessions and windows under a
+// watermark are not pre-aggregated; tumbling and hopping windows without a
+// watermark are.
+func TestPartialEligible(t *testing.T) {
+	for _, c := range []struct {
+		query     string
+		watermark bool
+		want      bool
+	}{
+		{"SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)", false, true},
+		{"SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)", true, false},
+		{"SELECT SESSION(\"time\", 5) AS s, srcdevice, count(*) AS n FROM flows GROUP BY SESSION(\"time\", 5), srcdevice", false, false},
+		{"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 10", false, false},
+		{"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice", false, true},
 	} {
-		q, err := New(plan(t, query), Options{})
+		q, err := New(plan(t, c.query), Options{Watermark: c.watermark, Lateness: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if q.NewPartial() != nil {
-			t.Errorf("%s: pre-aggregated", query)
+		if got := q.NewPartial() != nil; got != c.want {
+			t.Errorf("%s (watermark %v): pre-aggregated %v, want %v", c.query, c.watermark, got, c.want)
 		}
 	}
 }
@@ -96,5 +111,35 @@ func TestPartialError(t *testing.T) {
 	b := decode(t, p, `{"srcport": "80"}`, `{"srcport": "Port1"}`)
 	if err := q.NewPartial().Add(b); err == nil {
 		t.Error("no error for a cast that fails")
+	}
+}
+
+// TestPartialWindowsNoTime: rows without an event time belong to no window
+// and are counted, pre-aggregated or not; the event time the watermark
+// would start from is merged too.
+func TestPartialWindowsNoTime(t *testing.T) {
+	p := plan(t, "SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)")
+	q, err := New(p, Options{Mode: Update})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := q.NewPartial()
+	b := decode(t, p, `{"time": 3.0}`, `{"time": null}`, `{"time": 14.0}`, `{}`, `{"time": 12.5}`)
+	if err := part.Add(b); err != nil {
+		t.Fatal(err)
+	}
+	q.Merge(part)
+	rows, err := q.Emit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(rows); got != "0.0 | 1\n10.0 | 2\n" {
+		t.Errorf("windows:\n%s", got)
+	}
+	if late, noTime := q.Late(); late != 0 || noTime != 2 {
+		t.Errorf("late %d, without time %d; want 0 and 2", late, noTime)
+	}
+	if q.RowsIn() != 5 || q.groups.win.maxTime != 14 {
+		t.Errorf("rows in %d, max time %v; want 5 and 14", q.RowsIn(), q.groups.win.maxTime)
 	}
 }

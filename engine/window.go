@@ -187,6 +187,29 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 	}
 }
 
+// groupAt returns the group of the window starting at start and the key
+// values in g.keyVals, creating it if need be (tumbling and hopping
+// windows).
+func (ws *windowing) groupAt(g *groupTable, start float64) int32 {
+	g.scratch = value.AppendKey(g.scratch[:0], value.FloatValue(start))
+	for _, v := range g.keyVals {
+		g.scratch = value.AppendKey(g.scratch, v)
+	}
+	id, created := g.lookup()
+	if created {
+		ws.start[id] = start
+		heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
+	}
+	return id
+}
+
+// reset forgets the rows seen, for a table emptied for reuse (a Partial's).
+func (ws *windowing) reset() {
+	ws.maxTime, ws.noTime, ws.late = math.Inf(-1), 0, 0
+	ws.ends = ws.ends[:0]
+	ws.recent = recentWindow{}
+}
+
 // addSession puts an event into its group key's sessions: it starts a new
 // one, extends one, or joins several that it bridges. An event is in a
 // session when it is less than gap away from one of its events. Sessions
