@@ -29,10 +29,7 @@ type Partial struct {
 // NewPartial returns a Partial for the query, or nil when the query is not
 // pre-aggregated (see Partial).
 func (q *Query) NewPartial() *Partial {
-	if q.groups == nil {
-		return nil
-	}
-	if ws := q.groups.win; ws != nil && (ws.w.Kind == sql.Session || ws.lateness >= 0) {
+	if !q.preAggregable() {
 		return nil
 	}
 	st := &evalState{}
@@ -74,6 +71,31 @@ func (p *Partial) Add(b *ingest.Batch) error {
 	return p.st.error()
 }
 
+// PreAggregates reports whether the decoders should pre-aggregate the
+// query's next batches: it is eligible (see Partial) and pre-aggregation
+// pays. It stops paying when a batch's rows fall into so many groups that
+// merging the partial tables costs about what folding the rows did: then
+// the rows go to Add again. Safe to call from any goroutine.
+func (q *Query) PreAggregates() bool {
+	return !q.noPreAgg.Load() && q.preAggregable()
+}
+
+// preAggregable reports whether the query can be pre-aggregated at all.
+func (q *Query) preAggregable() bool {
+	if q.groups == nil {
+		return false
+	}
+	ws := q.groups.win
+	return ws == nil || (ws.w.Kind != sql.Session && ws.lateness < 0)
+}
+
+// Pre-aggregation is judged once paJudgeRows rows were merged: it goes on
+// while a partial table holds at least paRowsPerGroup rows per group.
+const (
+	paJudgeRows    = 20_000
+	paRowsPerGroup = 8
+)
+
 // Merge folds a partial into the query's state, as if its rows had been
 // given to Add: groups are found or created in the order the rows first
 // met them, and are marked changed by the current batch. The partial is
@@ -81,6 +103,10 @@ func (p *Partial) Add(b *ingest.Batch) error {
 func (q *Query) Merge(p *Partial) {
 	q.rowsIn += p.rows
 	g, pg := q.groups, p.g
+	q.paRows, q.paGroups = q.paRows+p.rows, q.paGroups+int64(len(pg.keys))
+	if q.paRows >= paJudgeRows && q.paGroups*paRowsPerGroup > q.paRows {
+		q.noPreAgg.Store(true)
+	}
 	for id := range pg.keys {
 		copy(g.keyVals, pg.keys[id])
 		var to int32

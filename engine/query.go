@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 
 	"brook/ingest"
 	"brook/sql"
@@ -79,6 +80,11 @@ type Query struct {
 	keep    bool
 
 	rowsIn int64
+
+	// Pre-aggregation by the decoders (see Partial): whether it still pays,
+	// and what the merges so far folded.
+	noPreAgg         atomic.Bool
+	paRows, paGroups int64
 }
 
 // New prepares a query for plan. It refuses, with ErrMode, a mode the plan

@@ -17,13 +17,31 @@ import (
 // VARCHAR keys is a strTable of group ids.
 type strTable[V any] struct {
 	slots []strSlot[V]
-	n     int
-	long  []byte // strings longer than shortLen
+	x     *strExtra // made when first needed: most tables need neither
 	// A string's first slot is taken from its hash salted per table (see
 	// home): copying one table into another in slot order would otherwise
 	// fill the other's slots in order and make long probe runs.
 	salt  uint64
+	n     int32
 	shift uint8 // 64 - log2(len(slots))
+	// A table emptied again and again (a Partial's, see reset) notes in
+	// x.used the slots it fills, so that emptying it costs what it held,
+	// not its size.
+	track bool
+}
+
+// strExtra is what few tables need: an arena for strings longer than
+// shortLen, and the slots filled since the last reset.
+type strExtra struct {
+	long []byte
+	used []uint32
+}
+
+func (s *strTable[V]) extra() *strExtra {
+	if s.x == nil {
+		s.x = &strExtra{}
+	}
+	return s.x
 }
 
 // strSet is a set of byte strings.
@@ -82,8 +100,11 @@ func (s *strTable[V]) slotHashed(k string, h uint64, insert bool) (*strSlot[V], 
 				return nil, false
 			}
 			s.put(sl, h, k, short)
+			if s.track {
+				s.x.used = append(s.x.used, uint32(i))
+			}
 			s.n++
-			if s.n*4 > len(s.slots)*3 {
+			if int(s.n)*4 > len(s.slots)*3 {
 				s.grow()
 				sl, _ = s.slotHashed(k, h, false)
 			}
@@ -94,7 +115,7 @@ func (s *strTable[V]) slotHashed(k string, h uint64, insert bool) (*strSlot[V], 
 				if sl.short == short {
 					return sl, true
 				}
-			} else if string(s.long[sl.off:int(sl.off)+len(k)]) == k {
+			} else if string(s.x.long[sl.off:int(sl.off)+len(k)]) == k {
 				return sl, true
 			}
 		}
@@ -107,8 +128,9 @@ func (s *strTable[V]) put(sl *strSlot[V], h uint64, k string, short [shortLen]by
 		sl.short = short
 		return
 	}
-	sl.off = uint32(len(s.long))
-	s.long = append(s.long, k...)
+	x := s.extra()
+	sl.off = uint32(len(x.long))
+	x.long = append(x.long, k...)
 }
 
 // grow doubles the table; slots keep their hashes, so no string is hashed
@@ -117,6 +139,9 @@ func (s *strTable[V]) grow() {
 	old := s.slots
 	s.slots = make([]strSlot[V], 2*len(old))
 	s.shift--
+	if s.track { // positions move: the next reset clears all
+		s.track, s.x.used = false, s.x.used[:0]
+	}
 	mask := len(s.slots) - 1
 	for _, sl := range old {
 		if sl.hash == 0 {
@@ -132,8 +157,17 @@ func (s *strTable[V]) grow() {
 
 // reset empties the table, keeping its memory.
 func (s *strTable[V]) reset() {
-	clear(s.slots)
-	s.n, s.long = 0, s.long[:0]
+	if s.track {
+		for _, i := range s.x.used {
+			s.slots[i] = strSlot[V]{}
+		}
+	} else {
+		clear(s.slots)
+		s.track = true // emptied once: likely again
+		s.extra()
+	}
+	s.n, s.x.used = 0, s.x.used[:0]
+	s.x.long = s.x.long[:0]
 }
 
 // key returns the string of a full slot; it points into the table, so it is
@@ -142,7 +176,7 @@ func (s *strTable[V]) key(sl *strSlot[V]) string {
 	if sl.size <= shortLen {
 		return value.UnsafeString(sl.short[:sl.size])
 	}
-	return value.UnsafeString(s.long[sl.off : sl.off+sl.size])
+	return value.UnsafeString(s.x.long[sl.off : sl.off+sl.size])
 }
 
 // each calls fn with every string of the set, in no particular order.
@@ -154,7 +188,7 @@ func (s *strTable[V]) each(fn func(k string)) {
 		case sl.size <= shortLen:
 			fn(string(sl.short[:sl.size]))
 		default:
-			fn(string(s.long[sl.off : sl.off+sl.size]))
+			fn(string(s.x.long[sl.off : sl.off+sl.size]))
 		}
 	}
 }

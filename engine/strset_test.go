@@ -32,7 +32,7 @@ func TestStrSet(t *testing.T) {
 		}
 		want[k] = true
 	}
-	if s.n != len(want) {
+	if int(s.n) != len(want) {
 		t.Errorf("n = %d, want %d", s.n, len(want))
 	}
 	var listed []string
@@ -57,5 +57,31 @@ func BenchmarkStrSet(b *testing.B) {
 	var s strSet
 	for i := 0; b.Loop(); i++ {
 		s.add(keys[i&(len(keys)-1)])
+	}
+}
+
+// TestStrSetReset: an emptied table holds nothing, whether it was emptied
+// whole or slot by slot (tracked), through growth between resets.
+func TestStrSetReset(t *testing.T) {
+	var s strSet
+	for round := range 5 {
+		n := 10 + round*300 // grows in some rounds, not in others
+		for i := range n {
+			if !s.add(fmt.Sprint(round, "-", i)) {
+				t.Fatalf("round %d: %d-%d already there", round, round, i)
+			}
+		}
+		if s.add(fmt.Sprint(round, "-", 0)) || int(s.n) != n {
+			t.Fatalf("round %d: n = %d, want %d", round, s.n, n)
+		}
+		s.reset()
+		for i := range s.slots {
+			if s.slots[i].hash != 0 {
+				t.Fatalf("round %d: slot %d still full after reset", round, i)
+			}
+		}
+		if s.n != 0 {
+			t.Fatalf("round %d: n = %d after reset", round, s.n)
+		}
 	}
 }

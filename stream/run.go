@@ -309,7 +309,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		}
 		rowsIn := 0
 		for i, part := range d.parts {
-			if d.partials != nil {
+			if d.preAgg {
 				if err := d.shareErr[i]; err != nil {
 					return sum, fmt.Errorf("batch %d (%s): %w", sum.Batches, describe(d.raw), err)
 				}
@@ -592,6 +592,7 @@ type decoded struct {
 	// error.
 	shareRejects [][]ingest.Reject
 	shareBlank   []int
+	preAgg       bool
 	partials     []*engine.Partial
 	shareErr     []error
 	pending      sync.WaitGroup
@@ -604,27 +605,24 @@ func (d *decoded) release() {
 	}
 }
 
-// prepare sizes d for n shares of rows of the given width; newPartial,
-// when not nil, makes each share's partial.
-func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial) {
+// prepare sizes d for n shares of rows of the given width, with a partial
+// per share (made by newPartial) when preAgg.
+func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial, preAgg bool) {
 	for len(d.parts) < n {
 		d.parts = append(d.parts, &ingest.Batch{})
 		d.shareRejects = append(d.shareRejects, nil)
 		d.shareBlank = append(d.shareBlank, 0)
 		d.shareErr = append(d.shareErr, nil)
-		if newPartial != nil {
-			d.partials = append(d.partials, newPartial())
-		}
 	}
 	d.parts = d.parts[:n]
 	d.shareRejects, d.shareBlank, d.shareErr = d.shareRejects[:n], d.shareBlank[:n], d.shareErr[:n]
-	if newPartial != nil {
-		d.partials = d.partials[:n]
+	for preAgg && len(d.partials) < n {
+		d.partials = append(d.partials, newPartial())
 	}
 	for i := range n {
 		d.parts[i].Reset(width)
 		d.shareRejects[i], d.shareBlank[i], d.shareErr[i] = d.shareRejects[i][:0], 0, nil
-		if newPartial != nil {
+		if preAgg {
 			d.partials[i].Reset() // rows of a batch that was never merged
 		}
 	}
@@ -652,12 +650,6 @@ type fileSkipper interface{ SkipFile(name string) }
 func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) <-chan *decoded {
 	cols := q.Plan().ColumnSchema()
 	copyStrings, filter := q.HashedColumns(), q.PushdownFilter()
-	var newPartial func() *engine.Partial
-	if q.NewPartial() != nil {
-		// The decoders pre-aggregate: they evaluate WHERE themselves, on
-		// rows still in their cache, and need no strings copied.
-		newPartial, copyStrings, filter = q.NewPartial, nil, nil
-	}
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
@@ -676,18 +668,22 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 	}
 	tasks := make(chan task, 2*workers)
 	for range workers {
-		dec := ingest.NewDecoder(cols)
-		dec.SetMaxLineBytes(opts.MaxLineBytes)
+		// dec decodes rows for the engine; pre decodes rows it folds into
+		// a partial at once, while they are in cache (no strings copied).
+		dec, pre := ingest.NewDecoder(cols), ingest.NewDecoder(cols)
 		dec.CopyStrings(copyStrings)
-		if filter != nil {
-			dec.SetFilter(filter())
+		for _, d := range []*ingest.Decoder{dec, pre} {
+			d.SetMaxLineBytes(opts.MaxLineBytes)
+			if filter != nil {
+				d.SetFilter(filter())
+			}
 		}
 		go func() {
 			for t := range tasks {
 				var stats ingest.DecodeStats
 				rejects := t.d.shareRejects[t.share]
 				part := t.d.parts[t.share]
-				if newPartial == nil {
+				if !t.d.preAgg {
 					for _, c := range t.chunks {
 						rejects = dec.DecodeChunk(c, part, rejects, &stats)
 					}
@@ -696,7 +692,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 					for _, c := range t.chunks {
 						for len(c.Data) > 0 {
 							part.Reset(width)
-							c, rejects = dec.DecodeRows(c, part, rejects, &stats, tileRows)
+							c, rejects = pre.DecodeRows(c, part, rejects, &stats, tileRows)
 							if err := partial.Add(part); err != nil && t.d.shareErr[t.share] == nil {
 								t.d.shareErr[t.share] = err
 							}
@@ -727,7 +723,8 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			if err == nil {
 				shares = split(raw.Chunks, workers, raw.Bytes)
 			}
-			d.prepare(len(shares), width, newPartial)
+			d.preAgg = q.PreAggregates()
+			d.prepare(len(shares), width, q.NewPartial, d.preAgg)
 			d.pending.Add(len(shares))
 			select {
 			case ordered <- d:
