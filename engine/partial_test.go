@@ -143,3 +143,37 @@ func TestPartialWindowsNoTime(t *testing.T) {
 		t.Errorf("rows in %d, max time %v; want 5 and 14", q.RowsIn(), q.groups.win.maxTime)
 	}
 }
+
+// TestPreAggregationTurnsOff: once partials have merged enough rows, a query
+// whose partial tables hold few rows per group stops being pre-aggregated;
+// one whose groups gather many rows goes on.
+func TestPreAggregationTurnsOff(t *testing.T) {
+	chunks := genChunks(8, 4000)
+	for query, want := range map[string]bool{
+		"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol":                      true,
+		"SELECT \"time\", srcdevice, dstdevice, count(*) AS n FROM flows GROUP BY 1, 2, 3": false,
+	} {
+		p := plan(t, query)
+		q, err := New(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !q.PreAggregates() {
+			t.Fatalf("%s: not pre-aggregated at the start", query)
+		}
+		dec := ingest.NewDecoder(p.ColumnSchema())
+		for i := range chunks {
+			var b ingest.Batch
+			b.Reset(len(p.Columns))
+			dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b)
+			part := q.NewPartial()
+			if err := part.Add(&b); err != nil {
+				t.Fatal(err)
+			}
+			q.Merge(part)
+		}
+		if got := q.PreAggregates(); got != want {
+			t.Errorf("%s: pre-aggregating after %d rows: %v, want %v", query, q.RowsIn(), got, want)
+		}
+	}
+}
