@@ -2,6 +2,9 @@ package engine
 
 import (
 	"math"
+	"runtime"
+	"slices"
+	"sync"
 
 	"brook/ingest"
 	"brook/sql"
@@ -107,6 +110,7 @@ func (q *Query) Merge(p *Partial) {
 	if q.paRows >= paJudgeRows && q.paGroups*paRowsPerGroup > q.paRows {
 		q.noPreAgg.Store(true)
 	}
+	q.mergeTo = q.mergeTo[:0]
 	for id := range pg.keys {
 		copy(g.keyVals, pg.keys[id])
 		var to int32
@@ -116,9 +120,31 @@ func (q *Query) Merge(p *Partial) {
 			to = g.groupFor()
 		}
 		g.touch(to)
-		for i, a := range g.aggs {
-			a.MergeFrom(pg.aggs[i], to, int32(id))
+		q.mergeTo = append(q.mergeTo, to)
+	}
+	mergeEvery := func(first, step int) {
+		for i := first; i < len(g.aggs); i += step {
+			a, from := g.aggs[i], pg.aggs[i]
+			for id, to := range q.mergeTo {
+				a.MergeFrom(from, to, int32(id))
+			}
 		}
+	}
+	// Aggregates own separate state: merge them in parallel when some are
+	// sets (COUNT(DISTINCT)), whose merges are long.
+	workers := min(runtime.GOMAXPROCS(0), len(g.aggs))
+	if workers < 2 || !slices.Contains(g.batched, true) {
+		mergeEvery(0, 1)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				mergeEvery(w, workers)
+			}()
+		}
+		wg.Wait()
 	}
 	if ws := g.win; ws != nil {
 		ws.maxTime = math.Max(ws.maxTime, pg.win.maxTime)

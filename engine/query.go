@@ -85,6 +85,7 @@ type Query struct {
 	// and what the merges so far folded.
 	noPreAgg         atomic.Bool
 	paRows, paGroups int64
+	mergeTo          []int32 // Merge: the group each partial group goes to
 }
 
 // New prepares a query for plan. It refuses, with ErrMode, a mode the plan
