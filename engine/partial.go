@@ -61,14 +61,18 @@ func (p *Partial) Add(b *ingest.Batch) error {
 		row := b.Row(i)
 		if p.where != nil && !p.where(row).True() {
 			if p.st.err != nil {
-				return p.st.err
+				break
 			}
 			continue
 		}
 		p.g.add(row, int32(i))
 		if p.st.err != nil {
-			return p.st.err
+			break
 		}
+	}
+	if p.st.err != nil {
+		p.g.pairs = p.g.pairs[:0] // rows of b, never to be folded
+		return p.st.err
 	}
 	p.g.flush(b)
 	return p.st.error()

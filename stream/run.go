@@ -693,8 +693,8 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 						for len(c.Data) > 0 {
 							part.Reset(width)
 							c, rejects = pre.DecodeRows(c, part, rejects, &stats, tileRows)
-							if err := partial.Add(part); err != nil && t.d.shareErr[t.share] == nil {
-								t.d.shareErr[t.share] = err
+							if t.d.shareErr[t.share] == nil { // after an error, only rejects matter
+								t.d.shareErr[t.share] = partial.Add(part)
 							}
 						}
 					}

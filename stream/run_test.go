@@ -200,3 +200,36 @@ func TestRunPushedDownFilter(t *testing.T) {
 		t.Errorf("a WHERE failing on the last row: %v, want the cast error", err)
 	}
 }
+
+// TestRunPreAggregatedError: a WHERE that fails early in a large file stops
+// the run with the error, however the decoders had cut the file.
+func TestRunPreAggregatedError(t *testing.T) {
+	dir := t.TempDir()
+	var lines strings.Builder
+	for i := range 100_003 {
+		p := fmt.Sprint(i % 7)
+		if i == 10 {
+			p = "x"
+		}
+		fmt.Fprintf(&lines, "{\"p\": \"%s\", \"v\": %d}\n", p, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	schema := value.Schema{{Name: "p", Type: value.String}, {Name: "v", Type: value.Int}}
+	q, err := engine.New(planFor(t, "SELECT p, count(*) AS n FROM t WHERE CAST(p AS INTEGER) >= 0 GROUP BY p", schema), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.PreAggregates() {
+		t.Fatal("the query is not pre-aggregated")
+	}
+	src, err := ingest.OpenDir(ingest.DirOptions{Path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), q, src, Options{}, func(Batch) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "cannot convert 'x' to BIGINT") {
+		t.Errorf("run: %v, want the cast error", err)
+	}
+}
