@@ -643,7 +643,10 @@ type fileSkipper interface{ SkipFile(name string) }
 // are cut into shares (see split) and every share is a task for whichever
 // decoder is free, so the decoders never wait for each other: while the
 // engine folds batch n, the decoders work through the shares of batches
-// n+1 and n+2. The channel closes after an error (including
+// n+1 and n+2. While the query is pre-aggregated (see
+// engine.Query.PreAggregates) a decoder folds each tile of rows it decodes
+// into the share's partial at once, and the engine merges the partials.
+// The channel closes after an error (including
 // ErrEndOfInput) or when ctx ends; an unreadable file (*ingest.FileError)
 // is passed on and skipped when opts.OnError skips bad input and src can
 // skip files.
