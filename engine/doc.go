@@ -22,8 +22,9 @@
 //	batch 1: (Comp2, 2)
 //
 // and in complete mode batch 1 emits both rows. The work of a batch is
-// proportional to its rows plus, in complete mode, the number of groups it
-// changed; it does not grow with the number of batches before it.
+// proportional to its rows plus, in complete mode, a pass over the groups
+// (only those the batch changed are projected again); it does not grow with
+// the number of batches before it.
 //
 // Rows reach the state in one of two ways. Add folds a decoded batch. Or,
 // for aggregations without sessions or a watermark, the decoders fold their
