@@ -56,12 +56,14 @@ func TestKillAndResume(t *testing.T) {
 				args = []string{"run", "--checkpoint", ckpt, "--mode", "update", "--trigger", "120ms", "--sink", "file://" + out, "--source", "flows=" + data, query}
 				_, want, _ = brook(t, "baseline", "--format", "csv", "--source", "flows="+data, query)
 			}
-			// Kill at random points until the run gets through the whole
-			// stream on its own: each restart makes a few batches of
-			// progress, so the kills fall across the stream, not only at
-			// its start.
-			kills := 0
+			// Twelve runs killed at random points, each after a few
+			// batches of progress, so that the kills fall across the
+			// stream (not only at its start); then a run left to finish.
+			// A run that finishes before its kill is the final one if
+			// ten kills came before it, else the test starts over.
+			const kills = 12
 			var outBuf, errBuf bytes.Buffer
+			killed, restarts := 0, 0
 			for {
 				cmd := exec.Command("brook", args...)
 				outBuf.Reset()
@@ -74,38 +76,44 @@ func TestKillAndResume(t *testing.T) {
 				go func() { done <- cmd.Wait() }()
 				var err error
 				finished := false
-				select {
-				case err = <-done:
-					finished = true
-				case <-time.After(time.Duration(150+rng.IntN(500)) * time.Millisecond):
-					cmd.Process.Signal(syscall.SIGKILL)
-					if err = <-done; err == nil {
-						finished = true // it ended just before the kill
+				if killed < kills {
+					select {
+					case err = <-done:
+						finished = true
+					case <-time.After(time.Duration(150+rng.IntN(450)) * time.Millisecond):
+						cmd.Process.Signal(syscall.SIGKILL)
+						if err = <-done; err == nil {
+							finished = true // it ended just before the kill
+						}
 					}
+				} else {
+					err, finished = <-done, true
 				}
-				if finished {
-					if err != nil {
-						t.Fatalf("run after %d kills: %v\n%s", kills, err, errBuf.String())
-					}
-					if kills >= 10 {
-						break
-					}
-					// Finished too soon for ten kills: start over.
-					t.Logf("the run finished after %d kills; starting over with a fresh checkpoint", kills)
-					ckpt = t.TempDir()
-					args[2] = ckpt
-					kills = 0
+				if !finished {
+					killed++
 					continue
 				}
-				kills++
+				if err != nil {
+					t.Fatalf("run after %d kills: %v\n%s", killed, err, errBuf.String())
+				}
+				if killed >= 10 {
+					break
+				}
+				if restarts++; restarts > 3 {
+					t.Fatalf("the run kept finishing before ten kills (%d)", killed)
+				}
+				t.Logf("the run finished after %d kills; starting over with a fresh checkpoint", killed)
+				ckpt = t.TempDir()
+				args[2] = ckpt
+				killed = 0
 			}
-			t.Logf("%d kills across the stream", kills)
+			t.Logf("%d kills across the stream", killed)
 			got := outBuf.String()
 			if fileSink {
 				got = lastPerKey(t, out)
 			}
 			if got != want && !(fileSink && sameCSV(got, want)) {
-				t.Fatalf("after %d kills the result differs from the baseline:\n%s\nwant:\n%s", kills, got, want)
+				t.Fatalf("after %d kills the result differs from the baseline:\n%s\nwant:\n%s", killed, got, want)
 			}
 			if !strings.Contains(errBuf.String(), "50 batches, 50 files") {
 				t.Errorf("final run summary: %s", errBuf.String())
