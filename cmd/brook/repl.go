@@ -79,7 +79,7 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if ingest.IsStream(path) {
 			if ingest.Scheme(path) == "stdin" {
-				return fmt.Errorf("--source %s: the REPL reads its statements from standard input, so a source cannot; pipe the data to brook run, or serve it on a socket (brook produce --to tcp-listen://...) and bind tcp://...", spec)
+				return fmt.Errorf("--source %s: the REPL reads its statements from standard input, so a source cannot; pipe the data to brook run, or serve it on a socket with brook produce --to tcp-listen://HOST:PORT and bind tcp://HOST:PORT", spec)
 			}
 			if spools == nil {
 				if spools, err = newSpools(ctx, stderr); err != nil {
