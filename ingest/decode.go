@@ -507,11 +507,8 @@ func scanDecimal(b []byte, i int) (f float64, end int, ok bool) {
 	if zeros {
 		return float64(whole), k, true
 	}
-	return float64(mant) / pow10[frac], k, true
+	return float64(mant) / value.Pow10[frac], k, true
 }
-
-// pow10 holds the powers of ten a float64 holds exactly.
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // scanNumberSlow is scanNumber for every other shape: exponents, signs,
 // and malformed tokens.

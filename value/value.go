@@ -158,10 +158,11 @@ func parseSimpleFloat(s string) (float64, bool) {
 	if zeros {
 		return float64(whole), true
 	}
-	return float64(mant) / pow10[frac], true
+	return float64(mant) / Pow10[frac], true
 }
 
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+// Pow10 holds the powers of ten a float64 holds exactly, 1e0 to 1e22.
+var Pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // ParseFloatBytes is ParseNumber for a JSON number token; b must not be
 // retained by the callee, and it is not.
