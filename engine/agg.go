@@ -57,5 +57,9 @@ func grow[T any](s []T, n int) []T {
 	if n <= cap(s) {
 		return s[:n]
 	}
-	return append(s, make([]T, n-len(s))...)
+	// Double: per-group state grows a group at a time, and append's
+	// smaller steps for large slices would copy it over and over.
+	t := make([]T, n, max(n, 2*cap(s)))
+	copy(t, s)
+	return t
 }

@@ -11,7 +11,7 @@ import (
 type countDistinct struct {
 	sets    []strSet
 	scratch []byte
-	hashes  []uint64
+	probes  []strProbe
 	touched uint64 // keeps the touches of AddMany from being optimised away
 }
 
@@ -35,13 +35,13 @@ func (a *countDistinct) Add(g int32, v value.Value) {
 // hashes the strings and touches the slots they go to first, so that the
 // cache misses of the tile overlap, then adds them.
 func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
-	a.hashes = grow(a.hashes[:0], len(vals))
+	a.probes = grow(a.probes[:0], len(vals))
 	var t uint64
 	for i, v := range vals {
 		if v.Kind == value.String {
-			h := strHash(v.S)
-			a.hashes[i] = h
-			t += a.sets[ids[i]].touch(h)
+			p := probeOf(v.S)
+			a.probes[i] = p
+			t += a.sets[ids[i]].touch(p.h)
 		}
 	}
 	a.touched += t
@@ -49,7 +49,7 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 		switch v.Kind {
 		case value.Null:
 		case value.String:
-			a.sets[ids[i]].slotHashed(v.S, a.hashes[i], true)
+			a.sets[ids[i]].slotProbe(v.S, a.probes[i], true)
 		default:
 			a.Add(ids[i], v)
 		}
@@ -67,8 +67,8 @@ func (a *countDistinct) MergeFrom(src Aggregate, dst, s int32) {
 	from := &src.(*countDistinct).sets[s]
 	to := &a.sets[dst]
 	for i := range from.slots {
-		if sl := &from.slots[i]; sl.hash != 0 {
-			to.slotHashed(from.key(sl), sl.hash, true)
+		if sl := &from.slots[i]; !sl.empty() {
+			to.addFrom(from, sl)
 		}
 	}
 }

@@ -47,6 +47,9 @@ type groupTable struct {
 	pairs []pair // rows of the current batch assigned to groups, not yet folded
 
 	serial bool // fold on the calling goroutine only (a Partial's table)
+	// tiles holds, per flush worker, the scratch of batched aggregates:
+	// a tile's group ids and argument values.
+	tiles []foldScratch
 }
 
 func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, error) {
@@ -250,8 +253,9 @@ func (g *groupTable) flush(b *ingest.Batch) {
 	// a time: row after row, so that the rows are read in memory order,
 	// except for aggregates that take a tile at once (batchAdder).
 	foldEvery := func(first, step int) {
-		var ids []int32
-		var vals []value.Value
+		sc := &g.tiles[first]
+		ids, vals := sc.ids, sc.vals
+		defer func() { sc.ids, sc.vals = ids[:0], vals[:0] }()
 		for t := 0; t < len(g.pairs); t += foldTile {
 			tile := g.pairs[t:min(t+foldTile, len(g.pairs))]
 			for _, p := range tile {
@@ -281,6 +285,10 @@ func (g *groupTable) flush(b *ingest.Batch) {
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(g.aggs))
 	if workers < 2 || len(g.pairs) < parallelPairs || g.serial {
+		workers = 1
+	}
+	g.tiles = grow(g.tiles, workers)
+	if workers == 1 {
 		foldEvery(0, 1)
 	} else {
 		var wg sync.WaitGroup
@@ -294,6 +302,12 @@ func (g *groupTable) flush(b *ingest.Batch) {
 		wg.Wait()
 	}
 	g.pairs = g.pairs[:0]
+}
+
+// foldScratch is one flush worker's scratch for a tile of rows.
+type foldScratch struct {
+	ids  []int32
+	vals []value.Value
 }
 
 // fold adds row to group id's aggregates and marks the group changed.

@@ -1,20 +1,26 @@
 package engine
 
 import (
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"sync/atomic"
+	"unsafe"
 
 	"brook/value"
 )
 
 // strTable maps byte strings to values of type V: an open-addressing table
-// with linear probing whose slots hold each string's hash and, for strings
-// of at most 16 bytes (the usual device names, ports and encoded numbers),
-// the string itself, so that a lookup mostly costs one cache line and no
-// pointer to follow. Longer strings are kept back to back in an arena.
-// Strings are never removed. strSet, the state of one group's COUNT
-// (DISTINCT x), is a strTable of nothing; a group table's index of single
-// VARCHAR keys is a strTable of group ids.
+// with linear probing whose slots hold the strings themselves. A string of
+// at most 15 bytes (the usual device names, ports and encoded numbers) is
+// packed into the slot's 16 bytes with its length, so that a slot of a set
+// is 16 bytes, four to a cache line, and a lookup compares two words and
+// follows no pointer; its hash is computed from the packed words, with a
+// multiplication rather than a pass over the bytes. A longer string is
+// kept in an arena and its slot holds its hash and where it is. Strings are
+// never removed. strSet, the state of one group's COUNT(DISTINCT x), is a
+// strTable of nothing; a group table's index of single VARCHAR keys is a
+// strTable of group ids.
 type strTable[V any] struct {
 	slots []strSlot[V]
 	x     *strExtra // made when first needed: most tables need neither
@@ -31,7 +37,8 @@ type strTable[V any] struct {
 }
 
 // strExtra is what few tables need: an arena for strings longer than
-// shortLen, and the slots filled since the last reset.
+// shortLen (each after its length, four bytes), and the slots filled
+// since the last reset.
 type strExtra struct {
 	long []byte
 	used []uint32
@@ -47,23 +54,83 @@ func (s *strTable[V]) extra() *strExtra {
 // strSet is a set of byte strings.
 type strSet = strTable[struct{}]
 
-const shortLen = 16
+// shortLen is the longest string packed into a slot.
+const shortLen = 15
 
+// longMark in a slot's top byte marks a string kept in the arena.
+const longMark = 0xFF
+
+// strSlot is one slot. For a string of at most shortLen bytes, lo and hi
+// hold its bytes in order (little-endian) and the top byte of hi its
+// length plus one. For a longer one, lo is its hash, the top byte of hi is
+// longMark and the rest of hi where it starts in the arena. A top byte of
+// 0 marks an empty slot.
 type strSlot[V any] struct {
-	hash  uint64 // 0: empty; hashes are never 0
-	size  uint32
-	off   uint32 // where a long string starts in long
-	short [shortLen]byte
-	val   V
+	val    V // first: a zero-size last field would be padded
+	lo, hi uint64
 }
 
-var strSeed = maphash.MakeSeed()
+func (sl *strSlot[V]) empty() bool { return sl.hi>>56 == 0 }
 
-func strHash(k string) uint64 {
-	if h := maphash.String(strSeed, k); h != 0 {
-		return h
+// strProbe is a string prepared for lookups: its packed words (see
+// strSlot; for a long string, lo is its hash and hi just the mark) and the
+// hash that places it.
+type strProbe struct {
+	lo, hi, h uint64
+}
+
+var (
+	strSeed        = maphash.MakeSeed()
+	mixLo, mixHi   = seedWord(1), seedWord(2)
+	_              = [1]struct{}{}[unsafe.Sizeof(strSlot[struct{}]{})-16] // a set's slot is 16 bytes
+	longProbeMarks = uint64(longMark) << 56
+)
+
+// seedWord is a random word of this process, so that the placement of
+// packed strings cannot be predicted from outside.
+func seedWord(i byte) uint64 {
+	return maphash.Bytes(strSeed, []byte{i}) | 1
+}
+
+// probeOf prepares k for lookups.
+func probeOf(k string) strProbe {
+	n := len(k)
+	if n > shortLen {
+		h := maphash.String(strSeed, k)
+		return strProbe{lo: h, hi: longProbeMarks, h: h}
 	}
-	return 1
+	lo, hi := pack(k)
+	return strProbe{lo: lo, hi: hi, h: mix(lo, hi)}
+}
+
+// pack returns the packed words of a string of at most shortLen bytes.
+func pack(k string) (lo, hi uint64) {
+	n := len(k)
+	b := unsafe.Slice(unsafe.StringData(k), n)
+	switch {
+	case n >= 8: // the last n-8 bytes shifted down into hi
+		lo = binary.LittleEndian.Uint64(b)
+		hi = binary.LittleEndian.Uint64(b[n-8:]) >> ((16 - n) * 8)
+	case n >= 4: // two overlapping halves
+		lo = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<((n-4)*8)
+	case n > 0:
+		lo = uint64(b[0]) | uint64(b[n/2])<<(n/2*8) | uint64(b[n-1])<<((n-1)*8)
+	}
+	return lo, hi | uint64(n+1)<<56
+}
+
+// mix hashes two packed words.
+func mix(lo, hi uint64) uint64 {
+	h, l := bits.Mul64(lo^mixLo, hi^mixHi)
+	return h ^ l
+}
+
+// hashOf returns the hash that placed a full slot.
+func (sl *strSlot[V]) hashOf() uint64 {
+	if sl.hi>>56 == longMark {
+		return sl.lo
+	}
+	return mix(sl.lo, sl.hi)
 }
 
 // add adds k and reports whether it was new.
@@ -75,66 +142,108 @@ func (s *strTable[V]) add(k string) bool {
 // slot returns the slot of k, and whether k was there; when it was not,
 // with insert it is added (with a zero value), else the slot is nil.
 func (s *strTable[V]) slot(k string, insert bool) (*strSlot[V], bool) {
-	return s.slotHashed(k, strHash(k), insert)
+	return s.slotProbe(k, probeOf(k), insert)
 }
 
-// slotHashed is slot for k of hash h (strHash(k)).
-func (s *strTable[V]) slotHashed(k string, h uint64, insert bool) (*strSlot[V], bool) {
-	var short [shortLen]byte
-	if len(k) <= shortLen {
-		copy(short[:], k)
-	}
+// slotProbe is slot for k of probe p (probeOf(k)).
+func (s *strTable[V]) slotProbe(k string, p strProbe, insert bool) (*strSlot[V], bool) {
 	if s.slots == nil {
 		if !insert {
 			return nil, false
 		}
-		s.slots = make([]strSlot[V], 8)
-		s.shift = 64 - 3
-		s.salt = tableSalt.Add(0x9E3779B97F4A7C15)
+		s.init(4) // most groups' sets stay that small
 	}
 	mask := len(s.slots) - 1
-	for i := s.home(h); ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.hash == 0 {
-			if !insert {
-				return nil, false
+	i := s.home(p.h)
+	if p.hi != longProbeMarks {
+		for ; ; i = (i + 1) & mask {
+			sl := &s.slots[i]
+			if sl.lo == p.lo && sl.hi == p.hi {
+				return sl, true
 			}
-			s.put(sl, h, k, short)
-			if s.track {
-				s.x.used = append(s.x.used, uint32(i))
+			if sl.empty() {
+				break
 			}
-			s.n++
-			if int(s.n)*4 > len(s.slots)*3 {
-				s.grow()
-				sl, _ = s.slotHashed(k, h, false)
-			}
-			return sl, false
 		}
-		if sl.hash == h && int(sl.size) == len(k) {
-			if len(k) <= shortLen {
-				if sl.short == short {
-					return sl, true
-				}
-			} else if string(s.x.long[sl.off:int(sl.off)+len(k)]) == k {
+	} else {
+		for ; ; i = (i + 1) & mask {
+			sl := &s.slots[i]
+			if sl.empty() {
+				break
+			}
+			if sl.lo == p.lo && sl.hi>>56 == longMark && s.longAt(sl) == k {
 				return sl, true
 			}
 		}
 	}
-}
-
-func (s *strTable[V]) put(sl *strSlot[V], h uint64, k string, short [shortLen]byte) {
-	sl.hash, sl.size = h, uint32(len(k))
-	if len(k) <= shortLen {
-		sl.short = short
-		return
+	if !insert {
+		return nil, false
 	}
-	x := s.extra()
-	sl.off = uint32(len(x.long))
-	x.long = append(x.long, k...)
+	return s.fill(i, p, k), false
 }
 
-// grow doubles the table; slots keep their hashes, so no string is hashed
-// again.
+// init gives an empty table n slots (a power of two).
+func (s *strTable[V]) init(n int) {
+	s.slots = make([]strSlot[V], n)
+	s.shift = uint8(64 - bits.TrailingZeros(uint(n)))
+	s.salt = tableSalt.Add(0x9E3779B97F4A7C15)
+}
+
+// fill puts k (of probe p) into empty slot i, growing the table when it is
+// three quarters full, and returns k's slot.
+func (s *strTable[V]) fill(i int, p strProbe, k string) *strSlot[V] {
+	sl := &s.slots[i]
+	sl.lo, sl.hi = p.lo, p.hi
+	if p.hi == longProbeMarks {
+		x := s.extra()
+		sl.hi |= uint64(len(x.long))
+		x.long = binary.LittleEndian.AppendUint32(x.long, uint32(len(k)))
+		x.long = append(x.long, k...)
+	}
+	if s.track {
+		s.x.used = append(s.x.used, uint32(i))
+	}
+	s.n++
+	if int(s.n)*4 > len(s.slots)*3 {
+		want := *sl
+		s.grow()
+		return s.find(&want)
+	}
+	return sl
+}
+
+// find returns the slot holding the same contents as sl; it must be there.
+func (s *strTable[V]) find(sl *strSlot[V]) *strSlot[V] {
+	mask := len(s.slots) - 1
+	for i := s.home(sl.hashOf()); ; i = (i + 1) & mask {
+		if t := &s.slots[i]; t.lo == sl.lo && t.hi == sl.hi {
+			return t
+		}
+	}
+}
+
+// longAt returns the arena string of a long slot.
+func (s *strTable[V]) longAt(sl *strSlot[V]) string {
+	off := int(sl.hi & (1<<56 - 1))
+	n := int(binary.LittleEndian.Uint32(s.x.long[off:]))
+	return value.UnsafeString(s.x.long[off+4 : off+4+n])
+}
+
+// addFrom adds the string of src's full slot sl and reports whether it
+// was new; a short string goes over as its packed words, unhashed.
+func (s *strTable[V]) addFrom(src *strTable[V], sl *strSlot[V]) bool {
+	if sl.hi>>56 == longMark {
+		k := src.longAt(sl)
+		_, found := s.slotProbe(k, strProbe{lo: sl.lo, hi: longProbeMarks, h: sl.lo}, true)
+		return !found
+	}
+	p := strProbe{lo: sl.lo, hi: sl.hi, h: mix(sl.lo, sl.hi)}
+	_, found := s.slotProbe("", p, true) // k is only read for long strings
+	return !found
+}
+
+// grow doubles the table; long strings keep their hashes, so none is
+// hashed again.
 func (s *strTable[V]) grow() {
 	old := s.slots
 	s.slots = make([]strSlot[V], 2*len(old))
@@ -143,15 +252,16 @@ func (s *strTable[V]) grow() {
 		s.track, s.x.used = false, s.x.used[:0]
 	}
 	mask := len(s.slots) - 1
-	for _, sl := range old {
-		if sl.hash == 0 {
+	for k := range old {
+		sl := &old[k]
+		if sl.empty() {
 			continue
 		}
-		i := s.home(sl.hash)
-		for s.slots[i].hash != 0 {
+		i := s.home(sl.hashOf())
+		for !s.slots[i].empty() {
 			i = (i + 1) & mask
 		}
-		s.slots[i] = sl
+		s.slots[i] = *sl
 	}
 }
 
@@ -170,25 +280,20 @@ func (s *strTable[V]) reset() {
 	s.x.long = s.x.long[:0]
 }
 
-// key returns the string of a full slot; it points into the table, so it is
-// valid only until the table changes.
-func (s *strTable[V]) key(sl *strSlot[V]) string {
-	if sl.size <= shortLen {
-		return value.UnsafeString(sl.short[:sl.size])
-	}
-	return value.UnsafeString(s.x.long[sl.off : sl.off+sl.size])
-}
-
-// each calls fn with every string of the set, in no particular order.
+// each calls fn with every string of the set (a copy), in no particular
+// order.
 func (s *strTable[V]) each(fn func(k string)) {
+	var b [16]byte
 	for i := range s.slots {
 		sl := &s.slots[i]
 		switch {
-		case sl.hash == 0:
-		case sl.size <= shortLen:
-			fn(string(sl.short[:sl.size]))
+		case sl.empty():
+		case sl.hi>>56 == longMark:
+			fn(string(s.longAt(sl)))
 		default:
-			fn(string(s.x.long[sl.off : sl.off+sl.size]))
+			binary.LittleEndian.PutUint64(b[:8], sl.lo)
+			binary.LittleEndian.PutUint64(b[8:], sl.hi)
+			fn(string(b[:sl.hi>>56-1]))
 		}
 	}
 }
@@ -198,7 +303,7 @@ func (s *strTable[V]) each(fn func(k string)) {
 // wait for memory together rather than one after another.
 func (s *strTable[V]) touch(h uint64) uint64 {
 	if len(s.slots) > 0 {
-		return s.slots[s.home(h)].hash
+		return s.slots[s.home(h)].lo
 	}
 	return 0
 }

@@ -76,12 +76,47 @@ func TestStrSetReset(t *testing.T) {
 		}
 		s.reset()
 		for i := range s.slots {
-			if s.slots[i].hash != 0 {
+			if !s.slots[i].empty() {
 				t.Fatalf("round %d: slot %d still full after reset", round, i)
 			}
 		}
 		if s.n != 0 {
 			t.Fatalf("round %d: n = %d after reset", round, s.n)
+		}
+	}
+}
+
+// TestStrSetPacking: strings that differ in one byte only, at every
+// position and length around the packing limit, are told apart, and each
+// gives them back byte for byte.
+func TestStrSetPacking(t *testing.T) {
+	var s strSet
+	want := map[string]bool{}
+	for n := 0; n <= 20; n++ {
+		base := []byte(strings.Repeat("\x00", n))
+		for pos := 0; pos < n; pos++ {
+			for _, c := range []byte{0, 1, 0x80, 0xFF} {
+				k := append([]byte(nil), base...)
+				k[pos] = c
+				if got := s.add(string(k)); got != !want[string(k)] {
+					t.Fatalf("add(%q) = %v, want %v", k, got, !want[string(k)])
+				}
+				want[string(k)] = true
+			}
+		}
+		if got := s.add(string(base)); got != !want[string(base)] {
+			t.Fatalf("add(%q) = %v, want %v", base, got, !want[string(base)])
+		}
+		want[string(base)] = true
+	}
+	got := map[string]bool{}
+	s.each(func(k string) { got[k] = true })
+	if len(got) != len(want) || int(s.n) != len(want) {
+		t.Fatalf("each gave %d strings, n = %d, want %d", len(got), s.n, len(want))
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("each lost %q", k)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -24,6 +25,16 @@ type Batch struct {
 	// Filtered counts the lines decoded but left out by the decoder's
 	// filter (see Decoder.SetFilter): input rows, but not in Values.
 	Filtered int
+	// Recycle lets Reset keep the memory the decoder copied strings into
+	// (unescaped, or see Decoder.CopyStrings) for the next rows, instead
+	// of leaving it to the garbage collector. Set it only when nothing
+	// reads the rows' strings once the batch is reset.
+	Recycle bool
+
+	// arena is the block strings are being copied into; blocks holds the
+	// full ones, spare the recycled ones.
+	arena         []byte
+	blocks, spare [][]byte
 }
 
 // Row returns row i; valid until the batch is reset.
@@ -33,6 +44,24 @@ func (b *Batch) Row(i int) []value.Value { return b.Values[i*b.Width : (i+1)*b.W
 func (b *Batch) Reset(width int) {
 	b.Width, b.Rows, b.Filtered = width, 0, 0
 	b.Values = b.Values[:0]
+	if b.arena == nil {
+		return
+	}
+	if b.Recycle {
+		b.spare = append(b.spare, b.arena[:0])
+		for _, blk := range b.blocks {
+			b.spare = append(b.spare, blk[:0])
+		}
+	}
+	clear(b.blocks)
+	b.arena, b.blocks = nil, b.blocks[:0]
+}
+
+// reserve makes room in Values for about rows more rows.
+func (b *Batch) reserve(rows int) {
+	if n := rows * b.Width; cap(b.Values)-len(b.Values) < n {
+		b.Values = slices.Grow(b.Values, n)
+	}
 }
 
 // Reject is an input line that could not be decoded, or (Line 0) a whole
@@ -75,7 +104,10 @@ type Decoder struct {
 	cols    value.Schema
 	names   [][]byte
 	maxLine int    // longer lines are rejected
-	arena   []byte // unescaped strings; a full block is replaced, never grown
+	cur     *Batch // the batch being decoded into, whose arena holds copied strings
+	// seenBytes and seenLines measure the input's lines, so that a batch's
+	// rows can be allocated at once.
+	seenBytes, seenLines int
 	// keys caches, per key position in a line, the raw key text seen
 	// there in the previous line and its slot; see remember.
 	keys []cachedKey
@@ -181,6 +213,15 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 	}
 	line := c.FirstLine
 	width := len(d.cols)
+	d.cur = dst
+	defer func() { d.cur = nil }()
+	if d.seenLines > 0 { // room for the chunk's rows, by the lines so far
+		est := len(data)/(d.seenBytes/d.seenLines) + 16
+		if maxRows >= 0 {
+			est = min(est, maxRows-dst.Rows)
+		}
+		dst.reserve(est)
+	}
 	for len(data) > 0 {
 		var ln []byte
 		unterminated := false // the last line, without its newline
@@ -205,9 +246,19 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 			continue
 		}
 		stats.Lines++
+		d.seenLines++
+		d.seenBytes += len(ln) + 1
+		if d.seenLines >= 1<<20 { // keep the average recent
+			d.seenLines, d.seenBytes = d.seenLines/2, d.seenBytes/2
+		}
 		start := len(dst.Values)
-		for k := 0; k < width; k++ {
-			dst.Values = append(dst.Values, value.Value{})
+		if cap(dst.Values)-start >= width {
+			dst.Values = dst.Values[:start+width]
+			clear(dst.Values[start:])
+		} else {
+			for k := 0; k < width; k++ {
+				dst.Values = append(dst.Values, value.Value{})
+			}
 		}
 		if reason := d.decodeLine(ln, dst.Values[start:]); reason != "" {
 			dst.Values = dst.Values[:start]
@@ -779,21 +830,36 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-func (d *Decoder) scratch() []byte { return d.arena[len(d.arena):] }
+// scratch is where a string to keep is built: after the end of the
+// current batch's arena.
+func (d *Decoder) scratch() []byte { a := d.cur.arena; return a[len(a):] }
 
-// intern keeps s, which was just appended after the arena's end, by
-// extending the arena over it; when the block is full a new one starts.
+// arenaBlock is the size of a batch's arena blocks.
+const arenaBlock = 64 << 10
+
+// intern keeps s, which was just appended after the end of the batch's
+// arena, by extending the arena over it; when the block is full the batch
+// starts another, a spare one if it has one large enough.
 func (d *Decoder) intern(s []byte) string {
 	if len(s) == 0 {
 		return ""
 	}
-	if cap(d.arena)-len(d.arena) >= len(s) && &d.arena[:len(d.arena)+1][len(d.arena)] == &s[0] {
-		d.arena = d.arena[:len(d.arena)+len(s)]
+	b := d.cur
+	if cap(b.arena)-len(b.arena) >= len(s) && &b.arena[:len(b.arena)+1][len(b.arena)] == &s[0] {
+		b.arena = b.arena[:len(b.arena)+len(s)]
 		return value.UnsafeString(s)
 	}
-	block := make([]byte, 0, max(64<<10, 2*len(s)))
+	var block []byte
+	if n := len(b.spare); n > 0 && cap(b.spare[n-1]) >= len(s) {
+		block, b.spare[n-1], b.spare = b.spare[n-1], nil, b.spare[:n-1]
+	} else {
+		block = make([]byte, 0, max(arenaBlock, 2*len(s)))
+	}
+	if b.arena != nil {
+		b.blocks = append(b.blocks, b.arena)
+	}
 	block = append(block, s...)
-	d.arena = block
+	b.arena = block
 	return value.UnsafeString(block)
 }
 

@@ -607,7 +607,7 @@ func (d *decoded) release() {
 
 // prepare sizes d for n shares of rows of the given width, with a partial
 // per share (made by newPartial) when preAgg.
-func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial, preAgg bool) {
+func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial, preAgg, recycle bool) {
 	for len(d.parts) < n {
 		d.parts = append(d.parts, &ingest.Batch{})
 		d.shareRejects = append(d.shareRejects, nil)
@@ -620,6 +620,7 @@ func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial, preAg
 		d.partials = append(d.partials, newPartial())
 	}
 	for i := range n {
+		d.parts[i].Recycle = recycle // nothing reads a part's strings after the batch
 		d.parts[i].Reset(width)
 		d.shareRejects[i], d.shareBlank[i], d.shareErr[i] = d.shareRejects[i][:0], 0, nil
 		if preAgg {
@@ -653,6 +654,9 @@ type fileSkipper interface{ SkipFile(name string) }
 func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) <-chan *decoded {
 	cols := q.Plan().ColumnSchema()
 	copyStrings, filter := q.HashedColumns(), q.PushdownFilter()
+	// A detached query keeps no string of its input (see engine.Query.Detached):
+	// the memory the decoders copy strings into is reused batch after batch.
+	detached := q.Detached()
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
@@ -727,7 +731,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 				shares = split(raw.Chunks, workers, raw.Bytes)
 			}
 			d.preAgg = q.PreAggregates()
-			d.prepare(len(shares), width, q.NewPartial, d.preAgg)
+			d.prepare(len(shares), width, q.NewPartial, d.preAgg, detached)
 			d.pending.Add(len(shares))
 			select {
 			case ordered <- d:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
@@ -19,5 +20,24 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+	}, nil
+}
+
+// startMemProfile records every allocation of the process and writes the
+// heap profile (allocations since the start, and what is live) into path
+// when the returned stop function is called.
+func startMemProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = 4096
+	return func() error {
+		defer f.Close()
+		runtime.GC() // the live heap as of the end of the run
+		err := pprof.Lookup("allocs").WriteTo(f, 0)
+		runtime.MemProfileRate = old
+		return err
 	}, nil
 }
