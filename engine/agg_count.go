@@ -1,6 +1,9 @@
 package engine
 
-import "brook/value"
+import (
+	"brook/ingest"
+	"brook/value"
+)
 
 // countStar is COUNT(*): every row counts.
 type countStar struct{ n []int64 }
@@ -8,6 +11,11 @@ type countStar struct{ n []int64 }
 func (a *countStar) Grow(groups int)            { a.n = grow(a.n, groups) }
 func (a *countStar) Add(g int32, _ value.Value) { a.n[g]++ }
 func (a *countStar) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
+func (a *countStar) foldCol(tile []pair, _ *ingest.Batch, _ int) {
+	for _, p := range tile {
+		a.n[p.id]++
+	}
+}
 
 // count is COUNT(x): rows where x is not NULL.
 type count struct{ n []int64 }
@@ -19,6 +27,13 @@ func (a *count) Add(g int32, v value.Value) {
 	}
 }
 func (a *count) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
+func (a *count) foldCol(tile []pair, b *ingest.Batch, slot int) {
+	for _, p := range tile {
+		if b.Values[int(p.row)*b.Width+slot].Kind != value.Null {
+			a.n[p.id]++
+		}
+	}
+}
 
 func (a *countStar) Reset(g int32)                         { a.n[g] = 0 }
 func (a *countStar) MergeFrom(src Aggregate, dst, s int32) { a.n[dst] += src.(*countStar).n[s] }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"brook/ingest"
 	"brook/value"
 )
 
@@ -52,6 +53,29 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 			a.sets[ids[i]].slotProbe(v.S, a.probes[i], true)
 		default:
 			a.Add(ids[i], v)
+		}
+	}
+}
+
+// foldCol is AddMany for a tile read straight from column slot of b.
+func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
+	a.probes = grow(a.probes[:0], len(tile))
+	var t uint64
+	for i, p := range tile {
+		if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind == value.String {
+			pr := probeOf(v.S)
+			a.probes[i] = pr
+			t += a.sets[p.id].touch(pr.h)
+		}
+	}
+	a.touched += t
+	for i, p := range tile {
+		switch v := &b.Values[int(p.row)*b.Width+slot]; v.Kind {
+		case value.Null:
+		case value.String:
+			a.sets[p.id].slotProbe(v.S, a.probes[i], true)
+		default:
+			a.Add(p.id, *v)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package engine
 
-import "brook/value"
+import (
+	"brook/ingest"
+	"brook/value"
+)
 
 // extremum is MIN (dir -1) or MAX (dir 1) over any ordered type.
 type extremum struct {
@@ -23,6 +26,20 @@ func (a *extremum) Add(g int32, v value.Value) {
 	}
 }
 func (a *extremum) Result(g int32) value.Value { return a.best[g] }
+
+// foldCol folds a tile; a DOUBLE against a DOUBLE is compared in place.
+func (a *extremum) foldCol(tile []pair, b *ingest.Batch, slot int) {
+	for _, p := range tile {
+		v := &b.Values[int(p.row)*b.Width+slot]
+		if cur := &a.best[p.id]; v.Kind == value.Float && cur.Kind == value.Float {
+			if c, _ := value.Compare(*v, *cur); c*a.dir > 0 {
+				cur.F = v.F
+			}
+			continue
+		}
+		a.Add(p.id, *v)
+	}
+}
 
 func (a *extremum) Reset(g int32) { a.best[g] = value.NullValue }
 func (a *extremum) MergeFrom(src Aggregate, dst, s int32) {

@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"math/bits"
 
+	"brook/ingest"
 	"brook/value"
 )
 
@@ -20,6 +21,18 @@ func (a *sumFloat) Add(g int32, v value.Value) {
 		a.seen[g] = true
 	}
 }
+func (a *sumFloat) foldCol(tile []pair, b *ingest.Batch, slot int) {
+	for _, p := range tile {
+		v := &b.Values[int(p.row)*b.Width+slot]
+		if v.Kind == value.Float {
+			a.sum[p.id] += v.F
+			a.seen[p.id] = true
+		} else {
+			a.Add(p.id, *v)
+		}
+	}
+}
+
 func (a *sumFloat) Result(g int32) value.Value {
 	if !a.seen[g] {
 		return value.NullValue
@@ -42,6 +55,15 @@ func (a *sumInt) Add(g int32, v value.Value) {
 		a.seen[g] = true
 	}
 }
+func (a *sumInt) foldCol(tile []pair, b *ingest.Batch, slot int) {
+	for _, p := range tile {
+		if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind == value.Int {
+			a.sum[p.id].add(v.I)
+			a.seen[p.id] = true
+		}
+	}
+}
+
 func (a *sumInt) Result(g int32) value.Value {
 	if !a.seen[g] {
 		return value.NullValue

@@ -19,6 +19,10 @@ type groupTable struct {
 	// batched marks the aggregates folded a tile at a time (batchAdder,
 	// with an argument).
 	batched []bool
+	// colSlot is, per aggregate that folds a tile straight from a column
+	// of the batch (colFolder, its argument a column or none), that
+	// column's slot (-1 for none); noCol for the others.
+	colSlot []int
 
 	index    map[string]int32
 	byString strTable[int32] // single VARCHAR key queries: the key itself
@@ -66,6 +70,15 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 		g.aggs = append(g.aggs, a)
 		_, tiles := a.(batchAdder)
 		g.batched = append(g.batched, tiles && call.Arg != nil)
+		slot := noCol
+		if _, ok := a.(colFolder); ok {
+			if ref, isRef := call.Arg.(*sql.ColumnRef); isRef {
+				slot = ref.Slot
+			} else if call.Arg == nil {
+				slot = -1
+			}
+		}
+		g.colSlot = append(g.colSlot, slot)
 		var f evalFn
 		if call.Arg != nil {
 			if f, err = c.compile(call.Arg); err != nil {
@@ -237,6 +250,16 @@ type batchAdder interface {
 	AddMany(ids []int32, vals []value.Value)
 }
 
+// colFolder is an aggregate that folds a tile of rows straight from a
+// column of their batch (slot; -1 for an aggregate without argument), with
+// no call per row.
+type colFolder interface {
+	foldCol(tile []pair, b *ingest.Batch, slot int)
+}
+
+// noCol marks an aggregate that is not folded by column (see colSlot).
+const noCol = -2
+
 // parallelPairs is the batch size from which flush folds aggregates on
 // several cores.
 var parallelPairs = 4096
@@ -262,7 +285,7 @@ func (g *groupTable) flush(b *ingest.Batch) {
 				row := b.Row(int(p.row))
 				for a := first; a < len(g.aggs); a += step {
 					switch f := g.argFns[a]; {
-					case g.batched[a]:
+					case g.batched[a] || g.colSlot[a] != noCol:
 					case f != nil:
 						g.aggs[a].Add(p.id, f(row))
 					default:
@@ -271,6 +294,10 @@ func (g *groupTable) flush(b *ingest.Batch) {
 				}
 			}
 			for a := first; a < len(g.aggs); a += step {
+				if slot := g.colSlot[a]; slot != noCol {
+					g.aggs[a].(colFolder).foldCol(tile, b, slot)
+					continue
+				}
 				if !g.batched[a] {
 					continue
 				}
