@@ -432,28 +432,47 @@ func (d *Decoder) remember(pos int, prefix []byte, slot int, escaped bool) {
 // content bounds, whether it holds escapes, and the index after the closing
 // quote.
 func scanString(b []byte, i int) (start, end int, escaped bool, next int, ok bool) {
+	start, end, escaped, next, ok, _ = scanStringASCII(b, i)
+	return
+}
+
+// scanStringASCII is scanString also reporting whether an unescaped
+// string is plain ASCII (then valid UTF-8 without a second look); it is
+// false for an escaped one.
+func scanStringASCII(b []byte, i int) (start, end int, escaped bool, next int, ok, ascii bool) {
 	start = i + 1
 	// Eight bytes at a time: the first quote or backslash in a word is its
-	// lowest flagged byte (see quoteOrBackslash).
+	// lowest flagged byte (see quoteOrBackslash); the words' high bits are
+	// gathered to tell ASCII.
+	const highs = 0x8080808080808080
+	var seen uint64
 	j := start
 	for ; j+8 <= len(b); j += 8 {
-		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:])); m != 0 {
-			k := j + bits.TrailingZeros64(m)/8
+		w := binary.LittleEndian.Uint64(b[j:])
+		if m := quoteOrBackslash(w); m != 0 {
+			n := bits.TrailingZeros64(m) / 8
+			k := j + n
 			if b[k] == '"' {
-				return start, k, false, k + 1, true
+				seen |= w & (1<<(8*n) - 1) // the bytes before the quote
+				return start, k, false, k + 1, true, seen&highs == 0
 			}
-			return scanStringSlow(b, start)
+			start, end, escaped, next, ok = scanStringSlow(b, start)
+			return start, end, escaped, next, ok, false
 		}
+		seen |= w
 	}
 	for ; j < len(b); j++ {
-		switch b[j] {
+		switch c := b[j]; c {
 		case '"':
-			return start, j, false, j + 1, true
+			return start, j, false, j + 1, true, seen&highs == 0
 		case '\\':
-			return scanStringSlow(b, start)
+			start, end, escaped, next, ok = scanStringSlow(b, start)
+			return start, end, escaped, next, ok, false
+		default:
+			seen |= uint64(c)
 		}
 	}
-	return 0, 0, false, 0, false
+	return 0, 0, false, 0, false, false
 }
 
 // quoteOrBackslash flags, with its high bit, each byte of w that is a
@@ -685,7 +704,7 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 	c := b[i]
 	switch {
 	case c == '"':
-		s, e, escaped, next, ok := scanString(b, i)
+		s, e, escaped, next, ok, ascii := scanStringASCII(b, i)
 		if !ok {
 			return i, "malformed JSON: unterminated string (truncated line?)"
 		}
@@ -699,7 +718,7 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 				str = value.UnsafeString(b[s:e])
 			}
 		}
-		if !utf8.ValidString(str) {
+		if !ascii && !utf8.ValidString(str) {
 			return i, fmt.Sprintf("field %q: invalid UTF-8", col.Name)
 		}
 		v, reason := convertString(str, col)
