@@ -663,7 +663,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 		return skipper != nil && opts.OnError != Fail && errors.As(err, &fe)
 	}
 	width := len(cols)
-	inFlight := workers + 2 // one with the engine, the rest decoding or queued
+	inFlight := workers + 1 // one with the engine, the rest being decoded (a batch is shared among the decoders)
 	free := make(chan *decoded, inFlight)
 	for range inFlight {
 		free <- &decoded{free: free}
