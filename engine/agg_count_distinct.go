@@ -13,6 +13,7 @@ type countDistinct struct {
 	sets    []strSet
 	scratch []byte
 	probes  []strProbe
+	at      []int32
 	touched uint64 // keeps the touches of AddMany from being optimised away
 }
 
@@ -88,13 +89,9 @@ func (a *countDistinct) Reset(g int32) { a.sets[g] = strSet{} }
 func (a *countDistinct) Clear(g int32) { a.sets[g].reset() }
 
 func (a *countDistinct) MergeFrom(src Aggregate, dst, s int32) {
-	from := &src.(*countDistinct).sets[s]
-	to := &a.sets[dst]
-	for i := range from.slots {
-		if sl := &from.slots[i]; !sl.empty() {
-			to.addFrom(from, sl)
-		}
-	}
+	var t uint64
+	a.probes, a.at, t = a.sets[dst].mergeFrom(&src.(*countDistinct).sets[s], a.probes, a.at)
+	a.touched += t
 }
 
 var _ Aggregate = (*countDistinct)(nil)

@@ -229,17 +229,36 @@ func (s *strTable[V]) longAt(sl *strSlot[V]) string {
 	return value.UnsafeString(s.x.long[off+4 : off+4+n])
 }
 
-// addFrom adds the string of src's full slot sl and reports whether it
-// was new; a short string goes over as its packed words, unhashed.
-func (s *strTable[V]) addFrom(src *strTable[V], sl *strSlot[V]) bool {
-	if sl.hi>>56 == longMark {
-		k := src.longAt(sl)
-		_, found := s.slotProbe(k, strProbe{lo: sl.lo, hi: longProbeMarks, h: sl.lo}, true)
-		return !found
+// mergeFrom adds every string of src, a tile of slots at a time whose
+// first slots here are touched before any is filled, so that their cache
+// misses overlap (see touch). probes and at are scratch, returned for
+// reuse. It returns the sum of the touched words, to keep the touches.
+func (s *strTable[V]) mergeFrom(src *strTable[V], probes []strProbe, at []int32) ([]strProbe, []int32, uint64) {
+	const tile = 64
+	var t uint64
+	for i := 0; i < len(src.slots); {
+		probes, at = probes[:0], at[:0]
+		for ; i < len(src.slots) && len(probes) < tile; i++ {
+			sl := &src.slots[i]
+			if sl.empty() {
+				continue
+			}
+			p := strProbe{lo: sl.lo, hi: sl.hi, h: sl.hashOf()}
+			if sl.hi>>56 == longMark {
+				p.hi = longProbeMarks
+			}
+			t += s.touch(p.h)
+			probes, at = append(probes, p), append(at, int32(i))
+		}
+		for j, p := range probes {
+			k := "" // only read for long strings
+			if p.hi == longProbeMarks {
+				k = src.longAt(&src.slots[at[j]])
+			}
+			s.slotProbe(k, p, true)
+		}
 	}
-	p := strProbe{lo: sl.lo, hi: sl.hi, h: mix(sl.lo, sl.hi)}
-	_, found := s.slotProbe("", p, true) // k is only read for long strings
-	return !found
+	return probes, at, t
 }
 
 // grow doubles the table; long strings keep their hashes, so none is

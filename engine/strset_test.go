@@ -120,3 +120,32 @@ func TestStrSetPacking(t *testing.T) {
 		}
 	}
 }
+
+// TestStrSetMerge: merging one set into another, short and long strings
+// alike, leaves the union, and counts each string once.
+func TestStrSetMerge(t *testing.T) {
+	var a, b strSet
+	want := map[string]bool{}
+	for i := range 3000 {
+		k := fmt.Sprint("Port", i)
+		if i%3 == 0 {
+			k = fmt.Sprintf("a-rather-long-device-name-%d", i)
+		}
+		if i < 2000 {
+			a.add(k)
+		}
+		if i >= 1000 {
+			b.add(k)
+		}
+		want[k] = true
+	}
+	a.mergeFrom(&b, nil, nil)
+	if int(a.n) != len(want) {
+		t.Fatalf("n = %d after the merge, want %d", a.n, len(want))
+	}
+	for k := range want {
+		if _, found := a.slot(k, false); !found {
+			t.Fatalf("%q missing after the merge", k)
+		}
+	}
+}
