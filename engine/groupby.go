@@ -26,14 +26,19 @@ type groupTable struct {
 
 	index    map[string]int32
 	byString strTable[int32] // single VARCHAR key queries: the key itself
-	keys     [][]value.Value // per group, copied out of the batch
-	keyStr   []string        // per group, its index key ("" for sessions)
-	live     []bool
-	free     []int32
-	nLive    int
-	scratch  []byte
-	ukey     []byte // encoding of the current row's group key values
-	keyVals  []value.Value
+	// keySlot is the column of a table without windows grouped by that
+	// one column (-1 otherwise): its rows are looked up a tile at a time
+	// (see addByColumn).
+	keySlot int
+	probes  []strProbe
+	keys    [][]value.Value // per group, copied out of the batch
+	keyStr  []string        // per group, its index key ("" for sessions)
+	live    []bool
+	free    []int32
+	nLive   int
+	scratch []byte
+	ukey    []byte // encoding of the current row's group key values
+	keyVals []value.Value
 
 	dirty     []int32 // groups changed by the current batch, in first-touch order
 	dirtyMark []uint32
@@ -53,7 +58,8 @@ type groupTable struct {
 	serial bool // fold on the calling goroutine only (a Partial's table)
 	// tiles holds, per flush worker, the scratch of batched aggregates:
 	// a tile's group ids and argument values.
-	tiles []foldScratch
+	tiles   []foldScratch
+	touched uint64 // keeps the touches of addByColumn from being optimised away
 }
 
 func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, error) {
@@ -61,6 +67,10 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 	var err error
 	if g.keyFns, err = c.compileAll(p.GroupBy); err != nil {
 		return nil, err
+	}
+	g.keySlot = -1
+	if ref, ok := sqlColumn(p.GroupBy); ok && p.Window == nil {
+		g.keySlot = ref.Slot
 	}
 	for _, call := range p.Aggs {
 		a, err := newAggregate(call)
@@ -183,6 +193,49 @@ func (g *groupTable) add(row []value.Value, rowIdx int32) {
 		return
 	}
 	g.assign(g.groupFor(), rowIdx)
+}
+
+// sqlColumn returns the one expression of exprs when it is a column.
+func sqlColumn(exprs []sql.Expr) (*sql.ColumnRef, bool) {
+	if len(exprs) != 1 {
+		return nil, false
+	}
+	ref, ok := exprs[0].(*sql.ColumnRef)
+	return ref, ok
+}
+
+// addByColumn is add for rows [from, to) of b, for a table grouped by the
+// one column g.keySlot: strings are looked up a tile at a time, each
+// tile's first slots touched before any lookup, so that their cache misses
+// overlap.
+func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
+	g.probes = grow(g.probes[:0], foldTile)
+	var t uint64
+	for start := from; start < to; start += foldTile {
+		end := min(start+foldTile, to)
+		for i := start; i < end; i++ {
+			if v := &b.Values[i*b.Width+g.keySlot]; v.Kind == value.String {
+				p := probeOf(v.S)
+				g.probes[i-start] = p
+				t += g.byString.touch(p.h)
+			}
+		}
+		for i := start; i < end; i++ {
+			v := &b.Values[i*b.Width+g.keySlot]
+			if v.Kind != value.String {
+				g.keyVals[0] = *v
+				g.assign(g.groupFor(), int32(i))
+				continue
+			}
+			sl, found := g.byString.slotProbe(v.S, g.probes[i-start], true)
+			if !found {
+				g.keyVals[0] = *v
+				sl.val = g.newGroup("")
+			}
+			g.assign(sl.val, int32(i))
+		}
+	}
+	g.touched += t
 }
 
 // groupFor returns the group of the key values in g.keyVals, creating it

@@ -258,6 +258,11 @@ func (q *Query) Process(b *ingest.Batch) ([][]value.Value, error) {
 // unchanged until Emit returns.
 func (q *Query) Add(b *ingest.Batch) error {
 	q.rowsIn += int64(b.Rows + b.Filtered) // rows a decoder filtered out were read too
+	if g := q.groups; g != nil && q.where == nil && g.keySlot >= 0 {
+		g.addByColumn(b, 0, b.Rows)
+		g.flush(b)
+		return q.st.error()
+	}
 	for i := 0; i < b.Rows; i++ {
 		row := b.Row(i)
 		if q.where != nil && !q.where(row).True() {
