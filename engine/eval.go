@@ -415,6 +415,57 @@ func (c *compiler) in(x *sql.In) (evalFn, error) {
 // string that is not a number makes the result NULL, as every comparison
 // would be. It returns nil when the list does not qualify.
 func inConstNumbers(x *sql.In, f evalFn) evalFn {
+	test := numberListTest(x)
+	if test == nil {
+		return nil
+	}
+	result := func(v *value.Value) value.Value {
+		switch test(v) {
+		case inYes:
+			return value.BoolValue(!x.Not)
+		case inNo:
+			return value.BoolValue(x.Not)
+		}
+		return value.NullValue
+	}
+	if ref, ok := x.X.(*sql.ColumnRef); ok { // the usual col IN (...): no call to fetch it
+		slot := ref.Slot
+		return func(row []value.Value) value.Value { return result(&row[slot]) }
+	}
+	return func(row []value.Value) value.Value {
+		v := f(row)
+		return result(&v)
+	}
+}
+
+// inNumbersFilter is inConstNumbers for col [NOT] IN (numbers) as a filter
+// (NULL keeps no row), with no value built per row: the decoders' WHERE
+// for such queries (see Query.PushdownFilter). nil when x does not qualify.
+func inNumbersFilter(x *sql.In) func(row []value.Value) bool {
+	ref, ok := x.X.(*sql.ColumnRef)
+	test := numberListTest(x)
+	if !ok || test == nil {
+		return nil
+	}
+	slot, want := ref.Slot, inYes
+	if x.Not {
+		want = inNo
+	}
+	return func(row []value.Value) bool { return test(&row[slot]) == want }
+}
+
+// inOutcome is whether x IN (list) holds for a value: yes, no, or NULL.
+type inOutcome uint8
+
+const (
+	inNull inOutcome = iota
+	inYes
+	inNo
+)
+
+// numberListTest returns the membership test of x's list of non-NULL
+// numeric constants (NOT aside), or nil when the list does not qualify.
+func numberListTest(x *sql.In) func(v *value.Value) inOutcome {
 	set := make(map[float64]bool, len(x.List))
 	for _, item := range x.List {
 		lit, ok := item.(*sql.Literal)
@@ -432,7 +483,6 @@ func inConstNumbers(x *sql.In, f evalFn) evalFn {
 	default:
 		return nil
 	}
-	not := x.Not
 	// A short list is searched in a slice: cheaper than hashing a float.
 	var small []float64
 	if len(set) <= 8 {
@@ -440,35 +490,36 @@ func inConstNumbers(x *sql.In, f evalFn) evalFn {
 			small = append(small, n)
 		}
 	}
-	test := func(v *value.Value) value.Value {
-		if v.Kind == value.Null {
-			return value.NullValue
+	return func(v *value.Value) inOutcome {
+		switch {
+		case v.Kind == value.Null:
+			return inNull
+		case v.Kind == value.String && !value.MayBeNumber(v.S):
+			return inNull // not a number: every comparison is NULL
 		}
 		n, ok := v.AsFloat()
 		if !ok {
-			return value.NullValue
+			return inNull
 		}
 		if v.Kind == value.Int && (v.I > 1<<53 || v.I < -(1<<53)) {
 			// beyond exact float range: compare exactly, item by item
 			for _, item := range x.List {
 				if c, ok := value.Compare(*v, item.(*sql.Literal).Val); ok && c == 0 {
-					return value.BoolValue(!not)
+					return inYes
 				}
 			}
-			return value.BoolValue(not)
+			return inNo
 		}
 		if small != nil {
-			return value.BoolValue(slices.Contains(small, n) != not)
+			if slices.Contains(small, n) {
+				return inYes
+			}
+			return inNo
 		}
-		return value.BoolValue(set[n] != not)
-	}
-	if ref, ok := x.X.(*sql.ColumnRef); ok { // the usual col IN (...): no call to fetch it
-		slot := ref.Slot
-		return func(row []value.Value) value.Value { return test(&row[slot]) }
-	}
-	return func(row []value.Value) value.Value {
-		v := f(row)
-		return test(&v)
+		if set[n] {
+			return inYes
+		}
+		return inNo
 	}
 }
 

@@ -186,6 +186,11 @@ func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
 		return nil
 	}
 	return func() func(row []value.Value) bool {
+		if in, ok := where.(*sql.In); ok {
+			if keep := inNumbersFilter(in); keep != nil {
+				return keep
+			}
+		}
 		st := &evalState{}
 		f, err := (&compiler{st: st}).compileFilter(where)
 		if err != nil { // compiled once already by New: cannot happen

@@ -366,3 +366,44 @@ func BenchmarkQueryLANL(b *testing.B) {
 		})
 	}
 }
+
+// TestInNumbersFilter: the decoders' filter for col [NOT] IN (numbers)
+// keeps exactly the rows the same WHERE written with = keeps, for strings that are
+// numbers in every spelling, words, NULL, and non-string columns.
+func TestInNumbersFilter(t *testing.T) {
+	vals := []value.Value{value.NullValue, value.StringValue(""), value.StringValue("443"), value.StringValue(" 443 "),
+		value.StringValue("+443"), value.StringValue("443.0"), value.StringValue("4.43e2"), value.StringValue("Port443"),
+		value.StringValue("8000"), value.StringValue("nan"), value.StringValue("inf"), value.StringValue("-8000"),
+		value.StringValue("80"), value.StringValue("\t8000"), value.StringValue(".5")}
+	for q, same := range map[string]string{ // the query, and its WHERE spelled without IN
+		"SELECT dstport FROM flows WHERE dstport IN (443, 8000)":          "dstport = 443 OR dstport = 8000",
+		"SELECT dstport FROM flows WHERE dstport NOT IN (443, 8000, 0.5)": "dstport <> 443 AND dstport <> 8000 AND dstport <> 0.5",
+		"SELECT dstport FROM flows WHERE protocol IN (6, 17)":             "protocol = 6 OR protocol = 17",
+	} {
+		p := plan(t, q)
+		in, ok := p.Where.(*sql.In)
+		if !ok {
+			t.Fatalf("%s: WHERE is %T, want an IN", q, p.Where)
+		}
+		keep := inNumbersFilter(in)
+		if keep == nil {
+			t.Fatalf("%s: no fast filter", q)
+		}
+		ps := plan(t, "SELECT dstport FROM flows WHERE "+same)
+		if fmt.Sprint(ps.ColumnSchema()) != fmt.Sprint(p.ColumnSchema()) {
+			t.Fatalf("%s: columns %v, but %v without IN", q, p.ColumnSchema(), ps.ColumnSchema())
+		}
+		general, err := (&compiler{st: &evalState{}}).compileFilter(ps.Where)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slot := in.X.(*sql.ColumnRef).Slot
+		for _, v := range append(vals, value.FloatValue(6), value.FloatValue(443), value.IntValue(17), value.IntValue(5)) {
+			row := make([]value.Value, len(p.Columns))
+			row[slot] = v
+			if got, want := keep(row), general(row).True(); got != want {
+				t.Errorf("%s with %v: fast filter keeps %v, WHERE %v", q, v, got, want)
+			}
+		}
+	}
+}

@@ -18,6 +18,21 @@ func isSpace(c byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// numberStart marks the bytes a number's text can start with, blanks and
+// sign aside: digits, '-', '.', and the first letters of inf and nan.
+var numberStart = func() (t [256]bool) {
+	for _, c := range "0123456789-.iInN" {
+		t[c] = true
+	}
+	return t
+}()
+
+// MayBeNumber reports whether ParseNumber could read s, judging by its
+// first byte alone: false means it certainly cannot (most words).
+func MayBeNumber(s string) bool {
+	return s != "" && (numberStart[s[0]] || isSpace(s[0]) || s[0] == '+')
+}
+
 // ParseNumber reads s as a DOUBLE the way DuckDB's TRY_CAST(s AS DOUBLE)
 // does: ASCII white space around the number and one leading '+' are
 // ignored; the number is decimal with an optional fraction and exponent,
@@ -46,7 +61,7 @@ func ParseNumber(s string) (float64, bool) {
 	if i == end {
 		return 0, false
 	}
-	if c := s[i]; !isDigit(c) && c != '-' && c != '.' && c|0x20 != 'i' && c|0x20 != 'n' {
+	if !numberStart[s[i]] {
 		return 0, false // a quick no for most words
 	}
 	return parseFloatBody(s[i:end])
