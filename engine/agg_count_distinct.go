@@ -43,7 +43,7 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 		if v.Kind == value.String {
 			p := probeOf(v.S)
 			a.probes[i] = p
-			t += a.sets[ids[i]].touch(p.h)
+			t += a.sets[ids[i]].touch(p.H)
 		}
 	}
 	a.touched += t
@@ -63,10 +63,11 @@ func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.probes = grow(a.probes[:0], len(tile))
 	var t uint64
 	for i, p := range tile {
-		if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind == value.String {
-			pr := probeOf(v.S)
+		at := int(p.row)*b.Width + slot
+		if v := &b.Values[at]; v.Kind == value.String {
+			pr := keyAt(b, at)
 			a.probes[i] = pr
-			t += a.sets[p.id].touch(pr.h)
+			t += a.sets[p.id].touch(pr.H)
 		}
 	}
 	a.touched += t

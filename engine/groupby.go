@@ -214,10 +214,10 @@ func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
 	for start := from; start < to; start += foldTile {
 		end := min(start+foldTile, to)
 		for i := start; i < end; i++ {
-			if v := &b.Values[i*b.Width+g.keySlot]; v.Kind == value.String {
-				p := probeOf(v.S)
+			if at := i*b.Width + g.keySlot; b.Values[at].Kind == value.String {
+				p := keyAt(b, at)
 				g.probes[i-start] = p
-				t += g.byString.touch(p.h)
+				t += g.byString.touch(p.H)
 			}
 		}
 		for i := start; i < end; i++ {

@@ -212,9 +212,9 @@ func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
 // HashedColumns returns the decoded columns (slots) whose strings the
 // engine hashes for every input row: those read by group keys and
 // aggregate arguments, when the query has no WHERE (a filter may keep most
-// rows from ever reaching them). A decoder that copies these strings next
-// to each other while the line is in its cache (ingest.Decoder.CopyStrings)
-// saves the engine a cache miss per string.
+// rows from ever reaching them). A decoder that prepares their keys while
+// the line is in its cache (ingest.Decoder.HashStrings) saves the engine
+// hashing them, and reading strings scattered over the input.
 func (q *Query) HashedColumns() []int {
 	p := q.plan
 	if !p.Aggregated || p.Where != nil {

@@ -2,11 +2,11 @@ package engine
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"math/bits"
 	"sync/atomic"
 	"unsafe"
 
+	"brook/ingest"
 	"brook/value"
 )
 
@@ -55,10 +55,10 @@ func (s *strTable[V]) extra() *strExtra {
 type strSet = strTable[struct{}]
 
 // shortLen is the longest string packed into a slot.
-const shortLen = 15
+const shortLen = value.ShortKeyLen
 
 // longMark in a slot's top byte marks a string kept in the arena.
-const longMark = 0xFF
+const longMark = value.LongKeyMark
 
 // strSlot is one slot. For a string of at most shortLen bytes, lo and hi
 // hold its bytes in order (little-endian) and the top byte of hi its
@@ -72,58 +72,31 @@ type strSlot[V any] struct {
 
 func (sl *strSlot[V]) empty() bool { return sl.hi>>56 == 0 }
 
-// strProbe is a string prepared for lookups: its packed words (see
-// strSlot; for a long string, lo is its hash and hi just the mark) and the
-// hash that places it.
-type strProbe struct {
-	lo, hi, h uint64
-}
+// strProbe is a string prepared for lookups (see value.StrKey; for a long
+// string, Hi is just the mark).
+type strProbe = value.StrKey
 
 var (
-	strSeed        = maphash.MakeSeed()
-	mixLo, mixHi   = seedWord(1), seedWord(2)
 	_              = [1]struct{}{}[unsafe.Sizeof(strSlot[struct{}]{})-16] // a set's slot is 16 bytes
 	longProbeMarks = uint64(longMark) << 56
 )
 
-// seedWord is a random word of this process, so that the placement of
-// packed strings cannot be predicted from outside.
-func seedWord(i byte) uint64 {
-	return maphash.Bytes(strSeed, []byte{i}) | 1
-}
-
 // probeOf prepares k for lookups.
-func probeOf(k string) strProbe {
-	n := len(k)
-	if n > shortLen {
-		h := maphash.String(strSeed, k)
-		return strProbe{lo: h, hi: longProbeMarks, h: h}
-	}
-	lo, hi := pack(k)
-	return strProbe{lo: lo, hi: hi, h: mix(lo, hi)}
-}
+func probeOf(k string) strProbe { return value.KeyOf(k) }
 
-// pack returns the packed words of a string of at most shortLen bytes.
-func pack(k string) (lo, hi uint64) {
-	n := len(k)
-	b := unsafe.Slice(unsafe.StringData(k), n)
-	switch {
-	case n >= 8: // the last n-8 bytes shifted down into hi
-		lo = binary.LittleEndian.Uint64(b)
-		hi = binary.LittleEndian.Uint64(b[n-8:]) >> ((16 - n) * 8)
-	case n >= 4: // two overlapping halves
-		lo = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<((n-4)*8)
-	case n > 0:
-		lo = uint64(b[0]) | uint64(b[n/2])<<(n/2*8) | uint64(b[n-1])<<((n-1)*8)
+// keyAt returns the key of b.Values[at], a string: the one the decoder
+// prepared (see ingest.Decoder.HashStrings), or else made now.
+func keyAt(b *ingest.Batch, at int) strProbe {
+	if at < len(b.Keys) {
+		if k := b.Keys[at]; k.Hi != 0 {
+			return k
+		}
 	}
-	return lo, hi | uint64(n+1)<<56
+	return value.KeyOf(b.Values[at].S)
 }
 
 // mix hashes two packed words.
-func mix(lo, hi uint64) uint64 {
-	h, l := bits.Mul64(lo^mixLo, hi^mixHi)
-	return h ^ l
-}
+func mix(lo, hi uint64) uint64 { return value.MixKey(lo, hi) }
 
 // hashOf returns the hash that placed a full slot.
 func (sl *strSlot[V]) hashOf() uint64 {
@@ -154,11 +127,11 @@ func (s *strTable[V]) slotProbe(k string, p strProbe, insert bool) (*strSlot[V],
 		s.init(4) // most groups' sets stay that small
 	}
 	mask := len(s.slots) - 1
-	i := s.home(p.h)
-	if p.hi != longProbeMarks {
+	i := s.home(p.H)
+	if p.Hi != longProbeMarks {
 		for ; ; i = (i + 1) & mask {
 			sl := &s.slots[i]
-			if sl.lo == p.lo && sl.hi == p.hi {
+			if sl.lo == p.Lo && sl.hi == p.Hi {
 				return sl, true
 			}
 			if sl.empty() {
@@ -171,7 +144,7 @@ func (s *strTable[V]) slotProbe(k string, p strProbe, insert bool) (*strSlot[V],
 			if sl.empty() {
 				break
 			}
-			if sl.lo == p.lo && sl.hi>>56 == longMark && s.longAt(sl) == k {
+			if sl.lo == p.Lo && sl.hi>>56 == longMark && s.longAt(sl) == k {
 				return sl, true
 			}
 		}
@@ -193,8 +166,8 @@ func (s *strTable[V]) init(n int) {
 // three quarters full, and returns k's slot.
 func (s *strTable[V]) fill(i int, p strProbe, k string) *strSlot[V] {
 	sl := &s.slots[i]
-	sl.lo, sl.hi = p.lo, p.hi
-	if p.hi == longProbeMarks {
+	sl.lo, sl.hi = p.Lo, p.Hi
+	if p.Hi == longProbeMarks {
 		x := s.extra()
 		sl.hi |= uint64(len(x.long))
 		x.long = binary.LittleEndian.AppendUint32(x.long, uint32(len(k)))
@@ -243,16 +216,16 @@ func (s *strTable[V]) mergeFrom(src *strTable[V], probes []strProbe, at []int32)
 			if sl.empty() {
 				continue
 			}
-			p := strProbe{lo: sl.lo, hi: sl.hi, h: sl.hashOf()}
+			p := strProbe{Lo: sl.lo, Hi: sl.hi, H: sl.hashOf()}
 			if sl.hi>>56 == longMark {
-				p.hi = longProbeMarks
+				p.Hi = longProbeMarks
 			}
-			t += s.touch(p.h)
+			t += s.touch(p.H)
 			probes, at = append(probes, p), append(at, int32(i))
 		}
 		for j, p := range probes {
 			k := "" // only read for long strings
-			if p.hi == longProbeMarks {
+			if p.Hi == longProbeMarks {
 				k = src.longAt(&src.slots[at[j]])
 			}
 			s.slotProbe(k, p, true)

@@ -25,6 +25,10 @@ type Batch struct {
 	// Filtered counts the lines decoded but left out by the decoder's
 	// filter (see Decoder.SetFilter): input rows, but not in Values.
 	Filtered int
+	// Keys, when the decoder prepares keys (see Decoder.HashStrings), has
+	// the layout of Values: the key of each string of the columns
+	// prepared, no key (zero) elsewhere. Empty otherwise.
+	Keys []value.StrKey
 	// Recycle lets Reset keep the memory the decoder copied strings into
 	// (unescaped, or see Decoder.CopyStrings) for the next rows, instead
 	// of leaving it to the garbage collector. Set it only when nothing
@@ -43,7 +47,7 @@ func (b *Batch) Row(i int) []value.Value { return b.Values[i*b.Width : (i+1)*b.W
 // Reset empties b for reuse with rows of width columns.
 func (b *Batch) Reset(width int) {
 	b.Width, b.Rows, b.Filtered = width, 0, 0
-	b.Values = b.Values[:0]
+	b.Values, b.Keys = b.Values[:0], b.Keys[:0]
 	if b.arena == nil {
 		return
 	}
@@ -111,9 +115,9 @@ type Decoder struct {
 	// keys caches, per key position in a line, the raw key text seen
 	// there in the previous line and its slot; see remember.
 	keys []cachedKey
-	// copyStr marks the columns whose strings are copied into the arena
-	// rather than pointing into the line (see CopyStrings).
-	copyStr []bool
+	// hashStr lists the columns whose strings get their keys prepared
+	// (see HashStrings).
+	hashStr []int
 	keep    func(row []value.Value) bool // see SetFilter
 }
 
@@ -125,16 +129,17 @@ type Decoder struct {
 // it cannot judge.
 func (d *Decoder) SetFilter(keep func(row []value.Value) bool) { d.keep = keep }
 
-// CopyStrings makes the decoder copy the strings of the given columns
-// (slots) into its arena, next to each other, instead of handing out
-// strings that point into the input line. A reader that goes through those
-// strings row after row then reads them in memory order, from a copy made
-// while the line was in cache, rather than one cache miss each.
-func (d *Decoder) CopyStrings(slots []int) {
-	d.copyStr = make([]bool, len(d.cols))
+// HashStrings makes the decoder prepare the hash-table key
+// (value.StrKey) of every string of the given columns (slots) into the
+// batch's Keys, right after decoding the line: while the line is in cache,
+// and on every decoder at once. The engine, which hashes these strings for
+// every row, then reads the keys in row order instead of the strings
+// scattered over the input.
+func (d *Decoder) HashStrings(slots []int) {
+	d.hashStr = d.hashStr[:0]
 	for _, s := range slots {
 		if s >= 0 && s < len(d.cols) && d.cols[s].Type == value.String {
-			d.copyStr[s] = true
+			d.hashStr = append(d.hashStr, s)
 		}
 	}
 }
@@ -273,12 +278,33 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 			dst.Filtered++
 			continue
 		}
+		if len(d.hashStr) > 0 {
+			d.prepareKeys(dst, start)
+		}
 		dst.Rows++
 		if dst.Rows == maxRows {
 			return Chunk{Name: c.Name, FirstLine: line, Data: data}, rejects
 		}
 	}
 	return Chunk{Name: c.Name, FirstLine: line}, rejects
+}
+
+// prepareKeys fills the keys of the row that starts at Values[start].
+func (d *Decoder) prepareKeys(dst *Batch, start int) {
+	if cap(dst.Keys) < len(dst.Values) { // as much room as the rows have
+		keys := make([]value.StrKey, len(dst.Keys), cap(dst.Values))
+		copy(keys, dst.Keys)
+		dst.Keys = keys
+	}
+	if len(dst.Keys) < start {
+		dst.Keys = append(dst.Keys, make([]value.StrKey, start-len(dst.Keys))...)
+	}
+	dst.Keys = append(dst.Keys[:start], make([]value.StrKey, len(dst.Values)-start)...)
+	for _, slot := range d.hashStr {
+		if v := &dst.Values[start+slot]; v.Kind == value.String {
+			dst.Keys[start+slot] = value.KeyOf(v.S)
+		}
+	}
 }
 
 // ReasonClass groups a Reject's reason into a short class for counting:
@@ -712,11 +738,7 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 		if escaped {
 			str = d.intern(unescape(d.scratch(), b[s:e]))
 		} else {
-			if d.copyStr != nil && d.copyStr[slot] {
-				str = d.intern(append(d.scratch(), b[s:e]...))
-			} else {
-				str = value.UnsafeString(b[s:e])
-			}
+			str = value.UnsafeString(b[s:e])
 		}
 		if !ascii && !utf8.ValidString(str) {
 			return i, fmt.Sprintf("field %q: invalid UTF-8", col.Name)

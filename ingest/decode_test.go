@@ -738,32 +738,39 @@ func benchDecode(b *testing.B, data []byte, cases []benchCase) {
 	}
 }
 
-// TestCopyStrings: columns marked for copying decode to the same values,
-// held in the decoder's arena rather than in the input, which may then be
-// overwritten; other columns still point into the input.
-func TestCopyStrings(t *testing.T) {
+// TestHashStrings: the columns marked get each string's key in Keys, at
+// its value's place (escaped strings, long strings and keys in another
+// order alike); other columns, NULLs and numbers get none.
+func TestHashStrings(t *testing.T) {
 	cols := schema("a", value.String, "b", value.String, "n", value.Float)
-	input := "{\"a\": \"Comp1\", \"b\": \"x\", \"n\": 1.0}\n{\"a\": \"caf\\u00e9\", \"b\": \"y\", \"n\": 2.0}\n{\"b\": \"z\", \"a\": \"Comp3\"}\n"
-	data := []byte(input)
+	input := "{\"a\": \"Comp1\", \"b\": \"x\", \"n\": 1.0}\n{\"a\": \"caf\\u00e9\", \"b\": \"y\", \"n\": 2.0}\n" +
+		"{\"b\": \"z\", \"a\": \"a-rather-long-device-name\"}\n{\"a\": null, \"b\": \"w\"}\n"
 	d := NewDecoder(cols)
-	d.CopyStrings([]int{0, 2})
+	d.HashStrings([]int{0, 2})
 	var b Batch
 	b.Reset(len(cols))
-	if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: data}}}, &b); len(rejects) > 0 {
+	if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte(input)}}}, &b); len(rejects) > 0 {
 		t.Fatal(rejects)
 	}
-	for i := range data {
-		data[i] = '#'
+	if len(b.Keys) != len(b.Values) {
+		t.Fatalf("%d keys for %d values", len(b.Keys), len(b.Values))
 	}
-	var got []string
-	for i := 0; i < b.Rows; i++ {
-		got = append(got, b.Row(i)[0].S)
+	for i, want := range []string{"Comp1", "café", "a-rather-long-device-name"} {
+		if got := b.Keys[i*b.Width]; got != value.KeyOf(want) {
+			t.Errorf("row %d: key %+v, want that of %q", i, got, want)
+		}
+		if k := b.Keys[i*b.Width+1]; k != (value.StrKey{}) {
+			t.Errorf("row %d: column b (not marked) has key %+v", i, k)
+		}
 	}
-	if strings.Join(got, ",") != "Comp1,café,Comp3" {
-		t.Errorf("copied column after the input was overwritten: %q", got)
+	if k := b.Keys[3*b.Width]; k != (value.StrKey{}) {
+		t.Errorf("a NULL has key %+v", k)
 	}
-	if s := b.Row(0)[1].S; s != "#" {
-		t.Errorf("column b should point into the input, got %q", s)
+	if k := b.Keys[2]; k != (value.StrKey{}) {
+		t.Errorf("a DOUBLE column has key %+v", k)
+	}
+	if value.KeyOf("Comp1") == value.KeyOf("Comp2") || value.KeyOf("") == value.KeyOf("\x00") {
+		t.Error("different strings share a key")
 	}
 }
 

@@ -653,7 +653,7 @@ type fileSkipper interface{ SkipFile(name string) }
 // skip files.
 func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) <-chan *decoded {
 	cols := q.Plan().ColumnSchema()
-	copyStrings, filter := q.HashedColumns(), q.PushdownFilter()
+	hashed, filter := q.HashedColumns(), q.PushdownFilter()
 	// A detached query keeps no string of its input (see engine.Query.Detached):
 	// the memory the decoders copy strings into is reused batch after batch.
 	detached := q.Detached()
@@ -678,7 +678,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 		// dec decodes rows for the engine; pre decodes rows it folds into
 		// a partial at once, while they are in cache (no strings copied).
 		dec, pre := ingest.NewDecoder(cols), ingest.NewDecoder(cols)
-		dec.CopyStrings(copyStrings)
+		dec.HashStrings(hashed)
 		for _, d := range []*ingest.Decoder{dec, pre} {
 			d.SetMaxLineBytes(opts.MaxLineBytes)
 			if filter != nil {
