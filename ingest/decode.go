@@ -392,6 +392,10 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 			var reason string
 			if slot >= 0 {
 				i, reason = d.decodeValue(b, i, slot, &row[slot])
+			} else if j := skipPlainNumber(b, i); j > i {
+				i = j
+			} else if j := skipPlainString(b, i); j > i {
+				i = j
 			} else {
 				i, reason = skipValue(b, i, 0)
 			}
@@ -564,6 +568,51 @@ func scanNumber(b []byte, i int) (end int, integer bool, ok bool) {
 		}
 	}
 	return scanNumberSlow(b, i)
+}
+
+// skipPlainString returns the index after the string at b[i] when it has
+// no escape, or i for anything else (the general way).
+func skipPlainString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return i
+	}
+	for j := i + 1; j+8 <= len(b); j += 8 {
+		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			if k := j + bits.TrailingZeros64(m)/8; b[k] == '"' {
+				return k + 1
+			}
+			return i
+		}
+	}
+	return i
+}
+
+// skipPlainNumber returns the end of the unsigned plain number (digits,
+// then optionally a point and digits) at b[i], as scanNumber reads it, or
+// i when b[i] starts anything else: the usual skipped value, read without
+// a call.
+func skipPlainNumber(b []byte, i int) int {
+	j := i
+	for j < len(b) && b[j]-'0' < 10 {
+		j++
+	}
+	if j == i {
+		return i
+	}
+	if j < len(b) && b[j] == '.' {
+		k := j + 1
+		for k < len(b) && b[k]-'0' < 10 {
+			k++
+		}
+		if k == j+1 {
+			return i
+		}
+		j = k
+	}
+	if j < len(b) && numberChar[b[j]] != 0 {
+		return i // an exponent, or malformed: the general way
+	}
+	return j
 }
 
 // scanDecimal reads a plain decimal at b[i] (digits, optionally a point

@@ -711,6 +711,7 @@ func BenchmarkDecodeLANL(b *testing.B) {
 		{"webservers", schema("dstdevice", value.String, "dstport", value.String)},
 		{"bytes_per_10s", schema("time", value.Float, "srcbytes", value.Float, "dstbytes", value.Float)},
 		{"all_fields", lanlSchema},
+		{"no_fields", nil}, // every line checked, no value kept: COUNT(*)
 	})
 }
 
