@@ -18,6 +18,9 @@ import (
 type windowing struct {
 	w      *sql.Window
 	timeFn evalFn
+	// timeSlot is the event-time column when the time is one (the usual
+	// case), read without a call; -1 otherwise.
+	timeSlot int
 	isTS   bool
 	size   float64 // in time units
 	slide  float64
@@ -78,6 +81,10 @@ func newWindowing(w *sql.Window, c *compiler, lateness float64) (*windowing, err
 	}
 	ws := &windowing{w: w, timeFn: f, isTS: isTS, size: w.Size * unit, slide: w.Slide * unit, gap: w.Gap * unit,
 		panes: w.Panes(), lateness: -1, watermark: math.Inf(-1), maxTime: math.Inf(-1), maxClosedEnd: math.Inf(-1)}
+	ws.timeSlot = -1
+	if ref, ok := w.Time.(*sql.ColumnRef); ok {
+		ws.timeSlot = ref.Slot
+	}
 	if lateness >= 0 {
 		ws.lateness = lateness * unit
 	}
@@ -145,7 +152,12 @@ func (ws *windowing) closed(end float64) bool { return ws.lateness >= 0 && end <
 
 // add assigns one row to its windows and folds it into each open one.
 func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
-	tv := ws.timeFn(row)
+	var tv value.Value
+	if ws.timeSlot >= 0 {
+		tv = row[ws.timeSlot]
+	} else {
+		tv = ws.timeFn(row)
+	}
 	t, ok := ws.timeOf(tv)
 	if !ok {
 		ws.noTime++
