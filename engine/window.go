@@ -21,11 +21,11 @@ type windowing struct {
 	// timeSlot is the event-time column when the time is one (the usual
 	// case), read without a call; -1 otherwise.
 	timeSlot int
-	isTS   bool
-	size   float64 // in time units
-	slide  float64
-	gap    float64
-	panes  int
+	isTS     bool
+	size     float64 // in time units
+	slide    float64
+	gap      float64
+	panes    int
 
 	// Watermark: maxTime - lateness, advanced at the end of each micro-batch.
 	// A row whose window has ended at or before the watermark is late.
