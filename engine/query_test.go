@@ -346,7 +346,13 @@ func BenchmarkQueryLANL(b *testing.B) {
 			}
 			var batch ingest.Batch
 			batch.Reset(len(p.Columns))
-			if rejects, _ := ingest.NewDecoder(p.ColumnSchema()).Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "lanl", FirstLine: 1, Data: data}}}, &batch); len(rejects) > 0 {
+			dec := ingest.NewDecoder(p.ColumnSchema())
+			q, err := New(p, Options{Mode: Complete})
+			if err != nil {
+				b.Fatal(err)
+			}
+			dec.HashStrings(q.HashedColumns()) // as the stream's decoders do
+			if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "lanl", FirstLine: 1, Data: data}}}, &batch); len(rejects) > 0 {
 				b.Fatal(rejects[0])
 			}
 			batches = append(batches, &batch)
