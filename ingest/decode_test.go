@@ -828,3 +828,28 @@ func TestDecodeDecimalsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeAbsentIsNull: a column a line lacks is NULL, also when the
+// batch's memory held a value there before (a batch reused).
+func TestDecodeAbsentIsNull(t *testing.T) {
+	cols := schema("a", value.Int, "b", value.String, "c", value.Float)
+	d := NewDecoder(cols)
+	var b Batch
+	for round, line := range []string{`{"a": 1, "b": "x", "c": 2.5}`, `{"b": "y"}`, `{}`} {
+		b.Reset(len(cols))
+		if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte(line + "\n")}}}, &b); len(rejects) > 0 {
+			t.Fatal(rejects)
+		}
+		row := b.Row(0)
+		switch round {
+		case 0:
+			checkRows(t, &b, []value.Value{value.IntValue(1), value.StringValue("x"), value.FloatValue(2.5)})
+		case 1:
+			checkRows(t, &b, []value.Value{value.NullValue, value.StringValue("y"), value.NullValue})
+		default:
+			if row[0] != value.NullValue || row[1] != value.NullValue || row[2] != value.NullValue {
+				t.Errorf("{}: row %v, want all NULL", row)
+			}
+		}
+	}
+}
