@@ -51,6 +51,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	runs := fs.Int("runs", 5, "timed repetitions of each measurement")
 	scaleRows := fs.Int("scale-rows", 10_000_000, "rows of generated data in the scaling run (0: skip it)")
 	scaleGroups := fs.Int("scale-groups", 100_000, "distinct group keys in the scaling run")
+	scaleRuns := fs.Int("scale-runs", 3, "repetitions of the scaling run (median and spread of late / early)")
 	profDir := fs.String("cpuprofile-dir", "", "write one CPU profile per query's stream runs into this directory")
 	fs.Usage = func() { fmt.Fprintf(stderr, benchUsage, fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
@@ -152,7 +153,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "\nProcess peak RSS, DuckDB included: %s.\n", peakRSS())
 	if *scaleRows > 0 {
-		return benchScaling(ctx, stdout, *scaleRows, *scaleGroups)
+		return benchScaling(ctx, stdout, *scaleRows, *scaleGroups, max(1, *scaleRuns))
 	}
 	return nil
 }
@@ -189,58 +190,92 @@ func benchStream(ctx context.Context, plan *sql.Plan, cat *stream.Catalog, trigg
 }
 
 // benchScaling streams generated data in 10,000-row batches through a
-// group-by over many keys in update mode and reports per-batch time and heap
-// size early, in the middle and late in the run.
-func benchScaling(ctx context.Context, w io.Writer, rows, groups int) error {
-	const batchRows = 10_000
+// group-by over many keys in update mode, runs times, and reports per-batch
+// time early and late in the run (medians, and the spread of late / early
+// over the runs) and the heap early, in the middle and late.
+func benchScaling(ctx context.Context, w io.Writer, rows, groups, runs int) error {
+	var early, late []time.Duration
+	var ratios []float64
+	var last scaleRun
+	for range runs {
+		r, err := scaleOnce(ctx, rows, groups)
+		if err != nil {
+			return err
+		}
+		early, late = append(early, r.early), append(late, r.late)
+		ratios = append(ratios, float64(r.late)/float64(r.early))
+		last = r
+	}
+	slices.Sort(ratios)
+	fmt.Fprintf(w, "\nScaling: %d generated rows in %d batches of %d, %d distinct srcdevice keys (%d held at the end), update mode; %d runs (median, [min..max]):\n\n",
+		last.batches*scaleBatchRows, last.batches, scaleBatchRows, groups, last.groups, runs)
+	fmt.Fprintf(w, "| per-batch time, first 10%% (median) | last 10%% (median) | late / early | heap at start | middle | end |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| %s | %s | **%.2f** (%.2f..%.2f) | %.1f MB | %.1f MB | %.1f MB |\n", ms(median(early)), ms(median(late)),
+		ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1],
+		float64(last.heap[0])/1e6, float64(last.heap[1])/1e6, float64(last.heap[2])/1e6)
+	return nil
+}
+
+// scaleBatchRows is the size of the scaling run's batches.
+const scaleBatchRows = 10_000
+
+// scaleRun is one scaling run: the median per-batch time of its first and
+// last tenth of batches, the heap in use at its start, middle and end, and
+// the groups held at the end.
+type scaleRun struct {
+	early, late     time.Duration
+	heap            [3]uint64
+	batches, groups int
+}
+
+// scaleOnce streams rows generated rows (groups distinct keys) through
+// the scaling query, timing each batch.
+func scaleOnce(ctx context.Context, rows, groups int) (scaleRun, error) {
 	text := "SELECT srcdevice, count(*) AS flows, sum(srcbytes + dstbytes) AS bytes, max(time) AS last FROM flows GROUP BY srcdevice"
 	cat := stream.NewCatalog()
 	cat.Bind("flows", "-", gen.Schema)
 	plan, err := sql.Build(text, cat)
 	if err != nil {
-		return err
+		return scaleRun{}, err
 	}
 	q, err := engine.New(plan, engine.Options{Mode: engine.Update})
 	if err != nil {
-		return err
+		return scaleRun{}, err
 	}
 	g := gen.New(gen.Options{Seed: 42, Devices: groups})
 	dec := ingest.NewDecoder(plan.ColumnSchema())
+	dec.HashStrings(q.HashedColumns()) // as the stream's decoders do
 	var b ingest.Batch
-	nBatches := rows / batchRows
-	times := make([]time.Duration, 0, nBatches)
-	var heap [3]uint64
+	r := scaleRun{batches: rows / scaleBatchRows}
+	times := make([]time.Duration, 0, r.batches)
 	var data []byte
-	for i := 0; i < nBatches; i++ {
+	for i := 0; i < r.batches; i++ {
 		data = data[:0]
-		for r := 0; r < batchRows; r++ {
+		for range scaleBatchRows {
 			data = g.AppendRow(data)
 		}
 		t0 := time.Now()
 		b.Reset(len(plan.Columns))
 		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
 		if _, err := q.Process(&b); err != nil {
-			return err
+			return r, err
 		}
 		times = append(times, time.Since(t0))
-		switch i {
-		case 0, nBatches / 2, nBatches - 1:
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			heap[min(2, i*3/nBatches)] = ms.HeapInuse
+		for k, at := range []int{0, r.batches / 2, r.batches - 1} {
+			if i == at {
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				r.heap[k] = ms.HeapInuse
+			}
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return r, ctx.Err()
 		}
 	}
-	tenth := max(1, nBatches/10)
-	early, late := median(times[:tenth]), median(times[len(times)-tenth:])
-	fmt.Fprintf(w, "\nScaling: %d generated rows in %d batches of %d, %d distinct srcdevice keys (%d held at the end), update mode:\n\n", nBatches*batchRows, nBatches, batchRows, groups, q.Groups())
-	fmt.Fprintf(w, "| per-batch time, first 10%% (median) | last 10%% (median) | late / early | heap at start | middle | end |\n|---|---|---|---|---|---|\n")
-	fmt.Fprintf(w, "| %s | %s | **%.2f** | %.1f MB | %.1f MB | %.1f MB |\n", ms(early), ms(late), float64(late)/float64(early),
-		float64(heap[0])/1e6, float64(heap[1])/1e6, float64(heap[2])/1e6)
-	return nil
+	tenth := max(1, r.batches/10)
+	r.early, r.late, r.groups = median(times[:tenth]), median(times[len(times)-tenth:]), q.Groups()
+	return r, nil
 }
 
 func median(ds []time.Duration) time.Duration { return percentile(ds, 50) }
