@@ -58,26 +58,30 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 	}
 }
 
-// foldCol is AddMany for a tile read straight from column slot of b.
+// foldCol is AddMany for a tile read straight from column slot of b; a
+// short string is added by its key alone, without reading the row.
 func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.probes = grow(a.probes[:0], len(tile))
+	keyed := hasKeys(b, slot)
 	var t uint64
 	for i, p := range tile {
-		at := int(p.row)*b.Width + slot
-		if v := &b.Values[at]; v.Kind == value.String {
-			pr := keyAt(b, at)
-			a.probes[i] = pr
+		pr := probeAt(b, int(p.row)*b.Width+slot, keyed)
+		a.probes[i] = pr
+		if pr.Hi != 0 {
 			t += a.sets[p.id].touch(pr.H)
 		}
 	}
 	a.touched += t
 	for i, p := range tile {
-		switch v := &b.Values[int(p.row)*b.Width+slot]; v.Kind {
-		case value.Null:
-		case value.String:
-			a.sets[p.id].slotProbe(v.S, a.probes[i], true)
+		switch pr := a.probes[i]; {
+		case pr.Hi == 0: // not a string
+			if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind != value.Null {
+				a.Add(p.id, *v)
+			}
+		case longProbe(pr):
+			a.sets[p.id].slotProbe(b.Values[int(p.row)*b.Width+slot].S, pr, true)
 		default:
-			a.Add(p.id, *v)
+			a.sets[p.id].slotProbe("", pr, true)
 		}
 	}
 }

@@ -210,26 +210,31 @@ func sqlColumn(exprs []sql.Expr) (*sql.ColumnRef, bool) {
 // overlap.
 func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
 	g.probes = grow(g.probes[:0], foldTile)
+	keyed := hasKeys(b, g.keySlot)
 	var t uint64
 	for start := from; start < to; start += foldTile {
 		end := min(start+foldTile, to)
 		for i := start; i < end; i++ {
-			if at := i*b.Width + g.keySlot; b.Values[at].Kind == value.String {
-				p := keyAt(b, at)
-				g.probes[i-start] = p
+			p := probeAt(b, i*b.Width+g.keySlot, keyed)
+			g.probes[i-start] = p
+			if p.Hi != 0 {
 				t += g.byString.touch(p.H)
 			}
 		}
 		for i := start; i < end; i++ {
-			v := &b.Values[i*b.Width+g.keySlot]
-			if v.Kind != value.String {
-				g.keyVals[0] = *v
+			p := g.probes[i-start]
+			if p.Hi == 0 { // not a string: NULL
+				g.keyVals[0] = b.Values[i*b.Width+g.keySlot]
 				g.assign(g.groupFor(), int32(i))
 				continue
 			}
-			sl, found := g.byString.slotProbe(v.S, g.probes[i-start], true)
+			k := "" // read only when needed: a long string, or a new group
+			if longProbe(p) {
+				k = b.Values[i*b.Width+g.keySlot].S
+			}
+			sl, found := g.byString.slotProbe(k, p, true)
 			if !found {
-				g.keyVals[0] = *v
+				g.keyVals[0] = b.Values[i*b.Width+g.keySlot]
 				sl.val = g.newGroup("")
 			}
 			g.assign(sl.val, int32(i))

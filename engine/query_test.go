@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -47,12 +48,21 @@ func genChunks(n, rows int) []ingest.Chunk {
 // runBatches feeds chunks to a new query, perBatch chunks at a time, and
 // returns the final result rendered as text.
 func runBatches(t testing.TB, p *sql.Plan, chunks []ingest.Chunk, perBatch int) string {
+	return runBatchesKeyed(t, p, chunks, perBatch, false)
+}
+
+// runBatchesKeyed is runBatches, with the decoder preparing the keys of
+// the strings the query hashes when keyed (as the stream's decoders do).
+func runBatchesKeyed(t testing.TB, p *sql.Plan, chunks []ingest.Chunk, perBatch int, keyed bool) string {
 	t.Helper()
 	q, err := New(p, Options{KeepFinal: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dec := ingest.NewDecoder(p.ColumnSchema())
+	if keyed {
+		dec.HashStrings(q.HashedColumns())
+	}
 	var b ingest.Batch
 	for i := 0; i < len(chunks); i += perBatch {
 		b.Reset(len(p.Columns))
@@ -442,5 +452,42 @@ func TestColumnsArith(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestKeyedStrings: grouping and COUNT(DISTINCT) by the keys the decoders
+// prepare give what they give from the strings themselves, with NULLs,
+// short and long strings (kept whole in the tables) and numbers in a
+// VARCHAR column.
+func TestKeyedStrings(t *testing.T) {
+	var data []byte
+	for i := range 3000 {
+		src := fmt.Sprintf(`"Comp%d"`, i%37)
+		switch i % 11 {
+		case 0:
+			src = "null"
+		case 1:
+			src = fmt.Sprintf(`"a-rather-long-device-name-%d"`, i%5)
+		}
+		dst := fmt.Sprintf(`"Port%05d"`, i%101)
+		switch i % 7 {
+		case 0:
+			dst = "null"
+		case 1:
+			dst = fmt.Sprintf(`"a-long-destination-port-name-%d"`, i%13)
+		case 2:
+			dst = fmt.Sprint(i % 17) // a number in a VARCHAR column
+		}
+		data = fmt.Appendf(data, `{"srcdevice": %s, "dstport": %s}`+"\n", src, dst)
+	}
+	cut := len(data)/2 + bytes.IndexByte(data[len(data)/2:], '\n') + 1 // two batches, cut at a line
+	chunks := []ingest.Chunk{{Name: "a", FirstLine: 1, Data: data[:cut]}, {Name: "b", FirstLine: 1, Data: data[cut:]}}
+	p := plan(t, "SELECT srcdevice, count(DISTINCT dstport) AS ports, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY srcdevice")
+	plain, keyed := runBatchesKeyed(t, p, chunks, 1, false), runBatchesKeyed(t, p, chunks, 1, true)
+	if plain != keyed {
+		t.Errorf("with keys:\n%s\nwithout:\n%s", keyed, plain)
+	}
+	if strings.Count(plain, "\n") != 37+5+1 {
+		t.Errorf("%d groups, want 43:\n%s", strings.Count(plain, "\n"), plain)
 	}
 }

@@ -84,16 +84,28 @@ var (
 // probeOf prepares k for lookups.
 func probeOf(k string) strProbe { return value.KeyOf(k) }
 
-// keyAt returns the key of b.Values[at], a string: the one the decoder
-// prepared (see ingest.Decoder.HashStrings), or else made now.
-func keyAt(b *ingest.Batch, at int) strProbe {
-	if at < len(b.Keys) {
-		if k := b.Keys[at]; k.Hi != 0 {
-			return k
-		}
-	}
-	return value.KeyOf(b.Values[at].S)
+// hasKeys reports whether b holds the keys of column slot's strings (see
+// ingest.Decoder.HashStrings).
+func hasKeys(b *ingest.Batch, slot int) bool {
+	return slot < 64 && b.KeyCols&(1<<slot) != 0 && len(b.Keys) == len(b.Values)
 }
+
+// probeAt returns the probe of b.Values[at] when it is a string, else a
+// zero probe (Hi 0): the key the decoder prepared when keyed (hasKeys),
+// so that the value itself is not read, or else one made now.
+func probeAt(b *ingest.Batch, at int, keyed bool) strProbe {
+	if keyed {
+		return b.Keys[at]
+	}
+	if v := &b.Values[at]; v.Kind == value.String {
+		return value.KeyOf(v.S)
+	}
+	return strProbe{}
+}
+
+// longProbe reports whether p is that of a string kept in the arena, whose
+// text is needed to compare and to add it.
+func longProbe(p strProbe) bool { return p.Hi == longProbeMarks }
 
 // mix hashes two packed words.
 func mix(lo, hi uint64) uint64 { return value.MixKey(lo, hi) }

@@ -29,6 +29,8 @@ type Batch struct {
 	// the layout of Values: the key of each string of the columns
 	// prepared, no key (zero) elsewhere. Empty otherwise.
 	Keys []value.StrKey
+	// KeyCols marks (bit s for slot s < 64) the columns with keys in Keys.
+	KeyCols uint64
 	// Recycle lets Reset keep the memory the decoder copied strings into
 	// (unescaped, or see Decoder.CopyStrings) for the next rows, instead
 	// of leaving it to the garbage collector. Set it only when nothing
@@ -47,7 +49,7 @@ func (b *Batch) Row(i int) []value.Value { return b.Values[i*b.Width : (i+1)*b.W
 // Reset empties b for reuse with rows of width columns.
 func (b *Batch) Reset(width int) {
 	b.Width, b.Rows, b.Filtered = width, 0, 0
-	b.Values, b.Keys = b.Values[:0], b.Keys[:0]
+	b.Values, b.Keys, b.KeyCols = b.Values[:0], b.Keys[:0], 0
 	if b.arena == nil {
 		return
 	}
@@ -118,6 +120,7 @@ type Decoder struct {
 	// hashStr lists the columns whose strings get their keys prepared
 	// (see HashStrings).
 	hashStr []int
+	keyCols uint64                       // hashStr as a bit set (see Batch.KeyCols)
 	keep    func(row []value.Value) bool // see SetFilter
 }
 
@@ -136,10 +139,11 @@ func (d *Decoder) SetFilter(keep func(row []value.Value) bool) { d.keep = keep }
 // every row, then reads the keys in row order instead of the strings
 // scattered over the input.
 func (d *Decoder) HashStrings(slots []int) {
-	d.hashStr = d.hashStr[:0]
+	d.hashStr, d.keyCols = d.hashStr[:0], 0
 	for _, s := range slots {
-		if s >= 0 && s < len(d.cols) && d.cols[s].Type == value.String {
+		if s >= 0 && s < len(d.cols) && s < 64 && d.cols[s].Type == value.String {
 			d.hashStr = append(d.hashStr, s)
+			d.keyCols |= 1 << s
 		}
 	}
 }
@@ -291,6 +295,7 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 
 // prepareKeys fills the keys of the row that starts at Values[start].
 func (d *Decoder) prepareKeys(dst *Batch, start int) {
+	dst.KeyCols = d.keyCols
 	if cap(dst.Keys) < len(dst.Values) { // as much room as the rows have
 		keys := make([]value.StrKey, len(dst.Keys), cap(dst.Values))
 		copy(keys, dst.Keys)
