@@ -26,8 +26,9 @@ type Batch struct {
 	// filter (see Decoder.SetFilter): input rows, but not in Values.
 	Filtered int
 	// Keys, when the decoder prepares keys (see Decoder.HashStrings), has
-	// the layout of Values: the key of each string of the columns
-	// prepared, no key (zero) elsewhere. Empty otherwise.
+	// the layout of Values: for the columns in KeyCols, the key of each
+	// string, and no key (zero) for other values; the other columns' keys
+	// mean nothing. Empty otherwise.
 	Keys []value.StrKey
 	// KeyCols marks (bit s for slot s < 64) the columns with keys in Keys.
 	KeyCols uint64
@@ -301,13 +302,15 @@ func (d *Decoder) prepareKeys(dst *Batch, start int) {
 		copy(keys, dst.Keys)
 		dst.Keys = keys
 	}
-	if len(dst.Keys) < start {
-		dst.Keys = append(dst.Keys, make([]value.StrKey, start-len(dst.Keys))...)
-	}
-	dst.Keys = append(dst.Keys[:start], make([]value.StrKey, len(dst.Values)-start)...)
+	// Only the columns in KeyCols are read: the others' keys are left as
+	// they are.
+	dst.Keys = dst.Keys[:len(dst.Values)]
 	for _, slot := range d.hashStr {
+		k := &dst.Keys[start+slot]
 		if v := &dst.Values[start+slot]; v.Kind == value.String {
-			dst.Keys[start+slot] = value.KeyOf(v.S)
+			*k = value.KeyOf(v.S)
+		} else {
+			*k = value.StrKey{}
 		}
 	}
 }
