@@ -800,6 +800,10 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 		if !ascii && !utf8.ValidString(str) {
 			return i, fmt.Sprintf("field %q: invalid UTF-8", col.Name)
 		}
+		if col.Type == value.String { // the usual case, without a call
+			*dst = value.Value{Kind: value.String, S: str}
+			return next, ""
+		}
 		v, reason := convertString(str, col)
 		*dst = v
 		return next, reason
