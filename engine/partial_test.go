@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"brook/ingest"
@@ -175,5 +177,59 @@ func TestPreAggregationTurnsOff(t *testing.T) {
 		if got := q.PreAggregates(); got != want {
 			t.Errorf("%s: pre-aggregating after %d rows: %v, want %v", query, q.RowsIn(), got, want)
 		}
+	}
+}
+
+// BenchmarkPartialLANL is a decoder's share of the pre-aggregated path on
+// the LANL data: lines decoded 256 at a time and folded into a partial
+// while they are in cache, the partial merged once per file, as the
+// stream's decoders and engine do. Queries that are not pre-aggregated
+// report nothing.
+func BenchmarkPartialLANL(b *testing.B) {
+	var files [][]byte
+	for i := 1; i <= 4; i++ {
+		data, err := os.ReadFile(fmt.Sprintf("../../shared/datasets/lanl/time_%02d.json", i))
+		if err != nil {
+			b.Skipf("LANL data not found (%v): benchmark skipped", err)
+		}
+		files = append(files, data)
+	}
+	for _, name := range []string{"webservers", "bytes_per_10s", "all_fields"} {
+		text, err := os.ReadFile("../queries/" + name + ".sql")
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := plan(b, string(text))
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(files[0]) * len(files)))
+			for b.Loop() {
+				q, err := New(p, Options{Mode: Complete})
+				if err != nil {
+					b.Fatal(err)
+				}
+				part := q.NewPartial()
+				dec := ingest.NewDecoder(p.ColumnSchema())
+				if f := q.PushdownFilter(); f != nil {
+					dec.SetFilter(f())
+				}
+				var tile ingest.Batch
+				var stats ingest.DecodeStats
+				for _, data := range files {
+					c := ingest.Chunk{Name: "lanl", FirstLine: 1, Data: data}
+					for len(c.Data) > 0 {
+						tile.Reset(len(p.Columns))
+						c, _ = dec.DecodeRows(c, &tile, nil, &stats, 256)
+						if err := part.Add(&tile); err != nil {
+							b.Fatal(err)
+						}
+					}
+					q.Merge(part)
+					if _, err := q.Emit(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -163,7 +163,9 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 		ws.noTime++
 		return
 	}
-	ws.maxTime = math.Max(ws.maxTime, t)
+	if t > ws.maxTime { // t is never NaN (see timeOf)
+		ws.maxTime = t
+	}
 	ws.lateSeen = false
 	if ws.w.Kind == sql.Session {
 		ws.addSession(g, row, tv, t)
