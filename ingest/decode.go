@@ -154,22 +154,37 @@ func (d *Decoder) HashStrings(slots []int) {
 // not a column). head and tail are the text's first and last eight bytes,
 // so that a key of 8 to 16 bytes is matched with two word compares.
 type cachedKey struct {
-	text       []byte
-	head, tail uint64
-	slot       int
+	cachedText
+	// after is the same text after the usual separator, `, "key": `, so
+	// that the end of one value and the next key are matched at once.
+	after cachedText
+	slot  int
 }
 
-// match reports whether b[i:] starts with the cached text and holds more
-// after it.
-func (k *cachedKey) match(b []byte, i int) bool {
-	n := len(k.text)
+// cachedText is raw text to match, with its first and last eight bytes.
+type cachedText struct {
+	text       []byte
+	head, tail uint64
+}
+
+func (t *cachedText) set(text []byte) {
+	t.text = text
+	if n := len(text); n >= 8 {
+		t.head, t.tail = binary.LittleEndian.Uint64(text), binary.LittleEndian.Uint64(text[n-8:])
+	}
+}
+
+// match reports whether b[i:] starts with the text and holds more after
+// it.
+func (t *cachedText) match(b []byte, i int) bool {
+	n := len(t.text)
 	if len(b)-i <= n {
 		return false
 	}
 	if n >= 8 && n <= 16 {
-		return binary.LittleEndian.Uint64(b[i:]) == k.head && binary.LittleEndian.Uint64(b[i+n-8:]) == k.tail
+		return binary.LittleEndian.Uint64(b[i:]) == t.head && binary.LittleEndian.Uint64(b[i+n-8:]) == t.tail
 	}
-	return string(b[i:i+n]) == string(k.text)
+	return string(b[i:i+n]) == string(t.text)
 }
 
 // NewDecoder returns a decoder for rows of the given columns. JSON keys
@@ -370,12 +385,14 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	if i < len(b) && b[i] == '}' {
 		i++
 	} else {
+		after := false // the key was matched with the separator before it
 		for pos := 0; ; pos++ {
-			if i >= len(b) || b[i] != '"' {
-				return "malformed JSON: expected a quoted key"
-			}
 			var slot int
-			if pos < len(d.keys) && d.keys[pos].match(b, i) {
+			if after {
+				slot, after = d.keys[pos].slot, false
+			} else if i >= len(b) || b[i] != '"' {
+				return "malformed JSON: expected a quoted key"
+			} else if pos < len(d.keys) && d.keys[pos].match(b, i) {
 				// The same `"key": ` as on the previous line, byte for byte;
 				// this line may have more blanks before its value.
 				slot, i = d.keys[pos].slot, skipWS(b, i+len(d.keys[pos].text))
@@ -409,6 +426,11 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 			}
 			if reason != "" {
 				return reason
+			}
+			if k := pos + 1; k < len(d.keys) && d.keys[k].after.match(b, i) {
+				// `, "key": ` as on the previous line: the next key too.
+				i, after = skipWS(b, i+len(d.keys[k].after.text)), true
+				continue
 			}
 			if i+1 < len(b) && b[i] == ',' && b[i+1] == ' ' { // the usual ", "
 				i = skipWS(b, i+2)
@@ -456,14 +478,12 @@ func (d *Decoder) remember(pos int, prefix []byte, slot int, escaped bool) {
 	for len(d.keys) <= pos {
 		// A position not remembered yet must match no key: every key
 		// starts with a quote, this placeholder with a NUL.
-		d.keys = append(d.keys, cachedKey{text: []byte{0}, slot: -1})
+		d.keys = append(d.keys, cachedKey{cachedText: cachedText{text: []byte{0}}, after: cachedText{text: []byte{0}}, slot: -1})
 	}
 	k := &d.keys[pos]
-	k.text = append(k.text[:0], prefix...)
+	k.set(append(k.text[:0], prefix...))
+	k.after.set(append(append(k.after.text[:0], ", "...), prefix...))
 	k.slot = slot
-	if n := len(k.text); n >= 8 {
-		k.head, k.tail = binary.LittleEndian.Uint64(k.text), binary.LittleEndian.Uint64(k.text[n-8:])
-	}
 }
 
 // scanString scans the string whose opening quote is at b[i]. It returns the
