@@ -694,8 +694,8 @@ func BenchmarkDecode(b *testing.B) {
 		data = g.AppendRow(data)
 	}
 	benchDecode(b, data, []benchCase{
-		{"2cols", schema("dstdevice", value.String, "dstport", value.String)},
-		{"11cols", lanlSchema},
+		{"2cols", schema("dstdevice", value.String, "dstport", value.String), nil},
+		{"11cols", lanlSchema, nil},
 	})
 }
 
@@ -708,16 +708,19 @@ func BenchmarkDecodeLANL(b *testing.B) {
 		b.Skipf("LANL data not found (%v): benchmark skipped", err)
 	}
 	benchDecode(b, data, []benchCase{
-		{"webservers", schema("dstdevice", value.String, "dstport", value.String)},
-		{"bytes_per_10s", schema("time", value.Float, "srcbytes", value.Float, "dstbytes", value.Float)},
-		{"all_fields", lanlSchema},
-		{"no_fields", nil}, // every line checked, no value kept: COUNT(*)
+		{"webservers", schema("dstdevice", value.String, "dstport", value.String), nil},
+		{"bytes_per_10s", schema("time", value.Float, "srcbytes", value.Float, "dstbytes", value.Float), nil},
+		{"all_fields", lanlSchema, nil},
+		{"no_fields", nil, nil}, // every line checked, no value kept: COUNT(*)
+		// fanout's columns, with the keys of the strings the engine hashes
+		{"fanout", schema("srcdevice", value.String, "dstdevice", value.String, "dstport", value.String), []int{0, 1, 2}},
 	})
 }
 
 type benchCase struct {
 	name string
 	cols value.Schema
+	keys []int // columns whose keys the decoder prepares (HashStrings)
 }
 
 // benchDecode decodes data with each case's columns, as one chunk.
@@ -725,6 +728,7 @@ func benchDecode(b *testing.B, data []byte, cases []benchCase) {
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			d := NewDecoder(bc.cols)
+			d.HashStrings(bc.keys)
 			raw := &RawBatch{Chunks: []Chunk{{Name: "bench", FirstLine: 1, Data: data}}, Bytes: int64(len(data))}
 			var batch Batch
 			b.ReportAllocs()
