@@ -18,10 +18,14 @@ import (
 // goroutine at a time.
 //
 // Aggregating queries are pre-aggregated unless their windows depend on
-// state the batches before left: sessions (which merge as events arrive)
-// and windows under a watermark (a row is late or not by the watermark
-// the batches before moved). Tumbling and hopping windows without a
-// watermark are pre-aggregated: a row's windows depend on its time alone.
+// state the batches before left: sessions (which merge as events arrive),
+// hopping windows under a watermark (a row is late when any of its
+// windows has closed, which a window's totals cannot tell), and windows
+// whose late rows are logged one by one. Tumbling and hopping windows
+// without a watermark are pre-aggregated: a row's windows depend on its
+// time alone. So are tumbling windows under a watermark: the watermark
+// moves only between batches, so a partial's window is merged whole, or,
+// when the watermark closed it before its batch, counted whole as late.
 type Partial struct {
 	st    *evalState
 	where evalFn
@@ -93,7 +97,7 @@ func (q *Query) preAggregable() bool {
 		return false
 	}
 	ws := q.groups.win
-	return ws == nil || (ws.w.Kind != sql.Session && ws.lateness < 0)
+	return ws == nil || (ws.w.Kind != sql.Session && (ws.lateness < 0 || (ws.panes == 1 && ws.lateLog == nil)))
 }
 
 // Pre-aggregation is judged once paJudgeRows rows were merged: it goes on
@@ -117,20 +121,26 @@ func (q *Query) Merge(p *Partial) {
 	q.mergeTo = q.mergeTo[:0]
 	for id := range pg.keys {
 		copy(g.keyVals, pg.keys[id])
-		var to int32
-		if ws := g.win; ws != nil {
-			to = ws.groupAt(g, pg.win.start[id])
-		} else {
+		to := int32(-1) // a window the watermark closed: its rows are late
+		if ws := g.win; ws == nil {
 			to = g.groupFor()
+		} else if start := pg.win.start[id]; ws.closed(start + ws.size) {
+			ws.late += pg.win.rows[id] // tumbling: one window per row
+		} else {
+			to = ws.groupAt(g, start)
 		}
-		g.touch(to)
+		if to >= 0 {
+			g.touch(to)
+		}
 		q.mergeTo = append(q.mergeTo, to)
 	}
 	mergeEvery := func(first, step int) {
 		for i := first; i < len(g.aggs); i += step {
 			a, from := g.aggs[i], pg.aggs[i]
 			for id, to := range q.mergeTo {
-				a.MergeFrom(from, to, int32(id))
+				if to >= 0 {
+					a.MergeFrom(from, to, int32(id))
+				}
 			}
 		}
 	}

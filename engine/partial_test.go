@@ -22,23 +22,36 @@ func TestPartialEqualsAdd(t *testing.T) {
 		"SELECT TUMBLE(\"time\", 10) AS w, TUMBLE_END(\"time\", 10) AS e, sum(srcbytes + dstbytes) AS b, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)",
 		"SELECT HOP(\"time\", 5, 15) AS w, srcdevice, count(DISTINCT dstport) AS p FROM flows WHERE protocol = 6 GROUP BY HOP(\"time\", 5, 15), srcdevice HAVING count(*) > 1",
 	}
-	for _, mode := range []Mode{Complete, Update} {
-		for _, query := range queries {
+	type run struct {
+		opts    Options
+		queries []string
+		chunks  []ingest.Chunk
+		order   []int // the chunks' order: out of order, some rows are late
+	}
+	inOrder := []int{0, 1, 2, 3, 4, 5}
+	runs := []run{{Options{Mode: Complete}, queries, chunks, inOrder}, {Options{Mode: Update}, queries, chunks, inOrder}}
+	slow := genChunksRate(6, 300, 20) // 15 s of event time per chunk
+	for _, mode := range []Mode{Update, Append} {
+		runs = append(runs, run{Options{Mode: mode, Watermark: true, Lateness: 3}, queries[5:6], slow, []int{2, 3, 0, 4, 1, 5}})
+	}
+	for _, r := range runs {
+		mode := r.opts.Mode
+		for _, query := range r.queries {
 			p := plan(t, query)
-			direct, err := New(p, Options{Mode: mode})
+			direct, err := New(p, r.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			merged, _ := New(p, Options{Mode: mode})
+			merged, _ := New(p, r.opts)
 			parts := []*Partial{merged.NewPartial(), merged.NewPartial()}
 			if parts[0] == nil {
 				t.Fatalf("%s: not pre-aggregated", query)
 			}
 			dec := ingest.NewDecoder(p.ColumnSchema())
-			for i := range chunks {
+			for _, i := range r.order {
 				var b ingest.Batch
 				b.Reset(len(p.Columns))
-				if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b); len(rejects) > 0 {
+				if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: r.chunks[i : i+1]}, &b); len(rejects) > 0 {
 					t.Fatal(rejects[0])
 				}
 				want, err := direct.Process(&b)
@@ -68,6 +81,9 @@ func TestPartialEqualsAdd(t *testing.T) {
 			}
 			l1, n1 := merged.Late()
 			l2, n2 := direct.Late()
+			if r.opts.Watermark && l2 == 0 {
+				t.Errorf("%s (mode %v): no row was late: the chunks' order must make some", query, mode)
+			}
 			if l1 != l2 || n1 != n2 {
 				t.Errorf("%s: late %d and %d without time, want %d and %d", query, l1, n1, l2, n2)
 			}
@@ -78,27 +94,36 @@ func TestPartialEqualsAdd(t *testing.T) {
 	}
 }
 
-// TestPartialEligible: plain queries, sessions and windows under a
-// watermark are not pre-aggregated; tumbling and hopping windows without a
-// watermark are.
+// TestPartialEligible: plain queries, sessions, hopping windows under a
+// watermark and windows whose late rows are logged are not
+// pre-aggregated; other windows, and tumbling windows under a watermark,
+// are.
 func TestPartialEligible(t *testing.T) {
+	const tumble = "SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)"
+	const hop = "SELECT HOP(\"time\", 5, 10) AS w, count(*) AS n FROM flows GROUP BY HOP(\"time\", 5, 10)"
+	watermark := Options{Mode: Update, Watermark: true, Lateness: 5}
+	logged := watermark
+	logged.LogLate = true
 	for _, c := range []struct {
-		query     string
-		watermark bool
-		want      bool
+		query string
+		opts  Options
+		want  bool
 	}{
-		{"SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)", false, true},
-		{"SELECT TUMBLE(\"time\", 10) AS w, count(*) AS n FROM flows GROUP BY TUMBLE(\"time\", 10)", true, false},
-		{"SELECT SESSION(\"time\", 5) AS s, srcdevice, count(*) AS n FROM flows GROUP BY SESSION(\"time\", 5), srcdevice", false, false},
-		{"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 10", false, false},
-		{"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice", false, true},
+		{tumble, Options{}, true},
+		{tumble, watermark, true},
+		{tumble, logged, false},
+		{hop, Options{}, true},
+		{hop, watermark, false},
+		{"SELECT SESSION(\"time\", 5) AS s, srcdevice, count(*) AS n FROM flows GROUP BY SESSION(\"time\", 5), srcdevice", Options{}, false},
+		{"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 10", Options{}, false},
+		{"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice", Options{}, true},
 	} {
-		q, err := New(plan(t, c.query), Options{Watermark: c.watermark, Lateness: 5})
+		q, err := New(plan(t, c.query), c.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := q.NewPartial() != nil; got != c.want {
-			t.Errorf("%s (watermark %v): pre-aggregated %v, want %v", c.query, c.watermark, got, c.want)
+			t.Errorf("%s (%+v): pre-aggregated %v, want %v", c.query, c.opts, got, c.want)
 		}
 	}
 }

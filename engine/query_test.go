@@ -32,8 +32,12 @@ func plan(t testing.TB, query string) *sql.Plan {
 }
 
 // genChunks returns n chunks of rows generated LANL-like flows each.
-func genChunks(n, rows int) []ingest.Chunk {
-	g := gen.New(gen.Options{Seed: 7, Devices: 300})
+func genChunks(n, rows int) []ingest.Chunk { return genChunksRate(n, rows, 0) }
+
+// genChunksRate is genChunks with rate rows per event-time second (the
+// generator's default when 0).
+func genChunksRate(n, rows, rate int) []ingest.Chunk {
+	g := gen.New(gen.Options{Seed: 7, Devices: 300, RowsPerSecond: rate})
 	var chunks []ingest.Chunk
 	for i := 0; i < n; i++ {
 		var data []byte

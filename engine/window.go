@@ -39,6 +39,10 @@ type windowing struct {
 	sessions    map[string][]int32 // group key -> its open sessions
 
 	maxClosedEnd float64 // the latest end of a window closed so far
+	// rows counts, per group, the input rows assigned to it (a Partial's
+	// windows: those of a window closed by the time they are merged are
+	// late).
+	rows []int64
 
 	recent recentWindow // the last window found, for queries without group keys
 
@@ -98,6 +102,7 @@ func (ws *windowing) grow(n int) {
 	ws.start = grow(ws.start, n)
 	ws.last = grow(ws.last, n)
 	ws.version = grow(ws.version, n)
+	ws.rows = grow(ws.rows, n)
 }
 
 // timeOf converts an event time value to time units; ok is false for NULL.
@@ -181,6 +186,7 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 			}
 			if c := &ws.recent; len(g.keyFns) == 0 && c.ok && c.start == start && g.live[c.id] && ws.start[c.id] == start {
 				g.assign(c.id, rowIdx) // rows in time order keep hitting the same window
+				ws.rows[c.id]++
 				continue
 			}
 			g.scratch = value.AppendKey(g.scratch[:0], value.FloatValue(start))
@@ -194,6 +200,7 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 				ws.recent = recentWindow{ok: true, start: start, id: id}
 			}
 			g.assign(id, rowIdx)
+			ws.rows[id]++
 		}
 	}
 	if ws.lateSeen {
@@ -220,6 +227,7 @@ func (ws *windowing) groupAt(g *groupTable, start float64) int32 {
 // reset forgets the rows seen, for a table emptied for reuse (a Partial's).
 func (ws *windowing) reset() {
 	ws.maxTime, ws.noTime, ws.late = math.Inf(-1), 0, 0
+	clear(ws.rows)
 	ws.ends = ws.ends[:0]
 	ws.recent = recentWindow{}
 }
