@@ -138,6 +138,10 @@ func FormatDuration(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
+// cellEscaper shows the line breaks and tabs of a table cell as escapes,
+// so that a cell keeps to one line.
+var cellEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
+
 func (w *Writer) table(rows [][]value.Value) error {
 	widths := make([]int, len(w.schema))
 	cells := make([][]string, len(rows))
@@ -147,7 +151,7 @@ func (w *Writer) table(rows [][]value.Value) error {
 	for r, row := range rows {
 		cells[r] = make([]string, len(row))
 		for c, v := range row {
-			s := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(v.Format())
+			s := cellEscaper.Replace(v.Format())
 			cells[r][c] = s
 			widths[c] = max(widths[c], utf8.RuneCountInString(s))
 		}
