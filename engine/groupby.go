@@ -52,6 +52,13 @@ type groupTable struct {
 	rowCache []sortRow
 	rowPass  []bool
 	rowAt    []uint32
+	// passing lists the groups whose cached row passes HAVING, and
+	// passAt[id] is id's place in it (-1: not there), when passValid: a
+	// sorted complete-mode result is then found among them and the groups
+	// the batch touched, not among all groups.
+	passing   []int32
+	passAt    []int32
+	passValid bool
 
 	pairs []pair // rows of the current batch assigned to groups, not yet folded
 
@@ -142,6 +149,7 @@ func (g *groupTable) newGroup(indexKey string) int32 {
 		g.live = append(g.live, true)
 		g.dirtyMark = append(g.dirtyMark, 0)
 		g.rowCache, g.rowPass, g.rowAt = append(g.rowCache, sortRow{}), append(g.rowPass, false), append(g.rowAt, 0)
+		g.passAt = append(g.passAt, -1)
 		for _, a := range g.aggs {
 			a.Grow(len(g.keys))
 		}
@@ -173,6 +181,7 @@ func (g *groupTable) release(id int32) {
 	g.live[id] = false
 	g.keys[id] = nil
 	g.rowCache[id], g.rowAt[id] = sortRow{}, 0
+	g.setPassing(id, false)
 	g.free = append(g.free, id)
 	g.nLive--
 }
@@ -281,6 +290,7 @@ func (g *groupTable) reset() {
 	}
 	g.keys, g.keyStr, g.live, g.dirtyMark = g.keys[:0], g.keyStr[:0], g.live[:0], g.dirtyMark[:0]
 	g.rowCache, g.rowPass, g.rowAt = g.rowCache[:0], g.rowPass[:0], g.rowAt[:0]
+	g.passing, g.passAt, g.passValid = g.passing[:0], g.passAt[:0], false
 	g.free, g.nLive, g.dirty, g.pairs = g.free[:0], 0, g.dirty[:0], g.pairs[:0]
 }
 
@@ -291,6 +301,21 @@ type pair struct{ row, id int32 }
 func (g *groupTable) assign(id int32, row int32) {
 	g.touch(id)
 	g.pairs = append(g.pairs, pair{row: row, id: id})
+}
+
+// setPassing puts group id in the passing list or takes it out.
+func (g *groupTable) setPassing(id int32, pass bool) {
+	at := g.passAt[id]
+	switch {
+	case pass && at < 0:
+		g.passAt[id] = int32(len(g.passing))
+		g.passing = append(g.passing, id)
+	case !pass && at >= 0:
+		last := g.passing[len(g.passing)-1]
+		g.passing[at], g.passAt[last] = last, at
+		g.passing = g.passing[:len(g.passing)-1]
+		g.passAt[id] = -1
+	}
 }
 
 // foldTile is how many rows flush folds at a time.

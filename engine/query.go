@@ -490,7 +490,29 @@ func (q *Query) projectInto(row []value.Value, r sortRow) {
 func (q *Query) groupRows(ids []int32) []sortRow {
 	g := q.groups
 	whole := ids == nil
-	if whole {
+	// A sorted complete-mode result is the same whatever order its groups
+	// come in (the sort is total): after the groups this batch touched are
+	// projected again, it is drawn from the groups that pass HAVING, not
+	// from all of them.
+	passList := whole && q.mode == Complete && q.plan.Sorted()
+	fromPassing := passList && g.passValid
+	if fromPassing {
+		row := make([]value.Value, g.width())
+		for _, id := range g.dirty {
+			if !g.live[id] {
+				continue
+			}
+			g.fill(id, row)
+			var r sortRow
+			pass := q.having == nil || q.having(row).True()
+			if pass {
+				r = q.project(row)
+			}
+			g.rowCache[id], g.rowPass[id], g.rowAt[id] = r, pass, g.epoch+1
+			g.setPassing(id, pass)
+		}
+		ids = g.passing
+	} else if whole {
 		ids = g.ids()
 	}
 	keep := -1
@@ -517,7 +539,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 		}
 		var r sortRow
 		pass := true
-		if whole && g.rowFresh(id) {
+		if fromPassing || (whole && g.rowFresh(id)) {
 			r, pass = g.rowCache[id], g.rowPass[id]
 		} else {
 			g.fill(id, row)
@@ -544,6 +566,14 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			continue
 		}
 		out = append(out, r)
+	}
+	if passList && !fromPassing { // every group's row is cached now: list those passing
+		for _, id := range ids {
+			if g.live[id] {
+				g.setPassing(id, g.rowPass[id])
+			}
+		}
+		g.passValid = true
 	}
 	if top != nil {
 		return top.rows

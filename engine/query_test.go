@@ -495,3 +495,37 @@ func TestKeyedStrings(t *testing.T) {
 		t.Errorf("%d groups, want 43:\n%s", strings.Count(plain, "\n"), plain)
 	}
 }
+
+// TestCompleteSortedFromPassing: a sorted complete-mode result drawn, batch
+// after batch, from the groups passing HAVING and those the batch touched
+// equals the result of all the rows so far computed afresh, with groups
+// moving in and out of HAVING as rows arrive.
+func TestCompleteSortedFromPassing(t *testing.T) {
+	chunks := genChunks(8, 250)
+	for _, query := range []string{
+		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 0 ORDER BY n DESC, srcdevice LIMIT 7",
+		"SELECT srcdevice, count(DISTINCT dstport) AS p, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 3 <> 1 ORDER BY p, n DESC",
+		"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol ORDER BY n DESC LIMIT 2",
+	} {
+		p := plan(t, query)
+		q, err := New(p, Options{Mode: Complete})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := ingest.NewDecoder(p.ColumnSchema())
+		for i := range chunks {
+			var b ingest.Batch
+			b.Reset(len(p.Columns))
+			if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b); len(rejects) > 0 {
+				t.Fatal(rejects[0])
+			}
+			got, err := q.Process(&b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := runBatches(t, p, chunks[:i+1], i+1); render(got) != want {
+				t.Fatalf("%s, batch %d:\n%s\nwant:\n%s", query, i, render(got), want)
+			}
+		}
+	}
+}
