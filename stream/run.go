@@ -718,13 +718,15 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 		defer close(ordered)
 		defer close(tasks)
 		for {
-			raw, err := src.Next(ctx)
+			// A batch is read only once there is room for it: no read
+			// buffer waits for a batch to finish.
 			var d *decoded
 			select {
 			case d = <-free:
 			case <-ctx.Done():
 				return
 			}
+			raw, err := src.Next(ctx)
 			d.raw, d.err, d.rejects, d.blank, d.arrived = raw, err, d.rejects[:0], 0, time.Now()
 			var shares [][]ingest.Chunk
 			if err == nil {
