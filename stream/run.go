@@ -616,6 +616,9 @@ func (d *decoded) prepare(n, width int, newPartial func() *engine.Partial, preAg
 	}
 	d.parts = d.parts[:n]
 	d.shareRejects, d.shareBlank, d.shareErr = d.shareRejects[:n], d.shareBlank[:n], d.shareErr[:n]
+	if !preAgg {
+		d.partials = nil // pre-aggregation stopped: its tables are garbage
+	}
 	for preAgg && len(d.partials) < n {
 		d.partials = append(d.partials, newPartial())
 	}
