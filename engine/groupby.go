@@ -2,6 +2,7 @@ package engine
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 
 	"brook/ingest"
@@ -133,6 +134,17 @@ func (g *groupTable) beginBatch() {
 	g.epoch++
 }
 
+// reserve makes room for n groups in the per-group slices at once,
+// doubling them rather than letting each append grow by a quarter (and
+// copy the whole again) when groups are many.
+func (g *groupTable) reserve(n int) {
+	more := n - len(g.keys)
+	g.keys, g.keyStr = slices.Grow(g.keys, more), slices.Grow(g.keyStr, more)
+	g.live, g.dirtyMark = slices.Grow(g.live, more), slices.Grow(g.dirtyMark, more)
+	g.rowCache, g.rowPass, g.rowAt = slices.Grow(g.rowCache, more), slices.Grow(g.rowPass, more), slices.Grow(g.rowAt, more)
+	g.passAt = slices.Grow(g.passAt, more)
+}
+
 // newGroup allocates a group slot with the current key values.
 func (g *groupTable) newGroup(indexKey string) int32 {
 	var id int32
@@ -144,6 +156,9 @@ func (g *groupTable) newGroup(indexKey string) int32 {
 		g.live[id] = true
 	} else {
 		id = int32(len(g.keys))
+		if len(g.keys) == cap(g.keys) {
+			g.reserve(max(16, 2*len(g.keys)))
+		}
 		g.keys = append(g.keys, cloneRow(g.keyVals))
 		g.keyStr = append(g.keyStr, indexKey)
 		g.live = append(g.live, true)
