@@ -189,7 +189,9 @@ func (g *groupTable) lookup() (id int32, created bool) {
 
 // release frees a group's slot for reuse.
 func (g *groupTable) release(id int32) {
-	delete(g.index, g.keyStr[id]) // sessions are not indexed: a no-op for them
+	if ws := g.win; ws != nil && ws.w.Kind != sql.Session {
+		ws.unindex(id)
+	}
 	for _, a := range g.aggs {
 		a.Reset(id)
 	}

@@ -119,11 +119,10 @@ func (q *Query) Restore(s *Snapshot) error {
 			id = g.newGroup("")
 			sl, _ := g.byString.slot(gs.Keys[0].S, true)
 			sl.val = id
+		case g.win != nil: // tumbling and hopping windows
+			id = g.win.groupAt(g, gs.Start) // the key values are in g.keyVals
 		default:
 			g.scratch = g.scratch[:0]
-			if g.win != nil {
-				g.scratch = value.AppendKey(g.scratch, value.FloatValue(gs.Start))
-			}
 			for _, k := range gs.Keys {
 				g.scratch = value.AppendKey(g.scratch, k)
 			}

@@ -284,20 +284,23 @@ func (s *strTable[V]) reset() {
 	s.x.long = s.x.long[:0]
 }
 
-// each calls fn with every string of the set (a copy), in no particular
+// each calls fn with every string of the table (a copy), in no particular
 // order.
-func (s *strTable[V]) each(fn func(k string)) {
+func (s *strTable[V]) each(fn func(k string)) { s.eachVal(func(k string, _ V) { fn(k) }) }
+
+// eachVal calls fn with every string of the table (a copy) and its value.
+func (s *strTable[V]) eachVal(fn func(k string, v V)) {
 	var b [16]byte
 	for i := range s.slots {
 		sl := &s.slots[i]
 		switch {
 		case sl.empty():
 		case sl.hi>>56 == longMark:
-			fn(string(s.longAt(sl)))
+			fn(string(s.longAt(sl)), sl.val)
 		default:
 			binary.LittleEndian.PutUint64(b[:8], sl.lo)
 			binary.LittleEndian.PutUint64(b[8:], sl.hi)
-			fn(string(b[:sl.hi>>56-1]))
+			fn(string(b[:sl.hi>>56-1]), sl.val)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"math"
+	"slices"
 
 	"brook/sql"
 	"brook/value"
@@ -39,6 +40,15 @@ type windowing struct {
 	sessions    map[string][]int32 // group key -> its open sessions
 
 	maxClosedEnd float64 // the latest end of a window closed so far
+	// keyIdx and keyWins index the groups of tumbling and hopping windows:
+	// a group key's encoding gives, at keyIdx's value, its windows in
+	// keyWins, so that a row finds the groups of all its windows with one
+	// lookup of its key. winOf[id] is group id's place in keyWins; empty
+	// counts the keys left without a window (see unindex).
+	keyIdx  strTable[int32]
+	keyWins [][]winRef
+	winOf   []int32
+	empty   int
 	// rows counts, per group, the input rows assigned to it (a Partial's
 	// windows: those of a window closed by the time they are merged are
 	// late).
@@ -98,11 +108,80 @@ func newWindowing(w *sql.Window, c *compiler, lateness float64) (*windowing, err
 	return ws, nil
 }
 
+// winRef is one window of a group key: its start and its group.
+type winRef struct {
+	start float64
+	id    int32
+}
+
+// window returns the group of the window starting at start for the group
+// key encoded as ukey, creating it if need be (tumbling and hopping
+// windows).
+func (ws *windowing) window(g *groupTable, start float64, ukey []byte) int32 {
+	sl, found := ws.keyIdx.slot(value.UnsafeString(ukey), true)
+	if !found {
+		sl.val = int32(len(ws.keyWins))
+		ws.keyWins = append(ws.keyWins, nil)
+		ws.empty++
+	}
+	k := sl.val
+	wins := ws.keyWins[k]
+	want := math.Float64bits(start)       // as the encoding of start told windows apart
+	for i := len(wins) - 1; i >= 0; i-- { // the latest windows first
+		if math.Float64bits(wins[i].start) == want {
+			return wins[i].id
+		}
+	}
+	if len(wins) == 0 {
+		ws.empty--
+	}
+	id := g.newGroup("")
+	ws.keyWins[k] = append(wins, winRef{start: start, id: id})
+	ws.winOf[id] = k
+	ws.start[id] = start
+	heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
+	return id
+}
+
+// unindex takes a released window's group out of the index. When most keys
+// are left without a window (keys that stopped arriving), the index is
+// built anew without them, so that it holds what the open windows need.
+func (ws *windowing) unindex(id int32) {
+	k := ws.winOf[id]
+	wins := ws.keyWins[k]
+	for i, w := range wins {
+		if w.id == id {
+			ws.keyWins[k] = slices.Delete(wins, i, i+1)
+			break
+		}
+	}
+	if len(ws.keyWins[k]) > 0 {
+		return
+	}
+	if ws.empty++; ws.empty < 1024 || ws.empty*2 < len(ws.keyWins) {
+		return
+	}
+	var idx strTable[int32]
+	var kept [][]winRef
+	ws.keyIdx.eachVal(func(key string, k int32) {
+		if wins := ws.keyWins[k]; len(wins) > 0 {
+			sl, _ := idx.slot(key, true)
+			sl.val = int32(len(kept))
+			for _, w := range wins {
+				ws.winOf[w.id] = sl.val
+			}
+			kept = append(kept, wins)
+		}
+	})
+	ws.keyIdx, ws.keyWins, ws.empty = idx, kept, 0
+}
+
 func (ws *windowing) grow(n int) {
 	ws.start = grow(ws.start, n)
 	ws.last = grow(ws.last, n)
 	ws.version = grow(ws.version, n)
 	ws.rows = grow(ws.rows, n)
+	ws.winOf = grow(ws.winOf, n)
 }
 
 // timeOf converts an event time value to time units; ok is false for NULL.
@@ -189,13 +268,7 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 				ws.rows[c.id]++
 				continue
 			}
-			g.scratch = value.AppendKey(g.scratch[:0], value.FloatValue(start))
-			g.scratch = append(g.scratch, g.ukey...)
-			id, created := g.lookup()
-			if created {
-				ws.start[id] = start
-				heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
-			}
+			id := ws.window(g, start, g.ukey)
 			if len(g.keyFns) == 0 && i == 0 {
 				ws.recent = recentWindow{ok: true, start: start, id: id}
 			}
@@ -212,22 +285,20 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 // values in g.keyVals, creating it if need be (tumbling and hopping
 // windows).
 func (ws *windowing) groupAt(g *groupTable, start float64) int32 {
-	g.scratch = value.AppendKey(g.scratch[:0], value.FloatValue(start))
+	g.ukey = g.ukey[:0]
 	for _, v := range g.keyVals {
-		g.scratch = value.AppendKey(g.scratch, v)
+		g.ukey = value.AppendKey(g.ukey, v)
 	}
-	id, created := g.lookup()
-	if created {
-		ws.start[id] = start
-		heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
-	}
-	return id
+	return ws.window(g, start, g.ukey)
 }
 
 // reset forgets the rows seen, for a table emptied for reuse (a Partial's).
 func (ws *windowing) reset() {
 	ws.maxTime, ws.noTime, ws.late = math.Inf(-1), 0, 0
 	clear(ws.rows)
+	ws.keyIdx.reset()
+	clear(ws.keyWins)
+	ws.keyWins, ws.empty = ws.keyWins[:0], 0
 	ws.ends = ws.ends[:0]
 	ws.recent = recentWindow{}
 }

@@ -54,7 +54,7 @@ func TestWindowStateStaysBounded(t *testing.T) {
 				}
 				emitted += len(out)
 				gt := q.groups
-				state[i] = gt.len() + len(gt.index) + gt.win.ends.Len() + len(gt.win.sessions)
+				state[i] = gt.len() + len(gt.index) + gt.win.ends.Len() + len(gt.win.sessions) + len(gt.win.keyWins) + int(gt.win.keyIdx.n)
 			}
 			rest, err := q.Close()
 			if err != nil {
@@ -82,6 +82,54 @@ func TestWindowStateStaysBounded(t *testing.T) {
 			}
 			t.Logf("state early %d, late %d; %d windows emitted", early, lateMax, emitted)
 		})
+	}
+}
+
+// TestWindowIndexForgetsKeys: with a new group key every second, each gone
+// with its window, the index of windows by key forgets the keys too (it is
+// built anew when most of its keys have no window left), and every window
+// is still emitted once with its rows.
+func TestWindowIndexForgetsKeys(t *testing.T) {
+	p := plan(t, "SELECT TUMBLE(time, 10) AS w, CAST(time AS BIGINT) AS sec, count(*) AS n FROM flows GROUP BY TUMBLE(time, 10), CAST(time AS BIGINT)")
+	q, err := New(p, Options{Mode: Append, Watermark: true, Lateness: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gen.New(gen.Options{Seed: 3, Devices: 50, RowsPerSecond: 20})
+	dec := ingest.NewDecoder(p.ColumnSchema())
+	var b ingest.Batch
+	var data []byte
+	const batches, rows = 200, 300 // 3,000 seconds: 3,000 keys
+	emitted, counted, most := 0, int64(0), 0
+	for range batches {
+		data = data[:0]
+		for range rows {
+			data = g.AppendRow(data)
+		}
+		b.Reset(len(p.Columns))
+		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
+		out, err := q.Process(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out {
+			counted += r[2].I
+		}
+		emitted += len(out)
+		most = max(most, len(q.groups.win.keyWins))
+	}
+	rest, err := q.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rest {
+		counted += r[2].I
+	}
+	if emitted += len(rest); emitted != 3000 || counted != batches*rows {
+		t.Errorf("%d windows emitted with %d rows, want 3000 with %d", emitted, counted, batches*rows)
+	}
+	if most > 2100 { // the live keys (a window's worth) and at most 1024 or as many gone
+		t.Errorf("the index held up to %d keys of 3000", most)
 	}
 }
 
