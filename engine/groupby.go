@@ -468,6 +468,14 @@ func (g *groupTable) width() int { return len(g.keyFns) + len(g.aggs) + 2 }
 
 // fill writes group id's row, [keys..., aggregate results..., window start,
 // window end], into row.
+// fillAggs writes group id's aggregate results into their places in row.
+func (g *groupTable) fillAggs(id int32, row []value.Value) {
+	n := len(g.keyFns)
+	for i, a := range g.aggs {
+		row[n+i] = a.Result(id)
+	}
+}
+
 func (g *groupTable) fill(id int32, row []value.Value) {
 	n := copy(row, g.keys[id])
 	for i, a := range g.aggs {

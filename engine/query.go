@@ -72,6 +72,9 @@ type Query struct {
 
 	groups *groupTable // aggregated queries only
 	having evalFn
+	// havingAggs says HAVING reads aggregate results only: a group's row
+	// is then filled whole only when it passes.
+	havingAggs bool
 
 	pending []sortRow       // plain queries: rows of the current micro-batch
 	top     []sortRow       // plain queries with LIMIT: the best rows so far
@@ -130,6 +133,13 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		c.groupWidth = len(plan.GroupBy)
 		c.windowAt = len(plan.GroupBy) + len(plan.Aggs)
 		if plan.Having != nil {
+			q.havingAggs = true
+			sql.Walk(plan.Having, func(e sql.Expr) {
+				switch e.(type) {
+				case *sql.GroupRef, *sql.WindowRef, *sql.ColumnRef:
+					q.havingAggs = false
+				}
+			})
 			if q.having, err = c.compileFilter(plan.Having); err != nil {
 				return nil, err
 			}
@@ -487,6 +497,24 @@ func (q *Query) projectInto(row []value.Value, r sortRow) {
 // no batch touched since the last emission are reused, not projected
 // again; a changed group gets a new row, so rows emitted earlier never
 // change under their reader.
+// passes fills row with group id's values and reports whether they pass
+// HAVING; when HAVING reads aggregates only, a group that fails it has only
+// those filled.
+func (q *Query) passes(g *groupTable, id int32, row []value.Value) bool {
+	if q.having == nil {
+		g.fill(id, row)
+		return true
+	}
+	if q.havingAggs {
+		g.fillAggs(id, row)
+		if !q.having(row).True() {
+			return false
+		}
+	}
+	g.fill(id, row)
+	return q.havingAggs || q.having(row).True()
+}
+
 func (q *Query) groupRows(ids []int32) []sortRow {
 	g := q.groups
 	whole := ids == nil
@@ -502,9 +530,8 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			if !g.live[id] {
 				continue
 			}
-			g.fill(id, row)
 			var r sortRow
-			pass := q.having == nil || q.having(row).True()
+			pass := q.passes(g, id, row)
 			if pass {
 				r = q.project(row)
 			}
@@ -542,8 +569,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 		if fromPassing || (whole && g.rowFresh(id)) {
 			r, pass = g.rowCache[id], g.rowPass[id]
 		} else {
-			g.fill(id, row)
-			pass = q.having == nil || q.having(row).True()
+			pass = q.passes(g, id, row)
 			switch {
 			case !pass:
 			case whole || top == nil:

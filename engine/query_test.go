@@ -506,6 +506,8 @@ func TestCompleteSortedFromPassing(t *testing.T) {
 		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 0 ORDER BY n DESC, srcdevice LIMIT 7",
 		"SELECT srcdevice, count(DISTINCT dstport) AS p, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 3 <> 1 ORDER BY p, n DESC",
 		"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol ORDER BY n DESC LIMIT 2",
+		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 1 AND srcdevice > 'C' ORDER BY n, srcdevice LIMIT 9",
+		"SELECT TUMBLE(time, 1) AS w, srcdevice, sum(dstbytes) AS b FROM flows GROUP BY TUMBLE(time, 1), srcdevice HAVING sum(dstbytes) > 5000 ORDER BY w, b DESC",
 	} {
 		p := plan(t, query)
 		q, err := New(p, Options{Mode: Complete})
