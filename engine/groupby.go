@@ -60,6 +60,11 @@ type groupTable struct {
 	passing   []int32
 	passAt    []int32
 	passValid bool
+	// top lists the groups of the last sorted, limited complete-mode
+	// result, and inTop marks them, when topValid (see Query.groupRows).
+	top      []int32
+	inTop    []bool
+	topValid bool
 
 	pairs []pair // rows of the current batch assigned to groups, not yet folded
 
@@ -142,7 +147,7 @@ func (g *groupTable) reserve(n int) {
 	g.keys, g.keyStr = slices.Grow(g.keys, more), slices.Grow(g.keyStr, more)
 	g.live, g.dirtyMark = slices.Grow(g.live, more), slices.Grow(g.dirtyMark, more)
 	g.rowCache, g.rowPass, g.rowAt = slices.Grow(g.rowCache, more), slices.Grow(g.rowPass, more), slices.Grow(g.rowAt, more)
-	g.passAt = slices.Grow(g.passAt, more)
+	g.passAt, g.inTop = slices.Grow(g.passAt, more), slices.Grow(g.inTop, more)
 }
 
 // newGroup allocates a group slot with the current key values.
@@ -164,7 +169,7 @@ func (g *groupTable) newGroup(indexKey string) int32 {
 		g.live = append(g.live, true)
 		g.dirtyMark = append(g.dirtyMark, 0)
 		g.rowCache, g.rowPass, g.rowAt = append(g.rowCache, sortRow{}), append(g.rowPass, false), append(g.rowAt, 0)
-		g.passAt = append(g.passAt, -1)
+		g.passAt, g.inTop = append(g.passAt, -1), append(g.inTop, false)
 		for _, a := range g.aggs {
 			a.Grow(len(g.keys))
 		}
@@ -199,6 +204,9 @@ func (g *groupTable) release(id int32) {
 	g.keys[id] = nil
 	g.rowCache[id], g.rowAt[id] = sortRow{}, 0
 	g.setPassing(id, false)
+	if g.inTop[id] { // a place in the best rows is free: look at all again
+		g.inTop[id], g.topValid = false, false
+	}
 	g.free = append(g.free, id)
 	g.nLive--
 }
@@ -308,6 +316,7 @@ func (g *groupTable) reset() {
 	g.keys, g.keyStr, g.live, g.dirtyMark = g.keys[:0], g.keyStr[:0], g.live[:0], g.dirtyMark[:0]
 	g.rowCache, g.rowPass, g.rowAt = g.rowCache[:0], g.rowPass[:0], g.rowAt[:0]
 	g.passing, g.passAt, g.passValid = g.passing[:0], g.passAt[:0], false
+	g.top, g.inTop, g.topValid = g.top[:0], g.inTop[:0], false
 	g.free, g.nLive, g.dirty, g.pairs = g.free[:0], 0, g.dirty[:0], g.pairs[:0]
 }
 

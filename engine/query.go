@@ -72,6 +72,9 @@ type Query struct {
 
 	groups *groupTable // aggregated queries only
 	having evalFn
+	// candidates is groupRows' scratch of the groups a limited result is
+	// drawn from.
+	candidates []int32
 	// havingAggs says HAVING reads aggregate results only: a group's row
 	// is then filled whole only when it passes.
 	havingAggs bool
@@ -450,9 +453,10 @@ func (q *Query) Final() ([][]value.Value, error) {
 type sortRow struct {
 	out  []value.Value
 	keys []value.Value
+	id   int32 // the group of a group's row
 }
 
-func (r sortRow) clone() sortRow { return sortRow{out: cloneRow(r.out), keys: cloneRow(r.keys)} }
+func (r sortRow) clone() sortRow { return sortRow{out: cloneRow(r.out), keys: cloneRow(r.keys), id: r.id} }
 
 func cloneRow(r []value.Value) []value.Value {
 	c := make([]value.Value, len(r))
@@ -522,23 +526,44 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	// come in (the sort is total): after the groups this batch touched are
 	// projected again, it is drawn from the groups that pass HAVING, not
 	// from all of them.
+	//
+	// With a LIMIT, the best rows are drawn from the last batch's best and
+	// the touched groups alone, unless a touched group of the last best got
+	// worse (or fails HAVING now): an untouched group may then take its
+	// place, and all are looked at again.
 	passList := whole && q.mode == Complete && q.plan.Sorted()
+	limited := passList && q.plan.Limit >= 0
 	fromPassing := passList && g.passValid
 	if fromPassing {
 		row := make([]value.Value, g.width())
+		worse := false
 		for _, id := range g.dirty {
 			if !g.live[id] {
 				continue
 			}
+			old := g.rowCache[id]
 			var r sortRow
 			pass := q.passes(g, id, row)
 			if pass {
 				r = q.project(row)
+				r.id = id
+			}
+			if g.inTop[id] && (!pass || q.compare(r, old) > 0) {
+				worse = true
 			}
 			g.rowCache[id], g.rowPass[id], g.rowAt[id] = r, pass, g.epoch+1
 			g.setPassing(id, pass)
 		}
 		ids = g.passing
+		if limited && g.topValid && !worse {
+			ids = append(q.candidates[:0], g.top...)
+			for _, id := range g.dirty {
+				if g.live[id] && g.rowPass[id] && !g.inTop[id] {
+					ids = append(ids, id)
+				}
+			}
+			q.candidates = ids
+		}
 	} else if whole {
 		ids = g.ids()
 	}
@@ -551,7 +576,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	newScratch := func() sortRow {
 		return sortRow{out: make([]value.Value, len(q.outputs)), keys: make([]value.Value, len(q.orders))}
 	}
-	if keep >= 0 && len(ids) > 2*keep {
+	if keep >= 0 && (len(ids) > 2*keep || limited) {
 		top = &topK{q: q, k: keep, rows: make([]sortRow, 0, keep)}
 		scratch = newScratch()
 	}
@@ -579,6 +604,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 				r = scratch
 			}
 			if whole {
+				r.id = id
 				g.rowCache[id], g.rowPass[id], g.rowAt[id] = r, pass, g.epoch+1
 			}
 		}
@@ -600,6 +626,17 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			}
 		}
 		g.passValid = true
+	}
+	if limited { // the best rows' groups, for the next batch
+		for _, id := range g.top {
+			g.inTop[id] = false
+		}
+		g.top = g.top[:0]
+		for _, r := range top.rows {
+			g.top = append(g.top, r.id)
+			g.inTop[r.id] = true
+		}
+		g.topValid = true
 	}
 	if top != nil {
 		return top.rows

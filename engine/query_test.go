@@ -498,8 +498,9 @@ func TestKeyedStrings(t *testing.T) {
 
 // TestCompleteSortedFromPassing: a sorted complete-mode result drawn, batch
 // after batch, from the groups passing HAVING and those the batch touched
-// equals the result of all the rows so far computed afresh, with groups
-// moving in and out of HAVING as rows arrive.
+// (with a LIMIT, from the last best rows and the touched groups) equals the
+// result of all the rows so far computed afresh, with groups moving in and
+// out of HAVING, best rows getting worse, and sessions merging.
 func TestCompleteSortedFromPassing(t *testing.T) {
 	chunks := genChunks(8, 250)
 	for _, query := range []string{
@@ -508,6 +509,10 @@ func TestCompleteSortedFromPassing(t *testing.T) {
 		"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol ORDER BY n DESC LIMIT 2",
 		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 1 AND srcdevice > 'C' ORDER BY n, srcdevice LIMIT 9",
 		"SELECT TUMBLE(time, 1) AS w, srcdevice, sum(dstbytes) AS b FROM flows GROUP BY TUMBLE(time, 1), srcdevice HAVING sum(dstbytes) > 5000 ORDER BY w, b DESC",
+		// the best rows get worse as rows arrive: MIN only falls
+		"SELECT srcdevice, min(dstbytes) AS m, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY m DESC, n LIMIT 5",
+		"SELECT dstport, max(srcbytes) - min(srcbytes) AS spread FROM flows GROUP BY dstport ORDER BY spread LIMIT 4 OFFSET 2",
+		"SELECT SESSION(time, 0.01) AS s, srcdevice, count(*) AS n FROM flows GROUP BY SESSION(time, 0.01), srcdevice ORDER BY n DESC, s LIMIT 6",
 	} {
 		p := plan(t, query)
 		q, err := New(p, Options{Mode: Complete})
@@ -528,6 +533,36 @@ func TestCompleteSortedFromPassing(t *testing.T) {
 			if want := runBatches(t, p, chunks[:i+1], i+1); render(got) != want {
 				t.Fatalf("%s, batch %d:\n%s\nwant:\n%s", query, i, render(got), want)
 			}
+		}
+	}
+}
+
+// TestLimitedSessionsMerge: in complete mode with a LIMIT, a session among
+// the best rows that an event merges into another leaves its place free,
+// and the group that takes it was not touched.
+func TestLimitedSessionsMerge(t *testing.T) {
+	p := plan(t, "SELECT SESSION(time, 5) AS s, srcdevice, count(*) AS n FROM flows GROUP BY SESSION(time, 5), srcdevice ORDER BY n DESC, s LIMIT 2")
+	q, err := New(p, Options{Mode: Complete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		lines []string
+		want  string
+	}{
+		// a: sessions at 0 (1 event) and at 8 (2 events); b: one at 20
+		{[]string{`{"time": 0.0, "srcdevice": "a"}`, `{"time": 8.0, "srcdevice": "a"}`, `{"time": 8.5, "srcdevice": "a"}`, `{"time": 20.0, "srcdevice": "b"}`},
+			"8.0 | a | 2\n0.0 | a | 1\n"},
+		// an event at 4 joins a's two sessions: b comes into the best two
+		{[]string{`{"time": 4.0, "srcdevice": "a"}`}, "0.0 | a | 4\n20.0 | b | 1\n"},
+	}
+	for i, s := range steps {
+		rows, err := q.Process(decode(t, p, s.lines...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(rows); got != s.want {
+			t.Errorf("batch %d: got\n%swant\n%s", i, got, s.want)
 		}
 	}
 }
