@@ -456,7 +456,9 @@ type sortRow struct {
 	id   int32 // the group of a group's row
 }
 
-func (r sortRow) clone() sortRow { return sortRow{out: cloneRow(r.out), keys: cloneRow(r.keys), id: r.id} }
+func (r sortRow) clone() sortRow {
+	return sortRow{out: cloneRow(r.out), keys: cloneRow(r.keys), id: r.id}
+}
 
 func cloneRow(r []value.Value) []value.Value {
 	c := make([]value.Value, len(r))
