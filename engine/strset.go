@@ -37,7 +37,7 @@ type strTable[V any] struct {
 }
 
 // strExtra is what few tables need: an arena for strings longer than
-// shortLen (each after its length, four bytes), and the slots filled
+// value.ShortKeyLen (each after its length, four bytes), and the slots filled
 // since the last reset.
 type strExtra struct {
 	long []byte
@@ -54,13 +54,10 @@ func (s *strTable[V]) extra() *strExtra {
 // strSet is a set of byte strings.
 type strSet = strTable[struct{}]
 
-// shortLen is the longest string packed into a slot.
-const shortLen = value.ShortKeyLen
-
 // longMark in a slot's top byte marks a string kept in the arena.
 const longMark = value.LongKeyMark
 
-// strSlot is one slot. For a string of at most shortLen bytes, lo and hi
+// strSlot is one slot. For a string of at most value.ShortKeyLen bytes, lo and hi
 // hold its bytes in order (little-endian) and the top byte of hi its
 // length plus one. For a longer one, lo is its hash, the top byte of hi is
 // longMark and the rest of hi where it starts in the arena. A top byte of
