@@ -276,14 +276,25 @@ func TestTopKEqualsFullSort(t *testing.T) {
 // TestCompleteModeEachBatch: in complete mode every batch emits the whole
 // result as of that batch, equal to a one-shot run over the input so far,
 // although rows of groups the batch did not touch are reused rather than
-// projected again. HAVING thresholds are crossed as counts grow, so rows
-// come and go.
+// projected again, and sorted results are drawn from the groups passing
+// HAVING and those the batch touched (with a LIMIT, from the last best
+// rows and those). HAVING thresholds are crossed as counts grow, so rows
+// come and go, and best rows get worse.
 func TestCompleteModeEachBatch(t *testing.T) {
 	chunks := genChunks(8, 150)
 	for _, query := range []string{
 		"SELECT srcdevice, count(*) AS n, max(dstbytes) AS b FROM flows GROUP BY srcdevice HAVING count(*) > 2",
 		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) BETWEEN 2 AND 4 ORDER BY n DESC LIMIT 6",
 		"SELECT protocol, count(DISTINCT dstport) AS ports FROM flows WHERE dstbytes > 500 GROUP BY protocol ORDER BY 1",
+		// sorted results drawn from the groups passing HAVING and those
+		// the batch touched; with a LIMIT, from the last best rows too
+		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 0 ORDER BY n DESC, srcdevice LIMIT 7",
+		"SELECT srcdevice, count(DISTINCT dstport) AS p, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 3 <> 1 ORDER BY p, n DESC",
+		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 1 AND srcdevice > 'C' ORDER BY n, srcdevice LIMIT 9",
+		"SELECT TUMBLE(time, 1) AS w, srcdevice, sum(dstbytes) AS b FROM flows GROUP BY TUMBLE(time, 1), srcdevice HAVING sum(dstbytes) > 5000 ORDER BY w, b DESC",
+		// the best rows get worse as rows arrive: MIN only falls
+		"SELECT srcdevice, min(dstbytes) AS m, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY m DESC, n LIMIT 5",
+		"SELECT dstport, max(srcbytes) - min(srcbytes) AS spread FROM flows GROUP BY dstport ORDER BY spread LIMIT 4 OFFSET 2",
 	} {
 		p := plan(t, query)
 		q, err := New(p, Options{Mode: Complete})
@@ -496,46 +507,6 @@ func TestKeyedStrings(t *testing.T) {
 	}
 }
 
-// TestCompleteSortedFromPassing: a sorted complete-mode result drawn, batch
-// after batch, from the groups passing HAVING and those the batch touched
-// (with a LIMIT, from the last best rows and the touched groups) equals the
-// result of all the rows so far computed afresh, with groups moving in and
-// out of HAVING, best rows getting worse, and sessions merging.
-func TestCompleteSortedFromPassing(t *testing.T) {
-	chunks := genChunks(8, 250)
-	for _, query := range []string{
-		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 0 ORDER BY n DESC, srcdevice LIMIT 7",
-		"SELECT srcdevice, count(DISTINCT dstport) AS p, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 3 <> 1 ORDER BY p, n DESC",
-		"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol ORDER BY n DESC LIMIT 2",
-		"SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice HAVING count(*) % 2 = 1 AND srcdevice > 'C' ORDER BY n, srcdevice LIMIT 9",
-		"SELECT TUMBLE(time, 1) AS w, srcdevice, sum(dstbytes) AS b FROM flows GROUP BY TUMBLE(time, 1), srcdevice HAVING sum(dstbytes) > 5000 ORDER BY w, b DESC",
-		// the best rows get worse as rows arrive: MIN only falls
-		"SELECT srcdevice, min(dstbytes) AS m, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY m DESC, n LIMIT 5",
-		"SELECT dstport, max(srcbytes) - min(srcbytes) AS spread FROM flows GROUP BY dstport ORDER BY spread LIMIT 4 OFFSET 2",
-		"SELECT SESSION(time, 0.01) AS s, srcdevice, count(*) AS n FROM flows GROUP BY SESSION(time, 0.01), srcdevice ORDER BY n DESC, s LIMIT 6",
-	} {
-		p := plan(t, query)
-		q, err := New(p, Options{Mode: Complete})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := ingest.NewDecoder(p.ColumnSchema())
-		for i := range chunks {
-			var b ingest.Batch
-			b.Reset(len(p.Columns))
-			if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b); len(rejects) > 0 {
-				t.Fatal(rejects[0])
-			}
-			got, err := q.Process(&b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := runBatches(t, p, chunks[:i+1], i+1); render(got) != want {
-				t.Fatalf("%s, batch %d:\n%s\nwant:\n%s", query, i, render(got), want)
-			}
-		}
-	}
-}
 
 // TestLimitedSessionsMerge: in complete mode with a LIMIT, a session among
 // the best rows that an event merges into another leaves its place free,
