@@ -7,6 +7,7 @@ import (
 
 	"brook/gen"
 	"brook/ingest"
+	"brook/sql"
 )
 
 // TestWindowStateStaysBounded streams 360,000 generated rows (about 1,900
@@ -26,22 +27,13 @@ func TestWindowStateStaysBounded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := gen.New(gen.Options{Seed: 3, Devices: 500, RowsPerSecond: 192})
-			dec := ingest.NewDecoder(p.ColumnSchema())
-			var b ingest.Batch
-			var data []byte
+			feed := newGenFeed(p, gen.Options{Seed: 3, Devices: 500, RowsPerSecond: 192})
 			const batches, rows = 120, 3000
 			var state [batches]int
 			emitted := 0
 			windowsSeen := map[string]bool{}
 			for i := 0; i < batches; i++ {
-				data = data[:0]
-				for r := 0; r < rows; r++ {
-					data = g.AppendRow(data)
-				}
-				b.Reset(len(p.Columns))
-				dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
-				out, err := q.Process(&b)
+				out, err := q.Process(feed.next(rows))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -95,20 +87,11 @@ func TestWindowIndexForgetsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := gen.New(gen.Options{Seed: 3, Devices: 50, RowsPerSecond: 20})
-	dec := ingest.NewDecoder(p.ColumnSchema())
-	var b ingest.Batch
-	var data []byte
+	feed := newGenFeed(p, gen.Options{Seed: 3, Devices: 50, RowsPerSecond: 20})
 	const batches, rows = 200, 300 // 3,000 seconds: 3,000 keys
 	emitted, counted, most := 0, int64(0), 0
 	for range batches {
-		data = data[:0]
-		for range rows {
-			data = g.AppendRow(data)
-		}
-		b.Reset(len(p.Columns))
-		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
-		out, err := q.Process(&b)
+		out, err := q.Process(feed.next(rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,18 +124,9 @@ func BenchmarkWindowMemory(b *testing.B) {
 			p := plan(b, "SELECT TUMBLE(time, 10) AS w, srcdevice, count(*) AS n FROM flows GROUP BY TUMBLE(time, 10), srcdevice")
 			for n := 0; n < b.N; n++ {
 				q, _ := New(p, Options{Mode: Append, Watermark: true})
-				g := gen.New(gen.Options{Seed: 3, Devices: 500, RowsPerSecond: 192})
-				dec := ingest.NewDecoder(p.ColumnSchema())
-				var bt ingest.Batch
-				var data []byte
+				feed := newGenFeed(p, gen.Options{Seed: 3, Devices: 500, RowsPerSecond: 192})
 				for i := 0; i < batches; i++ {
-					data = data[:0]
-					for r := 0; r < 5000; r++ {
-						data = g.AppendRow(data)
-					}
-					bt.Reset(len(p.Columns))
-					dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &bt)
-					q.Process(&bt)
+					q.Process(feed.next(5000))
 				}
 				runtime.GC()
 				var ms runtime.MemStats
@@ -161,4 +135,29 @@ func BenchmarkWindowMemory(b *testing.B) {
 			}
 		})
 	}
+}
+
+// genFeed decodes generated rows into batches of a plan's columns.
+type genFeed struct {
+	g     *gen.Generator
+	dec   *ingest.Decoder
+	b     ingest.Batch
+	data  []byte
+	width int
+}
+
+func newGenFeed(p *sql.Plan, o gen.Options) *genFeed {
+	return &genFeed{g: gen.New(o), dec: ingest.NewDecoder(p.ColumnSchema()), width: len(p.Columns)}
+}
+
+// next returns the next rows generated rows, decoded; valid until the
+// next call.
+func (f *genFeed) next(rows int) *ingest.Batch {
+	f.data = f.data[:0]
+	for range rows {
+		f.data = f.g.AppendRow(f.data)
+	}
+	f.b.Reset(f.width)
+	f.dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: f.data}}}, &f.b)
+	return &f.b
 }
