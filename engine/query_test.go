@@ -507,7 +507,6 @@ func TestKeyedStrings(t *testing.T) {
 	}
 }
 
-
 // TestLimitedSessionsMerge: in complete mode with a LIMIT, a session among
 // the best rows that an event merges into another leaves its place free,
 // and the group that takes it was not touched.
