@@ -41,7 +41,7 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 	var t uint64
 	for i, v := range vals {
 		if v.Kind == value.String {
-			p := probeOf(v.S)
+			p := value.KeyOf(v.S)
 			a.probes[i] = p
 			t += a.sets[ids[i]].touch(p.H)
 		}

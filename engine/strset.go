@@ -78,9 +78,6 @@ var (
 	longProbeMarks = uint64(longMark) << 56
 )
 
-// probeOf prepares k for lookups.
-func probeOf(k string) strProbe { return value.KeyOf(k) }
-
 // hasKeys reports whether b holds the keys of column slot's strings (see
 // ingest.Decoder.HashStrings).
 func hasKeys(b *ingest.Batch, slot int) bool {
@@ -104,15 +101,12 @@ func probeAt(b *ingest.Batch, at int, keyed bool) strProbe {
 // text is needed to compare and to add it.
 func longProbe(p strProbe) bool { return p.Hi == longProbeMarks }
 
-// mix hashes two packed words.
-func mix(lo, hi uint64) uint64 { return value.MixKey(lo, hi) }
-
 // hashOf returns the hash that placed a full slot.
 func (sl *strSlot[V]) hashOf() uint64 {
 	if sl.hi>>56 == longMark {
 		return sl.lo
 	}
-	return mix(sl.lo, sl.hi)
+	return value.MixKey(sl.lo, sl.hi)
 }
 
 // add adds k and reports whether it was new.
@@ -124,10 +118,10 @@ func (s *strTable[V]) add(k string) bool {
 // slot returns the slot of k, and whether k was there; when it was not,
 // with insert it is added (with a zero value), else the slot is nil.
 func (s *strTable[V]) slot(k string, insert bool) (*strSlot[V], bool) {
-	return s.slotProbe(k, probeOf(k), insert)
+	return s.slotProbe(k, value.KeyOf(k), insert)
 }
 
-// slotProbe is slot for k of probe p (probeOf(k)).
+// slotProbe is slot for k of probe p (value.KeyOf(k)).
 func (s *strTable[V]) slotProbe(k string, p strProbe, insert bool) (*strSlot[V], bool) {
 	if s.slots == nil {
 		if !insert {

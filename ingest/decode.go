@@ -33,7 +33,7 @@ type Batch struct {
 	// KeyCols marks (bit s for slot s < 64) the columns with keys in Keys.
 	KeyCols uint64
 	// Recycle lets Reset keep the memory the decoder copied strings into
-	// (unescaped, or see Decoder.CopyStrings) for the next rows, instead
+	// (unescaped ones, numbers read as text) for the next rows, instead
 	// of leaving it to the garbage collector. Set it only when nothing
 	// reads the rows' strings once the batch is reset.
 	Recycle bool
@@ -117,11 +117,8 @@ type Decoder struct {
 	seenBytes, seenLines int
 	// keys caches, per key position in a line, the raw key text seen
 	// there in the previous line and its slot; see remember.
-	keys []cachedKey
-	// hashStr lists the columns whose strings get their keys prepared
-	// (see HashStrings).
-	hashStr []int
-	keyCols uint64                       // hashStr as a bit set (see Batch.KeyCols)
+	keys    []cachedKey
+	keyCols uint64                       // the columns whose strings get their keys prepared (see HashStrings)
 	keep    func(row []value.Value) bool // see SetFilter
 }
 
@@ -140,10 +137,9 @@ func (d *Decoder) SetFilter(keep func(row []value.Value) bool) { d.keep = keep }
 // every row, then reads the keys in row order instead of the strings
 // scattered over the input.
 func (d *Decoder) HashStrings(slots []int) {
-	d.hashStr, d.keyCols = d.hashStr[:0], 0
+	d.keyCols = 0
 	for _, s := range slots {
 		if s >= 0 && s < len(d.cols) && s < 64 && d.cols[s].Type == value.String {
-			d.hashStr = append(d.hashStr, s)
 			d.keyCols |= 1 << s
 		}
 	}
@@ -298,7 +294,7 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 			dst.Filtered++
 			continue
 		}
-		if len(d.hashStr) > 0 {
+		if d.keyCols != 0 {
 			d.prepareKeys(dst, start)
 		}
 		dst.Rows++
@@ -320,7 +316,8 @@ func (d *Decoder) prepareKeys(dst *Batch, start int) {
 	// Only the columns in KeyCols are read: the others' keys are left as
 	// they are.
 	dst.Keys = dst.Keys[:len(dst.Values)]
-	for _, slot := range d.hashStr {
+	for m := d.keyCols; m != 0; m &= m - 1 {
+		slot := bits.TrailingZeros64(m)
 		k := &dst.Keys[start+slot]
 		if v := &dst.Values[start+slot]; v.Kind == value.String {
 			*k = value.KeyOf(v.S)
