@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // startCPUProfile profiles the process into path until the returned stop
@@ -39,5 +40,22 @@ func startMemProfile(path string) (stop func() error, err error) {
 		err := pprof.Lookup("allocs").WriteTo(f, 0)
 		runtime.MemProfileRate = old
 		return err
+	}, nil
+}
+
+// startTrace records an execution trace of the process into path until the
+// returned stop function is called.
+func startTrace(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		trace.Stop()
+		f.Close()
 	}, nil
 }

@@ -83,6 +83,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	maxBatches := f.fs.Int64("max-batches", 0, "stop after this many micro-batches (0: no limit)")
 	cpuProfile := f.fs.String("cpuprofile", "", "write a CPU profile of the run to this file (inspect with go tool pprof)")
 	memProfile := f.fs.String("memprofile", "", "write a memory profile (every allocation of the run, and the heap at its end) to this file (go tool pprof -sample_index=alloc_space)")
+	traceOut := f.fs.String("trace", "", "write an execution trace of the run (goroutines, cores, GC) to this file (inspect with go tool trace)")
 	checkpoint := f.fs.String("checkpoint", "", "commit the source position and all query state to this directory after every micro-batch, and resume from it on restart (exactly-once results)")
 	httpAddr := f.fs.String("http", "", "serve a live dashboard (result table, chart of windows, progress) and /metrics on this address, e.g. 127.0.0.1:8080 (loopback unless a host is named); it stays up after the input ends until interrupted")
 	l, err := f.load(args)
@@ -91,6 +92,13 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if *traceOut != "" {
+		stop, err := startTrace(*traceOut)
 		if err != nil {
 			return err
 		}
