@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"brook/value"
+)
+
+// pairsModel is the reference for distinctPairs: a map of sets.
+type pairsModel map[int32]map[string]bool
+
+func (m pairsModel) add(g int32, v value.Value) {
+	if v.Kind == value.Null {
+		return
+	}
+	k := v.S
+	if v.Kind != value.String {
+		k = string(value.AppendKey(nil, v))
+	}
+	if m[g] == nil {
+		m[g] = map[string]bool{}
+	}
+	m[g][k] = true
+}
+
+// check compares a's counts and values of groups [0, groups) with m.
+func (m pairsModel) check(t *testing.T, a *distinctPairs, groups int, when string) {
+	t.Helper()
+	for g := int32(0); g < int32(groups); g++ {
+		if got, want := a.Result(g).I, int64(len(m[g])); got != want {
+			t.Fatalf("%s: group %d counts %d values, want %d", when, g, got, want)
+		}
+		got := a.values(g)
+		slices.Sort(got)
+		var want []string
+		for k := range m[g] {
+			want = append(want, k)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: group %d holds %q, want %q", when, g, got, want)
+		}
+	}
+}
+
+// randomValue draws from short and long strings (some equal in their
+// first 15 bytes), numbers and NULL, with repeats.
+func randomValue(r *rand.Rand) value.Value {
+	switch n := r.IntN(100); {
+	case n < 5:
+		return value.NullValue
+	case n < 15:
+		return value.IntValue(int64(r.IntN(20)))
+	case n < 20:
+		return value.FloatValue(float64(r.IntN(20)) / 2)
+	case n < 35:
+		return value.StringValue(fmt.Sprintf("EnterpriseAppServer%02d", r.IntN(30)))
+	case n < 40:
+		return value.StringValue("")
+	default:
+		return value.StringValue(fmt.Sprintf("Comp%d", r.IntN(300)))
+	}
+}
+
+// TestDistinctPairs: the one table of (group, value) pairs counts and
+// lists each group's distinct values as a set per group would, through
+// growth, tiles (AddMany), merges of whole partials and of single groups,
+// a group's reset and a partial's clearing.
+func TestDistinctPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const groups = 200
+	a, m := &distinctPairs{}, pairsModel{}
+	a.Grow(groups)
+	for i := 0; i < 20000; i++ {
+		g, v := int32(r.IntN(groups)), randomValue(r)
+		a.Add(g, v)
+		m.add(g, v)
+	}
+	if len(a.slots) <= pairsInitial {
+		t.Fatalf("table never grew (%d slots): the test is too small", len(a.slots))
+	}
+	m.check(t, a, groups, "after Add")
+
+	ids := make([]int32, 64)
+	vals := make([]value.Value, 64)
+	for i := 0; i < 100; i++ {
+		for j := range ids {
+			ids[j], vals[j] = int32(r.IntN(groups)), randomValue(r)
+			m.add(ids[j], vals[j])
+		}
+		a.AddMany(ids, vals)
+	}
+	m.check(t, a, groups, "after AddMany")
+
+	// A partial of 50 groups, merged twice (once into other groups, some
+	// skipped), cleared in between.
+	p := &distinctPairs{}
+	for round := 0; round < 2; round++ {
+		p.Grow(50)
+		pm := pairsModel{}
+		for i := 0; i < 3000; i++ {
+			g, v := int32(r.IntN(50)), randomValue(r)
+			p.Add(g, v)
+			pm.add(g, v)
+		}
+		pm.check(t, p, 50, fmt.Sprintf("partial, round %d", round))
+		to := make([]int32, 50)
+		for g := range to {
+			to[g] = int32(r.IntN(groups))
+			if g%7 == 3 {
+				to[g] = -1
+			}
+		}
+		a.mergeAll(p, to)
+		for g, set := range pm {
+			if to[g] < 0 {
+				continue
+			}
+			for k := range set {
+				if m[to[g]] == nil {
+					m[to[g]] = map[string]bool{}
+				}
+				m[to[g]][k] = true
+			}
+		}
+		m.check(t, a, groups, fmt.Sprintf("after merge %d", round))
+		p.clearAll()
+		pm = pairsModel{}
+		pm.check(t, p, 50, "partial cleared")
+	}
+
+	// A group merged into another of the same table, then reset.
+	a.MergeFrom(a, 5, 9)
+	for k := range m[9] {
+		m[5][k] = true
+	}
+	m.check(t, a, groups, "after MergeFrom")
+	a.Reset(9)
+	delete(m, 9)
+	m.check(t, a, groups, "after Reset")
+	a.Add(9, value.StringValue("Comp1"))
+	m.add(9, value.StringValue("Comp1"))
+	m.check(t, a, groups, "after Reset and Add")
+
+	// A checkpoint's state round trip.
+	b := &distinctPairs{}
+	b.Grow(groups)
+	for g := int32(0); g < groups; g++ {
+		if err := b.setState(g, a.state(g)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.check(t, b, groups, "restored")
+}
