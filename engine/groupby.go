@@ -445,13 +445,14 @@ func (g *groupTable) flush(b *ingest.Batch) {
 		foldEvery(0, 1)
 	} else {
 		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
+		for w := 1; w < workers; w++ {
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
 				foldEvery(w, workers)
 			}(w)
 		}
+		foldEvery(0, workers) // this goroutine takes a share too
 		wg.Wait()
 	}
 	g.pairs = g.pairs[:0]
@@ -494,14 +495,6 @@ func (g *groupTable) width() int { return len(g.keyFns) + len(g.aggs) + 2 }
 
 // fill writes group id's row, [keys..., aggregate results..., window start,
 // window end], into row.
-// fillAggs writes group id's aggregate results into their places in row.
-func (g *groupTable) fillAggs(id int32, row []value.Value) {
-	n := len(g.keyFns)
-	for i, a := range g.aggs {
-		row[n+i] = a.Result(id)
-	}
-}
-
 func (g *groupTable) fill(id int32, row []value.Value) {
 	n := copy(row, g.keys[id])
 	for i, a := range g.aggs {

@@ -155,13 +155,14 @@ func (q *Query) Merge(p *Partial) {
 		mergeEvery(0, 1)
 	} else {
 		var wg sync.WaitGroup
-		for w := range workers {
+		for w := 1; w < workers; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				mergeEvery(w, workers)
 			}()
 		}
+		mergeEvery(0, workers) // this goroutine takes a share too
 		wg.Wait()
 	}
 	if ws := g.win; ws != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -78,6 +79,8 @@ type Query struct {
 	// havingAggs says HAVING reads aggregate results only: a group's row
 	// is then filled whole only when it passes.
 	havingAggs bool
+	// havingReads lists the aggregates HAVING reads, when havingAggs.
+	havingReads []int
 
 	pending []sortRow       // plain queries: rows of the current micro-batch
 	top     []sortRow       // plain queries with LIMIT: the best rows so far
@@ -138,9 +141,13 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		if plan.Having != nil {
 			q.havingAggs = true
 			sql.Walk(plan.Having, func(e sql.Expr) {
-				switch e.(type) {
+				switch e := e.(type) {
 				case *sql.GroupRef, *sql.WindowRef, *sql.ColumnRef:
 					q.havingAggs = false
+				case *sql.AggRef:
+					if !slices.Contains(q.havingReads, e.Index) {
+						q.havingReads = append(q.havingReads, e.Index)
+					}
 				}
 			})
 			if q.having, err = c.compileFilter(plan.Having); err != nil {
@@ -512,7 +519,10 @@ func (q *Query) passes(g *groupTable, id int32, row []value.Value) bool {
 		return true
 	}
 	if q.havingAggs {
-		g.fillAggs(id, row)
+		n := len(g.keyFns)
+		for _, i := range q.havingReads {
+			row[n+i] = g.aggs[i].Result(id)
+		}
 		if !q.having(row).True() {
 			return false
 		}
@@ -543,14 +553,13 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			if !g.live[id] {
 				continue
 			}
-			old := g.rowCache[id]
 			var r sortRow
 			pass := q.passes(g, id, row)
 			if pass {
 				r = q.project(row)
 				r.id = id
 			}
-			if g.inTop[id] && (!pass || q.compare(r, old) > 0) {
+			if g.inTop[id] && (!pass || q.compare(r, g.rowCache[id]) > 0) {
 				worse = true
 			}
 			g.rowCache[id], g.rowPass[id], g.rowAt[id] = r, pass, g.epoch+1
