@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"brook/value"
 )
@@ -118,8 +119,11 @@ type Decoder struct {
 	// keys caches, per key position in a line, the raw key text seen
 	// there in the previous line and its slot; see remember.
 	keys    []cachedKey
-	keyCols uint64                       // the columns whose strings get their keys prepared (see HashStrings)
-	keep    func(row []value.Value) bool // see SetFilter
+	keyCols uint64 // the columns whose strings get their keys prepared (see HashStrings)
+	// chunkLo and chunkHi bound the chunk being decoded (its first byte's
+	// address and one past its last), to tell strings read in place.
+	chunkLo, chunkHi uintptr
+	keep             func(row []value.Value) bool // see SetFilter
 }
 
 // SetFilter makes the decoder leave out, right after decoding it, every
@@ -235,6 +239,11 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 	line := c.FirstLine
 	width := len(d.cols)
 	d.cur = dst
+	d.chunkLo, d.chunkHi = 0, 0
+	if len(data) > 0 {
+		d.chunkLo = uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+		d.chunkHi = d.chunkLo + uintptr(len(data))
+	}
 	defer func() { d.cur = nil }()
 	if d.seenLines > 0 { // room for the chunk's rows, by the lines so far
 		est := len(data)/(d.seenBytes/d.seenLines) + 16
@@ -320,7 +329,14 @@ func (d *Decoder) prepareKeys(dst *Batch, start int) {
 		slot := bits.TrailingZeros64(m)
 		k := &dst.Keys[start+slot]
 		if v := &dst.Values[start+slot]; v.Kind == value.String {
-			*k = value.KeyOf(v.S)
+			// A string read in place, with 16 bytes of the chunk from its
+			// start, is packed without branches; a copied one (unescaped)
+			// or one at the chunk's very end the usual way.
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(v.S))); p >= d.chunkLo && p+16 <= d.chunkHi {
+				*k = value.KeyOfPadded(v.S)
+			} else {
+				*k = value.KeyOf(v.S)
+			}
 		} else {
 			*k = value.StrKey{}
 		}

@@ -714,6 +714,8 @@ func BenchmarkDecodeLANL(b *testing.B) {
 		{"no_fields", nil, nil}, // every line checked, no value kept: COUNT(*)
 		// fanout's columns, with the keys of the strings the engine hashes
 		{"fanout", schema("srcdevice", value.String, "dstdevice", value.String, "dstport", value.String), []int{0, 1, 2}},
+		// the same without keys: what preparing them costs
+		{"fanout_nokeys", schema("srcdevice", value.String, "dstdevice", value.String, "dstport", value.String), nil},
 	})
 }
 

@@ -49,6 +49,26 @@ func KeyOf(s string) StrKey {
 	return StrKey{Lo: lo, Hi: hi, H: MixKey(lo, hi)}
 }
 
+// KeyOfPadded is KeyOf for a string followed in memory by enough bytes
+// that the 16 from its start can be read (a string inside a larger buffer,
+// such as a line being decoded): the same key, packed without branching
+// on the string's length.
+func KeyOfPadded(s string) StrKey {
+	n := len(s)
+	if n > ShortKeyLen {
+		return KeyOf(s)
+	}
+	b := unsafe.Slice(unsafe.StringData(s), 16)
+	// The bytes past the string are masked off: a packed key is the
+	// string's bytes in order, zero-padded (see packKey).
+	lo := binary.LittleEndian.Uint64(b) & lowBytes(min(n, 8))
+	hi := binary.LittleEndian.Uint64(b[8:])&lowBytes(max(n-8, 0)) | uint64(n+1)<<56
+	return StrKey{Lo: lo, Hi: hi, H: MixKey(lo, hi)}
+}
+
+// lowBytes is the mask of the k (0 to 8) low bytes of a word.
+func lowBytes(k int) uint64 { return uint64(1)<<(8*uint(k)) - 1 }
+
 // packKey returns the packed words of a string of at most ShortKeyLen
 // bytes.
 func packKey(s string) (lo, hi uint64) {
