@@ -65,6 +65,24 @@ func (b *Batch) Reset(width int) {
 	b.arena, b.blocks = nil, b.blocks[:0]
 }
 
+// Warm makes room for rows rows of width columns (and their keys, with
+// keys) and touches that memory, so that decoding them later meets no page
+// faults: work to do while waiting for input rather than while a batch
+// waits for its result.
+func (b *Batch) Warm(rows, width int, keys bool) {
+	n := rows * width
+	if cap(b.Values) < n {
+		b.Values = make([]value.Value, 0, n)
+	}
+	clear(b.Values[:cap(b.Values)])
+	if keys {
+		if cap(b.Keys) < cap(b.Values) {
+			b.Keys = make([]value.StrKey, 0, cap(b.Values))
+		}
+		clear(b.Keys[:cap(b.Keys)])
+	}
+}
+
 // reserve makes room in Values for about rows more rows.
 func (b *Batch) reserve(rows int) {
 	if n := rows * b.Width; cap(b.Values)-len(b.Values) < n {

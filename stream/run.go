@@ -228,7 +228,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := decodeAhead(ctx, src, q, runtime.GOMAXPROCS(0), opts)
+	batches, warm := decodeAhead(ctx, src, q, runtime.GOMAXPROCS(0), opts)
 	defer func() {
 		cancel()
 		for range batches { // let the reader finish before returning
@@ -315,6 +315,12 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 				}
 				rowsIn += int(d.partials[i].Rows())
 				q.Merge(d.partials[i])
+				if !q.PreAggregates() && i == len(d.parts)-1 {
+					// Pre-aggregation just stopped: the decoders' next
+					// batches hold whole shares of rows. Their memory is
+					// made ready now, while the source is awaited.
+					warm(rowsIn/len(d.parts) + rowsIn/len(d.parts)/4)
+				}
 				continue
 			}
 			if err := q.Add(part); err != nil {
@@ -654,7 +660,7 @@ type fileSkipper interface{ SkipFile(name string) }
 // ErrEndOfInput) or when ctx ends; an unreadable file (*ingest.FileError)
 // is passed on and skipped when opts.OnError skips bad input and src can
 // skip files.
-func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) <-chan *decoded {
+func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, workers int, opts Options) (<-chan *decoded, func(rowsPerShare int)) {
 	cols := q.Plan().ColumnSchema()
 	hashed, filter := q.HashedColumns(), q.PushdownFilter()
 	// A detached query keeps no string of its input (see engine.Query.Detached):
@@ -761,6 +767,29 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			}
 		}
 	}()
+	// warm readies the batches not in use for shares of rowsPerShare rows
+	// each (see ingest.Batch.Warm), in the background.
+	warm := func(rowsPerShare int) {
+		go func() {
+			var idle []*decoded
+		take:
+			for {
+				select {
+				case d := <-free:
+					idle = append(idle, d)
+				default:
+					break take
+				}
+			}
+			for _, d := range idle {
+				d.prepare(workers, width, q.NewPartial, false, detached)
+				for _, p := range d.parts {
+					p.Warm(rowsPerShare, width, len(hashed) > 0)
+				}
+				free <- d
+			}
+		}()
+	}
 	// The sequencer hands batches over in order once they are decoded.
 	out := make(chan *decoded)
 	go func() {
@@ -778,7 +807,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			}
 		}
 	}()
-	return out
+	return out, warm
 }
 
 // split cuts chunks at line boundaries into n contiguous shares of about
