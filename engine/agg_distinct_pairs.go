@@ -62,6 +62,11 @@ func (sl *pairSlot) hashOf() uint64 {
 	return value.MixKey(sl.lo, sl.hi)
 }
 
+// repeatMark marks, in foldCol's probes, a row that repeats the one
+// before it: no key has it (a key's top byte is a length plus one, at most
+// 16, or the long mark).
+const repeatMark = 0x7F << 56
+
 // pairsInitial is the first size of a table: groups share it, so it
 // starts larger than a set.
 const pairsInitial = 256
@@ -213,8 +218,18 @@ func (a *distinctPairs) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.probes = grow(a.probes[:0], len(tile))
 	keyed := hasKeys(b, slot)
 	var t uint64
+	// A row repeating the short value and the group of the row before it
+	// adds nothing (runs of flows between two devices): it is skipped,
+	// marked by a zero probe.
+	var prev strProbe
+	prevID := int32(-1)
 	for i, p := range tile {
 		pr := probeAt(b, int(p.row)*b.Width+slot, keyed)
+		if pr.Lo == prev.Lo && pr.Hi == prev.Hi && p.id == prevID && pr.Hi != 0 && !longProbe(pr) {
+			a.probes[i] = strProbe{Hi: repeatMark}
+			continue
+		}
+		prev, prevID = pr, p.id
 		a.probes[i] = pr
 		if pr.Hi != 0 {
 			t += a.touch(pr.H, p.id)
@@ -223,6 +238,7 @@ func (a *distinctPairs) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.touched += t
 	for i, p := range tile {
 		switch pr := a.probes[i]; {
+		case pr.Hi == repeatMark:
 		case pr.Hi == 0: // not a string
 			if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind != value.Null {
 				a.Add(p.id, *v)

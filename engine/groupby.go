@@ -249,17 +249,28 @@ func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
 	g.probes = grow(g.probes[:0], foldTile)
 	keyed := hasKeys(b, g.keySlot)
 	var t uint64
+	// Rows often come in runs of one key (a device's burst of flows): a
+	// row with the short key of the row before it goes to the same group
+	// without a lookup.
+	var last strProbe
+	lastID := int32(-1)
 	for start := from; start < to; start += foldTile {
 		end := min(start+foldTile, to)
+		prev := strProbe{}
 		for i := start; i < end; i++ {
 			p := probeAt(b, i*b.Width+g.keySlot, keyed)
 			g.probes[i-start] = p
-			if p.Hi != 0 {
+			if p.Hi != 0 && (p.Lo != prev.Lo || p.Hi != prev.Hi) {
 				t += g.byString.touch(p.H)
 			}
+			prev = p
 		}
 		for i := start; i < end; i++ {
 			p := g.probes[i-start]
+			if p.Lo == last.Lo && p.Hi == last.Hi && lastID >= 0 {
+				g.assign(lastID, int32(i))
+				continue
+			}
 			if p.Hi == 0 { // not a string: NULL
 				g.keyVals[0] = b.Values[i*b.Width+g.keySlot]
 				g.assign(g.groupFor(), int32(i))
@@ -275,6 +286,9 @@ func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
 				sl.val = g.newGroup("")
 			}
 			g.assign(sl.val, int32(i))
+			if !longProbe(p) {
+				last, lastID = p, sl.val
+			}
 		}
 	}
 	g.touched += t

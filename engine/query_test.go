@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -533,6 +534,67 @@ func TestLimitedSessionsMerge(t *testing.T) {
 		}
 		if got := render(rows); got != s.want {
 			t.Errorf("batch %d: got\n%swant\n%s", i, got, s.want)
+		}
+	}
+}
+
+// TestKeyRuns: rows in runs of one key, and of one (key, value) pair, as
+// bursts of flows come, are grouped and counted as rows in any order:
+// runs of NULL keys, of long keys, of numbers in a VARCHAR column, and a
+// value run that goes on across a change of key.
+func TestKeyRuns(t *testing.T) {
+	srcs := []string{`"Comp1"`, `"Comp2"`, "null", `"a-rather-long-device-name"`, `"a-rather-long-device-name-2"`, `"C"`, `""`}
+	dsts := []string{`"80"`, `"443"`, "null", `"a-long-destination-port-name"`, "53", `"Port00053"`}
+	type want struct {
+		n    int
+		dsts map[string]bool
+	}
+	ref := map[string]*want{}
+	var data []byte
+	src, dst := 0, 0
+	for i := range 4000 {
+		// Runs of one to five rows, the key and the value changing apart.
+		if (i*7)%5 == 0 {
+			src = (src + 1 + i%3) % len(srcs)
+		}
+		if (i*3)%4 == 0 {
+			dst = (dst + 1 + i%2) % len(dsts)
+		}
+		data = fmt.Appendf(data, `{"srcdevice": %s, "dstport": %s}`+"\n", srcs[src], dsts[dst])
+		k := strings.Trim(srcs[src], `"`)
+		if ref[k] == nil {
+			ref[k] = &want{dsts: map[string]bool{}}
+		}
+		ref[k].n++
+		if dsts[dst] != "null" {
+			ref[k].dsts[strings.Trim(dsts[dst], `"`)] = true
+		}
+	}
+	p := plan(t, "SELECT srcdevice, count(DISTINCT dstport) AS ports, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY srcdevice")
+	cut := len(data)/3 + bytes.IndexByte(data[len(data)/3:], '\n') + 1
+	chunks := []ingest.Chunk{{Name: "a", FirstLine: 1, Data: data[:cut]}, {Name: "b", FirstLine: 1, Data: data[cut:]}}
+	for _, keyed := range []bool{false, true} {
+		got := runBatchesKeyed(t, p, chunks, 1, keyed)
+		var exp strings.Builder
+		keys := make([]string, 0, len(ref))
+		for k := range ref {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int { // NULL last, as ORDER BY puts it
+			if (a == "null") != (b == "null") {
+				return map[bool]int{true: 1, false: -1}[a == "null"]
+			}
+			return strings.Compare(a, b)
+		})
+		for _, k := range keys {
+			name := k
+			if k == "null" {
+				name = "NULL"
+			}
+			fmt.Fprintf(&exp, "%s | %d | %d\n", name, len(ref[k].dsts), ref[k].n)
+		}
+		if got != exp.String() {
+			t.Errorf("keyed %v: got\n%swant\n%s", keyed, got, exp.String())
 		}
 	}
 }
