@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"brook/ingest"
 	"brook/value"
 )
 
@@ -154,4 +155,46 @@ func TestDistinctPairs(t *testing.T) {
 		}
 	}
 	m.check(t, b, groups, "restored")
+}
+
+// TestDistinctPairsFoldCol: folding tiles straight from a batch's column,
+// with and without the decoder's keys, counts as adding row by row: NULLs
+// and numbers among the strings, runs of one (group, value), long strings.
+func TestDistinctPairsFoldCol(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		r := rand.New(rand.NewPCG(5, 6))
+		const groups = 40
+		a, m := &distinctPairs{}, pairsModel{}
+		a.Grow(groups)
+		var b ingest.Batch
+		for batch := 0; batch < 20; batch++ {
+			b.Reset(1)
+			var tile []pair
+			g, v := int32(0), value.NullValue
+			for row := 0; row < 300; row++ {
+				if r.IntN(3) == 0 { // else a run goes on
+					g, v = int32(r.IntN(groups)), randomValue(r)
+				}
+				b.Values = append(b.Values, v)
+				b.Rows++
+				tile = append(tile, pair{row: int32(row), id: g})
+				m.add(g, v)
+			}
+			if keyed {
+				b.Keys = b.Keys[:0]
+				for _, v := range b.Values {
+					k := value.StrKey{}
+					if v.Kind == value.String {
+						k = value.KeyOf(v.S)
+					}
+					b.Keys = append(b.Keys, k)
+				}
+				b.KeyCols = 1
+			}
+			for at := 0; at < len(tile); at += foldTile {
+				a.foldCol(tile[at:min(at+foldTile, len(tile))], &b, 0)
+			}
+		}
+		m.check(t, a, groups, fmt.Sprintf("keyed %v", keyed))
+	}
 }
