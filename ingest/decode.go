@@ -301,8 +301,9 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 		}
 		start := len(dst.Values)
 		if cap(dst.Values)-start >= width {
+			// Memory of earlier rows: decodeLine writes every column the
+			// line has and empties the others.
 			dst.Values = dst.Values[:start+width]
-			clear(dst.Values[start:])
 		} else {
 			for k := 0; k < width; k++ {
 				dst.Values = append(dst.Values, value.Value{})
@@ -408,6 +409,13 @@ func skipWS(b []byte, i int) int {
 // decodeLine fills row from one JSON object; it returns a reason when the
 // line is not a well-formed object or a value does not fit its column.
 func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
+	// set marks the columns written; the others are emptied (NULL) at the
+	// end, for row may hold an earlier row's values. Beyond 64 columns,
+	// the row is emptied first.
+	var set uint64
+	if len(row) > 64 {
+		clear(row)
+	}
 	i := skipWS(b, 0)
 	if b[i] != '{' {
 		return "not a JSON object"
@@ -448,6 +456,7 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 			var reason string
 			if slot >= 0 {
 				i, reason = d.decodeValue(b, i, slot, &row[slot])
+				set |= 1 << (slot & 63)
 			} else if j := skipPlainNumber(b, i); j > i {
 				i = j
 			} else if j := skipPlainString(b, i); j > i {
@@ -484,6 +493,13 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	}
 	if i = skipWS(b, i); i < len(b) {
 		return "malformed JSON: text after the closing brace"
+	}
+	if n := len(row); n <= 64 && set != 1<<n-1 {
+		for s := range row {
+			if set&(1<<s) == 0 {
+				row[s] = value.Value{}
+			}
+		}
 	}
 	return ""
 }

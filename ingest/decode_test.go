@@ -856,3 +856,34 @@ func TestDecodeAbsentIsNull(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeReusedRows: a batch reset and filled again reuses its rows'
+// memory; a column a line lacks is NULL, not what an earlier row left
+// there, and one it repeats takes its last value.
+func TestDecodeReusedRows(t *testing.T) {
+	d := NewDecoder(schema("a", value.String, "b", value.Float, "c", value.String))
+	var b Batch
+	for _, tc := range []struct{ in, want string }{
+		{`{"a": "x", "b": 1.5, "c": "y"}` + "\n" + `{"a": "x2", "b": 2.5, "c": "y2"}`, "x 1.5 y|x2 2.5 y2|"},
+		{`{"b": 3.5}` + "\n" + `{"c": "z", "a": "w"}` + "\n" + `{}`, "NULL 3.5 NULL|w NULL z|NULL NULL NULL|"},
+		{`{"a": "p", "a": "q", "b": null}`, "q NULL NULL|"},
+	} {
+		b.Reset(3)
+		if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte(tc.in)}}}, &b); len(rejects) > 0 {
+			t.Fatal(rejects[0])
+		}
+		var got strings.Builder
+		for i := range b.Rows {
+			for k, v := range b.Row(i) {
+				if k > 0 {
+					got.WriteByte(' ')
+				}
+				got.WriteString(v.Format())
+			}
+			got.WriteByte('|')
+		}
+		if got.String() != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.in, got.String(), tc.want)
+		}
+	}
+}
