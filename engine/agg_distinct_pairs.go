@@ -162,33 +162,11 @@ func (a *distinctPairs) Add(g int32, v value.Value) {
 	}
 }
 
-// AddMany adds vals[i] to group ids[i] for a tile of rows, touching the
-// dictionary's slots first so that the tile's cache misses overlap.
-func (a *distinctPairs) AddMany(ids []int32, vals []value.Value) {
-	a.probes = grow(a.probes[:0], len(vals))
-	var t uint64
-	for i, v := range vals {
-		if v.Kind == value.String {
-			p := value.KeyOf(v.S)
-			a.probes[i] = p
-			t += a.dict.touch(p.H)
-		}
-	}
-	a.touched += t
-	for i, v := range vals {
-		if v.Kind == value.String {
-			a.insert(ids[i], v.S, a.probes[i])
-		} else {
-			a.Add(ids[i], v)
-		}
-	}
-}
-
-// foldCol is AddMany for a tile read straight from column slot of b; a
-// short string is added by its key alone, without reading the row. The
-// tile goes in three passes, each touching memory the next reads: the
-// values' dictionary slots, then their numbers and the pairs' slots, then
-// the pairs.
+// foldCol adds the values of a tile of rows, read straight from column
+// slot of b, to their groups; a short string is added by its key alone,
+// without reading the row. The tile goes in three passes, each touching
+// memory the next reads: the values' dictionary slots, then their numbers
+// and the pairs' slots, then the pairs.
 func (a *distinctPairs) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.probes = grow(a.probes[:0], len(tile))
 	a.nums = grow(a.nums[:0], len(tile))

@@ -68,7 +68,7 @@ func randomValue(r *rand.Rand) value.Value {
 
 // TestDistinctPairs: the one table of (group, value) pairs counts and
 // lists each group's distinct values as a set per group would, through
-// growth, tiles (AddMany), merges of whole partials and of single groups,
+// growth, merges of whole partials and of single groups,
 // a group's reset and a partial's clearing.
 func TestDistinctPairs(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -84,17 +84,6 @@ func TestDistinctPairs(t *testing.T) {
 		t.Fatalf("table never grew (%d slots): the test is too small", len(a.slots))
 	}
 	m.check(t, a, groups, "after Add")
-
-	ids := make([]int32, 64)
-	vals := make([]value.Value, 64)
-	for i := 0; i < 100; i++ {
-		for j := range ids {
-			ids[j], vals[j] = int32(r.IntN(groups)), randomValue(r)
-			m.add(ids[j], vals[j])
-		}
-		a.AddMany(ids, vals)
-	}
-	m.check(t, a, groups, "after AddMany")
 
 	// A partial of 50 groups, merged twice (once into other groups, some
 	// skipped), cleared in between.
