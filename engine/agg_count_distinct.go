@@ -58,14 +58,29 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 	}
 }
 
+// repeatMark marks, in foldCol's probes, a row that repeats the one
+// before it: no key has it (a key's top byte is a length plus one, at most
+// 16, or the long mark).
+const repeatMark = 0x7F << 56
+
 // foldCol is AddMany for a tile read straight from column slot of b; a
 // short string is added by its key alone, without reading the row.
 func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.probes = grow(a.probes[:0], len(tile))
 	keyed := hasKeys(b, slot)
 	var t uint64
+	// A row repeating the short value and the group of the row before it
+	// adds nothing (runs of flows between two devices): it is skipped,
+	// marked by repeatMark.
+	var prev strProbe
+	prevID := int32(-1)
 	for i, p := range tile {
 		pr := probeAt(b, int(p.row)*b.Width+slot, keyed)
+		if pr.Lo == prev.Lo && pr.Hi == prev.Hi && p.id == prevID && pr.Hi != 0 && !longProbe(pr) {
+			a.probes[i] = strProbe{Hi: repeatMark}
+			continue
+		}
+		prev, prevID = pr, p.id
 		a.probes[i] = pr
 		if pr.Hi != 0 {
 			t += a.sets[p.id].touch(pr.H)
@@ -74,6 +89,7 @@ func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
 	a.touched += t
 	for i, p := range tile {
 		switch pr := a.probes[i]; {
+		case pr.Hi == repeatMark:
 		case pr.Hi == 0: // not a string
 			if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind != value.Null {
 				a.Add(p.id, *v)

@@ -90,9 +90,6 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := a.(*countDistinct); ok && p.Window == nil {
-			a = &distinctPairs{} // groups are never released: one table of pairs
-		}
 		g.aggs = append(g.aggs, a)
 		_, tiles := a.(batchAdder)
 		g.batched = append(g.batched, tiles && call.Arg != nil)
@@ -316,16 +313,8 @@ func (g *groupTable) groupFor() int32 {
 
 // reset empties a table for reuse, keeping its memory; not for sessions.
 func (g *groupTable) reset() {
-	for _, a := range g.aggs {
-		if c, ok := a.(allClearer); ok {
-			c.clearAll()
-		}
-	}
 	for id := range g.keys {
 		for _, a := range g.aggs {
-			if _, ok := a.(allClearer); ok {
-				continue
-			}
 			if c, ok := a.(clearer); ok {
 				c.Clear(int32(id))
 			} else {
@@ -376,12 +365,6 @@ const foldTile = 64
 // memory for the next group of the same id (a Partial's next batch).
 type clearer interface {
 	Clear(group int32)
-}
-
-// allClearer is an aggregate that empties all groups' state at once,
-// keeping its memory.
-type allClearer interface {
-	clearAll()
 }
 
 // batchAdder is an aggregate that folds a tile of rows at once faster than

@@ -137,10 +137,6 @@ func (q *Query) Merge(p *Partial) {
 	mergeEvery := func(first, step int) {
 		for i := first; i < len(g.aggs); i += step {
 			a, from := g.aggs[i], pg.aggs[i]
-			if m, ok := a.(allMerger); ok {
-				m.mergeAll(from, q.mergeTo)
-				continue
-			}
 			for id, to := range q.mergeTo {
 				if to >= 0 {
 					a.MergeFrom(from, to, int32(id))
@@ -170,12 +166,6 @@ func (q *Query) Merge(p *Partial) {
 		ws.noTime += pg.win.noTime
 	}
 	p.Reset()
-}
-
-// allMerger is an aggregate that merges a partial's groups at once, each
-// group id into to[id] (none when negative).
-type allMerger interface {
-	mergeAll(src Aggregate, to []int32)
 }
 
 // Reset empties the partial, for a batch whose rows are not merged (an

@@ -191,22 +191,6 @@ func (a *countDistinct) setState(g int32, s []value.Value) error {
 	return nil
 }
 
-func (a *distinctPairs) state(g int32) []value.Value {
-	vals := a.values(g)
-	out := make([]value.Value, len(vals))
-	for i, k := range vals {
-		out[i] = value.StringValue(k)
-	}
-	return out
-}
-func (a *distinctPairs) setState(g int32, s []value.Value) error {
-	a.Reset(g)
-	for _, v := range s {
-		a.insert(g, v.S, value.KeyOf(v.S))
-	}
-	return nil
-}
-
 func (a *sumFloat) state(g int32) []value.Value {
 	return []value.Value{value.FloatValue(a.sum[g]), value.BoolValue(a.seen[g])}
 }

@@ -10,10 +10,10 @@ import (
 	"brook/value"
 )
 
-// pairsModel is the reference for distinctPairs: a map of sets.
-type pairsModel map[int32]map[string]bool
+// setsModel is the reference for countDistinct: a map of sets.
+type setsModel map[int32]map[string]bool
 
-func (m pairsModel) add(g int32, v value.Value) {
+func (m setsModel) add(g int32, v value.Value) {
 	if v.Kind == value.Null {
 		return
 	}
@@ -28,13 +28,16 @@ func (m pairsModel) add(g int32, v value.Value) {
 }
 
 // check compares a's counts and values of groups [0, groups) with m.
-func (m pairsModel) check(t *testing.T, a *distinctPairs, groups int, when string) {
+func (m setsModel) check(t *testing.T, a *countDistinct, groups int, when string) {
 	t.Helper()
 	for g := int32(0); g < int32(groups); g++ {
 		if got, want := a.Result(g).I, int64(len(m[g])); got != want {
 			t.Fatalf("%s: group %d counts %d values, want %d", when, g, got, want)
 		}
-		got := a.values(g)
+		var got []string
+		for _, v := range a.state(g) {
+			got = append(got, v.S)
+		}
 		slices.Sort(got)
 		var want []string
 		for k := range m[g] {
@@ -66,31 +69,32 @@ func randomValue(r *rand.Rand) value.Value {
 	}
 }
 
-// TestDistinctPairs: the one table of (group, value) pairs counts and
-// lists each group's distinct values as a set per group would, through
-// growth, merges of whole partials and of single groups,
-// a group's reset and a partial's clearing.
-func TestDistinctPairs(t *testing.T) {
+// TestCountDistinct: the sets of COUNT(DISTINCT) count and list each
+// group's distinct values through growth, merges of a partial's groups
+// (some into the same group, some skipped) and of a group of the same
+// table (sessions), a group's reset, a partial's clearing, and a
+// checkpoint's round trip.
+func TestCountDistinct(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const groups = 200
-	a, m := &distinctPairs{}, pairsModel{}
+	a, m := &countDistinct{}, setsModel{}
 	a.Grow(groups)
 	for i := 0; i < 20000; i++ {
 		g, v := int32(r.IntN(groups)), randomValue(r)
 		a.Add(g, v)
 		m.add(g, v)
 	}
-	if len(a.slots) <= pairsInitial {
-		t.Fatalf("table never grew (%d slots): the test is too small", len(a.slots))
+	if n := len(a.sets[0].slots); n <= 4 {
+		t.Fatalf("a set never grew (%d slots): the test is too small", n)
 	}
 	m.check(t, a, groups, "after Add")
 
 	// A partial of 50 groups, merged twice (once into other groups, some
 	// skipped), cleared in between.
-	p := &distinctPairs{}
+	p := &countDistinct{}
 	for round := 0; round < 2; round++ {
 		p.Grow(50)
-		pm := pairsModel{}
+		pm := setsModel{}
 		for i := 0; i < 3000; i++ {
 			g, v := int32(r.IntN(50)), randomValue(r)
 			p.Add(g, v)
@@ -104,7 +108,11 @@ func TestDistinctPairs(t *testing.T) {
 				to[g] = -1
 			}
 		}
-		a.mergeAll(p, to)
+		for g := range to {
+			if to[g] >= 0 {
+				a.MergeFrom(p, to[g], int32(g))
+			}
+		}
 		for g, set := range pm {
 			if to[g] < 0 {
 				continue
@@ -117,8 +125,10 @@ func TestDistinctPairs(t *testing.T) {
 			}
 		}
 		m.check(t, a, groups, fmt.Sprintf("after merge %d", round))
-		p.clearAll()
-		pm = pairsModel{}
+		for g := range to {
+			p.Clear(int32(g))
+		}
+		pm = setsModel{}
 		pm.check(t, p, 50, "partial cleared")
 	}
 
@@ -136,7 +146,7 @@ func TestDistinctPairs(t *testing.T) {
 	m.check(t, a, groups, "after Reset and Add")
 
 	// A checkpoint's state round trip.
-	b := &distinctPairs{}
+	b := &countDistinct{}
 	b.Grow(groups)
 	for g := int32(0); g < groups; g++ {
 		if err := b.setState(g, a.state(g)); err != nil {
@@ -146,14 +156,14 @@ func TestDistinctPairs(t *testing.T) {
 	m.check(t, b, groups, "restored")
 }
 
-// TestDistinctPairsFoldCol: folding tiles straight from a batch's column,
+// TestCountDistinctFoldCol: folding tiles straight from a batch's column,
 // with and without the decoder's keys, counts as adding row by row: NULLs
 // and numbers among the strings, runs of one (group, value), long strings.
-func TestDistinctPairsFoldCol(t *testing.T) {
+func TestCountDistinctFoldCol(t *testing.T) {
 	for _, keyed := range []bool{false, true} {
 		r := rand.New(rand.NewPCG(5, 6))
 		const groups = 40
-		a, m := &distinctPairs{}, pairsModel{}
+		a, m := &countDistinct{}, setsModel{}
 		a.Grow(groups)
 		var b ingest.Batch
 		for batch := 0; batch < 20; batch++ {
