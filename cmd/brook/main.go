@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -45,8 +46,19 @@ Run "brook help COMMAND" for a command's flags.
 `
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// A stream's garbage is mostly its batches' buffers and the
+		// tables it grows; its live state is what it keeps. Collecting
+		// when the heap has tripled rather than doubled measured about 5%
+		// less time on the COUNT(DISTINCT) benchmark and no change on the
+		// others (BENCHMARKS.md). GOGC in the environment still decides.
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// defaultGCPercent is brook's garbage collection target (see main).
+const defaultGCPercent = 200
 
 // runMain is main without the process: tests call it directly.
 func runMain(args []string, stdout, stderr io.Writer) int {
