@@ -42,6 +42,8 @@ Examples:
   brook run -e 'SELECT protocol, count(*) FROM flows GROUP BY protocol' --mode update
 
 Exit status: 0 success (diff: equal), 1 diff found differences, 2 error.
+Environment: GOGC and GOMEMLIMIT tune the garbage collector as for any Go
+program (brook's default GOGC is 200); BROOK_HISTORY names the REPL history.
 Run "brook help COMMAND" for a command's flags.
 `
 
