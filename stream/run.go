@@ -229,6 +229,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches, warm := decodeAhead(ctx, src, q, runtime.GOMAXPROCS(0), opts)
+	warmed := false // see warm below
 	defer func() {
 		cancel()
 		for range batches { // let the reader finish before returning
@@ -315,11 +316,12 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 				}
 				rowsIn += int(d.partials[i].Rows())
 				q.Merge(d.partials[i])
-				if !q.PreAggregates() && i == len(d.parts)-1 {
+				if !q.PreAggregates() && !warmed && i == len(d.parts)-1 {
 					// Pre-aggregation just stopped: the decoders' next
 					// batches hold whole shares of rows. Their memory is
 					// made ready now, while the source is awaited.
 					warm(rowsIn/len(d.parts) + rowsIn/len(d.parts)/4)
+					warmed = true
 				}
 				continue
 			}
