@@ -140,21 +140,15 @@ func decode(t testing.TB, p *sql.Plan, lines ...string) *ingest.Batch {
 	return &b
 }
 
-func TestUpdateModeEmitsChangedGroups(t *testing.T) {
-	p := plan(t, "SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice")
-	q, err := New(p, Options{Mode: Update})
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := []struct {
-		lines []string
-		want  string
-	}{
-		{[]string{`{"srcdevice": "a"}`, `{"srcdevice": "b"}`, `{"srcdevice": "a"}`}, "a | 2\nb | 1\n"},
-		{[]string{`{"srcdevice": "b"}`}, "b | 2\n"},
-		{nil, ""},
-		{[]string{`{"srcdevice": "c"}`, `{"srcdevice": null}`}, "c | 1\nNULL | 1\n"},
-	}
+// step is a batch of lines and the rows the query emits for it.
+type step struct {
+	lines []string
+	want  string
+}
+
+// runSteps processes each step's lines as a batch and checks its rows.
+func runSteps(t *testing.T, q *Query, p *sql.Plan, steps []step) {
+	t.Helper()
 	for i, s := range steps {
 		rows, err := q.Process(decode(t, p, s.lines...))
 		if err != nil {
@@ -164,6 +158,21 @@ func TestUpdateModeEmitsChangedGroups(t *testing.T) {
 			t.Errorf("batch %d: got\n%swant\n%s", i, got, s.want)
 		}
 	}
+}
+
+func TestUpdateModeEmitsChangedGroups(t *testing.T) {
+	p := plan(t, "SELECT srcdevice, count(*) AS n FROM flows GROUP BY srcdevice")
+	q, err := New(p, Options{Mode: Update})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []step{
+		{[]string{`{"srcdevice": "a"}`, `{"srcdevice": "b"}`, `{"srcdevice": "a"}`}, "a | 2\nb | 1\n"},
+		{[]string{`{"srcdevice": "b"}`}, "b | 2\n"},
+		{nil, ""},
+		{[]string{`{"srcdevice": "c"}`, `{"srcdevice": null}`}, "c | 1\nNULL | 1\n"},
+	}
+	runSteps(t, q, p, steps)
 }
 
 func TestGlobalAggregateWithoutRows(t *testing.T) {
@@ -517,25 +526,14 @@ func TestLimitedSessionsMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := []struct {
-		lines []string
-		want  string
-	}{
+	steps := []step{
 		// a: sessions at 0 (1 event) and at 8 (2 events); b: one at 20
 		{[]string{`{"time": 0.0, "srcdevice": "a"}`, `{"time": 8.0, "srcdevice": "a"}`, `{"time": 8.5, "srcdevice": "a"}`, `{"time": 20.0, "srcdevice": "b"}`},
 			"8.0 | a | 2\n0.0 | a | 1\n"},
 		// an event at 4 joins a's two sessions: b comes into the best two
 		{[]string{`{"time": 4.0, "srcdevice": "a"}`}, "0.0 | a | 4\n20.0 | b | 1\n"},
 	}
-	for i, s := range steps {
-		rows, err := q.Process(decode(t, p, s.lines...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := render(rows); got != s.want {
-			t.Errorf("batch %d: got\n%swant\n%s", i, got, s.want)
-		}
-	}
+	runSteps(t, q, p, steps)
 }
 
 // TestKeyRuns: rows in runs of one key, and of one (key, value) pair, as
