@@ -244,6 +244,7 @@ func sqlColumn(exprs []sql.Expr) (*sql.ColumnRef, bool) {
 // overlap.
 func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
 	g.probes = grow(g.probes[:0], foldTile)
+	g.pairs = slices.Grow(g.pairs, to-from) // every row gets a pair
 	keyed := hasKeys(b, g.keySlot)
 	var t uint64
 	// Rows often come in runs of one key (a device's burst of flows): a

@@ -296,6 +296,16 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 		stats.Lines++
 		d.seenLines++
 		d.seenBytes += len(ln) + 1
+		if d.seenLines == 1 {
+			// The decoder's first line: room for the rest of the chunk by
+			// its length, rather than growing the rows (and their keys)
+			// again and again through the first batch.
+			est := len(data)/(len(ln)+1) + 16
+			if maxRows >= 0 {
+				est = min(est, maxRows-dst.Rows)
+			}
+			dst.reserve(est + 1)
+		}
 		if d.seenLines >= 1<<20 { // keep the average recent
 			d.seenLines, d.seenBytes = d.seenLines/2, d.seenBytes/2
 		}

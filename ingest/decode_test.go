@@ -887,3 +887,32 @@ func TestDecodeReusedRows(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeFirstChunkSized checks that a new decoder sizes a batch's rows
+// (and their keys) for its first chunk by the first line's length, instead
+// of growing them row after row.
+func TestDecodeFirstChunkSized(t *testing.T) {
+	var data []byte
+	for i := range 2000 {
+		data = fmt.Appendf(data, `{"a": "dev%d", "b": %d.5, "c": "p%d"}`+"\n", i%97, i, i%13)
+	}
+	raw := &RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: data}}}
+	cols := schema("a", value.String, "b", value.Float, "c", value.String)
+	allocs := testing.AllocsPerRun(5, func() {
+		d := NewDecoder(cols)
+		d.HashStrings([]int{0, 2})
+		var b Batch
+		b.Reset(3)
+		if rejects, _ := d.Decode(raw, &b); len(rejects) > 0 || b.Rows != 2000 {
+			t.Fatalf("%d rows, rejects %v", b.Rows, rejects)
+		}
+		if c := cap(b.Values); c > 2*2000*3 {
+			t.Errorf("room for %d values, for 6000", c)
+		}
+	})
+	// The decoder and its key cache (about 20), one block of rows and one
+	// of keys; growing the rows line by line takes 30 more.
+	if allocs > 30 {
+		t.Errorf("%.0f allocations decoding a first chunk; the rows grew instead of being sized", allocs)
+	}
+}
