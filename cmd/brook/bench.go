@@ -40,6 +40,7 @@ Examples:
   brook bench                                  # LANL set, default queries
   brook bench --runs 9 --scale-rows 10000000 > /tmp/bench.md
   brook bench --queries queries/webservers.sql --cpuprofile-dir /tmp/prof
+  brook bench --queries queries/fanout.sql,queries/all_fields.sql --runs 9 --scale-rows 0
 `
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,7 +48,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
 	data := fs.String("data", "../shared/datasets/lanl", "directory of NDJSON files to stream (bound as flows)")
-	queries := fs.StringArray("queries", []string{"queries/webservers.sql", "queries/bytes_per_10s.sql", "queries/fanout.sql", "queries/all_fields.sql"}, "benchmark queries (repeatable); missing files are skipped with a note")
+	queries := fs.StringSlice("queries", []string{"queries/webservers.sql", "queries/bytes_per_10s.sql", "queries/fanout.sql", "queries/all_fields.sql"}, "benchmark queries, comma-separated or repeated; missing files are skipped with a note")
 	runs := fs.Int("runs", 5, "timed repetitions of each measurement")
 	scaleRows := fs.Int("scale-rows", 10_000_000, "rows of generated data in the scaling run (0: skip it)")
 	scaleGroups := fs.Int("scale-groups", 100_000, "distinct group keys in the scaling run")
