@@ -49,6 +49,11 @@ type windowing struct {
 	keyWins [][]winRef
 	winOf   []int32
 	empty   int
+	// lastUkey and lastKey are the last key looked up and its place in
+	// keyWins (lastKey -1: none; the places change when the index is
+	// rebuilt).
+	lastUkey []byte
+	lastKey  int32
 	// rows counts, per group, the input rows assigned to it (a Partial's
 	// windows: those of a window closed by the time they are merged are
 	// late).
@@ -94,7 +99,7 @@ func newWindowing(w *sql.Window, c *compiler, lateness float64) (*windowing, err
 		unit = 1e6
 	}
 	ws := &windowing{w: w, timeFn: f, isTS: isTS, size: w.Size * unit, slide: w.Slide * unit, gap: w.Gap * unit,
-		panes: w.Panes(), lateness: -1, watermark: math.Inf(-1), maxTime: math.Inf(-1), maxClosedEnd: math.Inf(-1)}
+		panes: w.Panes(), lateness: -1, watermark: math.Inf(-1), maxTime: math.Inf(-1), maxClosedEnd: math.Inf(-1), lastKey: -1}
 	ws.timeSlot = -1
 	if ref, ok := w.Time.(*sql.ColumnRef); ok {
 		ws.timeSlot = ref.Slot
@@ -118,13 +123,29 @@ type winRef struct {
 // key encoded as ukey, creating it if need be (tumbling and hopping
 // windows).
 func (ws *windowing) window(g *groupTable, start float64, ukey []byte) int32 {
+	return ws.windowOf(g, ws.keyOf(ukey), start)
+}
+
+// keyOf returns the place in keyWins of the group key encoded as ukey,
+// adding the key if need be. A row with the key of the row before it (a
+// device's burst of flows) gets that row's place without a lookup.
+func (ws *windowing) keyOf(ukey []byte) int32 {
+	if ws.lastKey >= 0 && string(ukey) == string(ws.lastUkey) {
+		return ws.lastKey
+	}
 	sl, found := ws.keyIdx.slot(value.UnsafeString(ukey), true)
 	if !found {
 		sl.val = int32(len(ws.keyWins))
 		ws.keyWins = append(ws.keyWins, nil)
 		ws.empty++
 	}
-	k := sl.val
+	ws.lastUkey, ws.lastKey = append(ws.lastUkey[:0], ukey...), sl.val
+	return sl.val
+}
+
+// windowOf returns the group of the window starting at start for the key
+// at place k of keyWins (see keyOf), creating it if need be.
+func (ws *windowing) windowOf(g *groupTable, k int32, start float64) int32 {
 	wins := ws.keyWins[k]
 	want := math.Float64bits(start)       // as the encoding of start told windows apart
 	for i := len(wins) - 1; i >= 0; i-- { // the latest windows first
@@ -161,6 +182,7 @@ func (ws *windowing) unindex(id int32) {
 	if ws.empty++; ws.empty < 1024 || ws.empty*2 < len(ws.keyWins) {
 		return
 	}
+	ws.lastKey = -1
 	var idx strTable[int32]
 	var kept [][]winRef
 	ws.keyIdx.eachVal(func(key string, k int32) {
@@ -254,6 +276,7 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 	if ws.w.Kind == sql.Session {
 		ws.addSession(g, row, tv, t)
 	} else {
+		k := int32(-1) // the row's key in the index, looked up once
 		for i := 0; i < ws.panes; i++ {
 			start := ws.floorTo(t, ws.slide, i)
 			if !(t < start+ws.size) {
@@ -268,7 +291,10 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 				ws.rows[c.id]++
 				continue
 			}
-			id := ws.window(g, start, g.ukey)
+			if k < 0 {
+				k = ws.keyOf(g.ukey)
+			}
+			id := ws.windowOf(g, k, start)
 			if len(g.keyFns) == 0 && i == 0 {
 				ws.recent = recentWindow{ok: true, start: start, id: id}
 			}
@@ -298,7 +324,7 @@ func (ws *windowing) reset() {
 	clear(ws.rows)
 	ws.keyIdx.reset()
 	clear(ws.keyWins)
-	ws.keyWins, ws.empty = ws.keyWins[:0], 0
+	ws.keyWins, ws.empty, ws.lastKey = ws.keyWins[:0], 0, -1
 	ws.ends = ws.ends[:0]
 	ws.recent = recentWindow{}
 }

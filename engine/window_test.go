@@ -116,6 +116,45 @@ func TestWindowIndexForgetsKeys(t *testing.T) {
 	}
 }
 
+// TestWindowKeyAfterRebuild: a row with the key of the row before it finds
+// that key's windows without a lookup, also when the index was built anew
+// in between (the keys then have new places), and a hopping row with one
+// key lookup lands in each of its windows.
+func TestWindowKeyAfterRebuild(t *testing.T) {
+	p := plan(t, "SELECT HOP(time, 5, 10) AS w, srcdevice, count(*) AS n FROM flows GROUP BY HOP(time, 5, 10), srcdevice")
+	q, err := New(p, Options{Mode: Update, Watermark: true, Lateness: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(tm float64, dev string) string {
+		return fmt.Sprintf(`{"time": %g, "srcdevice": %q}`, tm, dev)
+	}
+	// Batch one: 2,000 keys and "x", all open. Batch two ends with "x" (the
+	// key remembered) and closes every window but x's new ones: the index
+	// is built anew once most keys have none, and "x" gets a new place.
+	// Batch three starts with "x" again.
+	var first []string
+	for i := range 2000 {
+		first = append(first, row(1, fmt.Sprintf("d%d", i)))
+	}
+	first = append(first, row(3, "x"))
+	if _, err := q.Process(decode(t, p, first...)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(q.groups.win.keyWins); n != 2001 {
+		t.Fatalf("%d keys indexed after batch one, want 2001", n)
+	}
+	runSteps(t, q, p, []step{{[]string{row(22, "x")}, "20.0 | x | 1\n15.0 | x | 1\n"}})
+	if n := len(q.groups.win.keyWins); n >= 2001 {
+		t.Fatalf("%d keys indexed after the windows of 2,000 closed: the index was not built anew", n)
+	}
+	steps := []step{
+		{[]string{row(23, "x")}, "20.0 | x | 2\n15.0 | x | 2\n"},
+		{[]string{row(24, "x"), row(24, "y"), row(26, "x")}, "20.0 | x | 4\n15.0 | x | 3\n20.0 | y | 1\n15.0 | y | 1\n25.0 | x | 1\n"},
+	}
+	runSteps(t, q, p, steps)
+}
+
 // BenchmarkWindowMemory reports the live heap after a long windowed stream,
 // for comparison with a short one (see TestWindowStateStaysBounded).
 func BenchmarkWindowMemory(b *testing.B) {
