@@ -461,6 +461,9 @@ type sortRow struct {
 	out  []value.Value
 	keys []value.Value
 	id   int32 // the group of a group's row
+	// shared marks a group's cached row that was emitted: it is never
+	// written again (see reproject).
+	shared bool
 }
 
 func (r sortRow) clone() sortRow {
@@ -490,6 +493,21 @@ func (q *Query) project(row []value.Value) sortRow {
 		r.keys = make([]value.Value, len(q.orders))
 	}
 	q.projectInto(row, r)
+	return r
+}
+
+// reproject projects group id's row anew for the group's row cache: into
+// the memory of its cached row when that row was never emitted (a group
+// outside a LIMIT's best, say), so that no reader sees it change; into new
+// memory otherwise.
+func (q *Query) reproject(g *groupTable, id int32, row []value.Value) sortRow {
+	r := g.rowCache[id]
+	if r.out == nil || r.shared {
+		r = q.project(row)
+	} else {
+		q.projectInto(row, r)
+	}
+	r.id = id
 	return r
 }
 
@@ -556,8 +574,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			var r sortRow
 			pass := q.passes(g, id, row)
 			if pass {
-				r = q.project(row)
-				r.id = id
+				r = q.reproject(g, id, row) // the last best rows were emitted: never in place
 			}
 			if g.inTop[id] && (!pass || q.compare(r, g.rowCache[id]) > 0) {
 				worse = true
@@ -608,7 +625,9 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			pass = q.passes(g, id, row)
 			switch {
 			case !pass:
-			case whole || top == nil:
+			case whole:
+				r = q.reproject(g, id, row)
+			case top == nil:
 				r = q.project(row)
 			default:
 				q.projectInto(row, scratch)
@@ -649,10 +668,16 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 		}
 		g.topValid = true
 	}
+	rows := out
 	if top != nil {
-		return top.rows
+		rows = top.rows
 	}
-	return out
+	if whole { // the cached rows emitted are never written again
+		for _, r := range rows {
+			g.rowCache[r.id].shared = true
+		}
+	}
+	return rows
 }
 
 // topK keeps the k best rows offered, by the query's total order, in a
