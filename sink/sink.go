@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,11 @@ type Writer struct {
 	schema  value.Schema
 	csv     *csv.Writer
 	started bool
+	// text, ends and out are the table format's buffers, kept for the
+	// next batch: the cells' text, where each cell ends, the output.
+	text []byte
+	ends []int
+	out  []byte
 }
 
 // NewWriter returns a writer of rows shaped by schema.
@@ -138,66 +144,113 @@ func FormatDuration(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
-// cellEscaper shows the line breaks and tabs of a table cell as escapes,
-// so that a cell keeps to one line.
-var cellEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
+// escapeCell shows the line breaks and tabs of a table cell's text (the
+// bytes of buf from start) as escapes, so that the cell keeps to one line.
+func escapeCell(buf []byte, start int) []byte {
+	cell := buf[start:]
+	if !slices.ContainsFunc(cell, func(c byte) bool { return c == '\n' || c == '\r' || c == '\t' }) {
+		return buf
+	}
+	text := string(cell)
+	buf = buf[:start]
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '\n':
+			buf = append(buf, `\n`...)
+		case '\r':
+			buf = append(buf, `\r`...)
+		case '\t':
+			buf = append(buf, `\t`...)
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
 
+// width is the number of characters of a cell's text.
+func width(text []byte) int {
+	for _, c := range text {
+		if c >= utf8.RuneSelf {
+			return utf8.RuneCount(text)
+		}
+	}
+	return len(text)
+}
+
+// table renders rows as a table whose columns are as wide as their widest
+// cell, numbers aligned right. The cells' text goes into one buffer kept
+// from batch to batch (a complete-mode result is rendered whole after
+// every batch).
 func (w *Writer) table(rows [][]value.Value) error {
-	widths := make([]int, len(w.schema))
-	cells := make([][]string, len(rows))
+	n := len(w.schema)
+	widths := make([]int, n)
 	for c, col := range w.schema {
 		widths[c] = utf8.RuneCountInString(col.Name)
 	}
-	for r, row := range rows {
-		cells[r] = make([]string, len(row))
+	text, ends := w.text[:0], w.ends[:0] // every cell's text; where each ends
+	for _, row := range rows {
 		for c, v := range row {
-			s := cellEscaper.Replace(v.Format())
-			cells[r][c] = s
-			widths[c] = max(widths[c], utf8.RuneCountInString(s))
+			at := len(text)
+			text = escapeCell(v.AppendText(text), at)
+			ends = append(ends, len(text))
+			widths[c] = max(widths[c], width(text[at:]))
 		}
 	}
-	var b strings.Builder
+	line := 1 // the length of a row's line
+	for _, wd := range widths {
+		line += wd + 1
+	}
+	b := slices.Grow(w.out[:0], (len(rows)+4)*(line+1)+32)
+	pad := func(k int) {
+		for ; k > 0; k-- {
+			b = append(b, ' ')
+		}
+	}
 	sep := func() {
-		b.WriteByte('+')
+		b = append(b, '+')
 		for _, wd := range widths {
-			b.WriteString(strings.Repeat("-", wd))
-			b.WriteByte('+')
+			for range wd {
+				b = append(b, '-')
+			}
+			b = append(b, '+')
 		}
-		b.WriteByte('\n')
-	}
-	pad := func(s string, wd int, right bool) {
-		n := wd - utf8.RuneCountInString(s)
-		if right {
-			b.WriteString(strings.Repeat(" ", n))
-			b.WriteString(s)
-		} else {
-			b.WriteString(s)
-			b.WriteString(strings.Repeat(" ", n))
-		}
+		b = append(b, '\n')
 	}
 	sep()
-	b.WriteByte('|')
+	b = append(b, '|')
 	for c, col := range w.schema {
-		pad(col.Name, widths[c], false)
-		b.WriteByte('|')
+		b = append(b, col.Name...)
+		pad(widths[c] - utf8.RuneCountInString(col.Name))
+		b = append(b, '|')
 	}
-	b.WriteByte('\n')
+	b = append(b, '\n')
 	sep()
-	for r := range cells {
-		b.WriteByte('|')
-		for c, s := range cells[r] {
-			pad(s, widths[c], w.schema[c].Type.Numeric())
-			b.WriteByte('|')
+	from := 0
+	for r := range rows {
+		b = append(b, '|')
+		for c := range n {
+			cell := text[from:ends[r*n+c]]
+			from = ends[r*n+c]
+			if k := widths[c] - width(cell); w.schema[c].Type.Numeric() {
+				pad(k)
+				b = append(b, cell...)
+			} else {
+				b = append(b, cell...)
+				pad(k)
+			}
+			b = append(b, '|')
 		}
-		b.WriteByte('\n')
+		b = append(b, '\n')
 	}
 	sep()
 	if len(rows) == 1 {
-		b.WriteString("(1 row)\n\n")
+		b = append(b, "(1 row)\n\n"...)
 	} else {
-		fmt.Fprintf(&b, "(%d rows)\n\n", len(rows))
+		b = fmt.Appendf(b, "(%d rows)\n\n", len(rows))
 	}
-	_, err := io.WriteString(w.w, b.String())
+	w.text, w.ends, w.out = text, ends, b
+	_, err := w.w.Write(b)
 	return err
 }
 

@@ -81,6 +81,49 @@ func TestTableAlignsAndEscapes(t *testing.T) {
 	}
 }
 
+// TestTableWidthsAndReuse: columns are as wide as their widest cell in
+// characters (not bytes), tabs and carriage returns are escaped too, and a
+// writer rendering one result after another (complete mode) gives each
+// whole, whatever the one before held.
+func TestTableWidthsAndReuse(t *testing.T) {
+	var b bytes.Buffer
+	w := NewWriter(&b, Table, schema)
+	first := [][]value.Value{
+		{value.StringValue("Zürich\tnord\r"), value.IntValue(12345), value.FloatValue(0.5)},
+		{value.StringValue("日本"), value.NullValue, value.FloatValue(-2)},
+	}
+	if err := w.Result(first); err != nil {
+		t.Fatal(err)
+	}
+	want1 := `+--------------+-----+----+
+|dev           |hits |avg |
++--------------+-----+----+
+|Zürich\tnord\r|12345| 0.5|
+|日本            | NULL|-2.0|
++--------------+-----+----+
+(2 rows)
+
+`
+	if b.String() != want1 {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want1)
+	}
+	b.Reset()
+	if err := w.Result(rows[1:]); err != nil {
+		t.Fatal(err)
+	}
+	want2 := `+----+----+---+
+|dev |hits|avg|
++----+----+---+
+|NULL|  -1|inf|
++----+----+---+
+(1 row)
+
+`
+	if b.String() != want2 {
+		t.Errorf("second result: got\n%s\nwant\n%s", b.String(), want2)
+	}
+}
+
 // TestFileSinkResume: resuming from a checkpoint keeps the output of the
 // committed batches and drops what a crashed run wrote after them, so the
 // replayed batch replaces it.
