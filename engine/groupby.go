@@ -152,11 +152,18 @@ func (g *groupTable) reserve(n int) {
 
 // newGroup allocates a group slot with the current key values.
 func (g *groupTable) newGroup(indexKey string) int32 {
+	return g.newGroupKeys(indexKey, cloneRow(g.keyVals))
+}
+
+// newGroupKeys is newGroup with the group's key values already owned by
+// the table (they are never written: groups of one key, such as its
+// windows, may share them).
+func (g *groupTable) newGroupKeys(indexKey string, keys []value.Value) int32 {
 	var id int32
 	if n := len(g.free); n > 0 {
 		id = g.free[n-1]
 		g.free = g.free[:n-1]
-		g.keys[id] = cloneRow(g.keyVals)
+		g.keys[id] = keys
 		g.keyStr[id] = indexKey
 		g.live[id] = true
 	} else {
@@ -164,7 +171,7 @@ func (g *groupTable) newGroup(indexKey string) int32 {
 		if len(g.keys) == cap(g.keys) {
 			g.reserve(max(16, 2*len(g.keys)))
 		}
-		g.keys = append(g.keys, cloneRow(g.keyVals))
+		g.keys = append(g.keys, keys)
 		g.keyStr = append(g.keyStr, indexKey)
 		g.live = append(g.live, true)
 		g.dirtyMark = append(g.dirtyMark, 0)

@@ -367,7 +367,7 @@ func TestHashedColumns(t *testing.T) {
 // benchmark query: the engine's share of a stream (skipped where
 // ../../shared/datasets/lanl is absent).
 func BenchmarkQueryLANL(b *testing.B) {
-	for _, name := range []string{"webservers", "bytes_per_10s", "fanout", "all_fields"} {
+	for _, name := range []string{"webservers", "bytes_per_10s", "fanout", "all_fields", "top_talkers_sliding"} {
 		text, err := os.ReadFile("../queries/" + name + ".sql")
 		if err != nil {
 			b.Fatal(err)

@@ -153,10 +153,13 @@ func (ws *windowing) windowOf(g *groupTable, k int32, start float64) int32 {
 			return wins[i].id
 		}
 	}
+	var id int32
 	if len(wins) == 0 {
 		ws.empty--
+		id = g.newGroup("")
+	} else { // the key's windows share its key values
+		id = g.newGroupKeys("", g.keys[wins[0].id])
 	}
-	id := g.newGroup("")
 	ws.keyWins[k] = append(wins, winRef{start: start, id: id})
 	ws.winOf[id] = k
 	ws.start[id] = start
@@ -225,18 +228,29 @@ func (ws *windowing) bound(t float64) value.Value {
 	return value.FloatValue(t)
 }
 
-// floorTo is the start of the tumbling-aligned window of length step that
-// holds t: floor(t / step) * step, as the baseline computes it.
-func (ws *windowing) floorTo(t, step float64, back int) float64 {
+// pane returns the number of the tumbling-aligned window of length step
+// that holds t: floor(t / step), as the baseline computes it (for a
+// TIMESTAMP, in integer microseconds).
+func (ws *windowing) pane(t, step float64) float64 {
 	if ws.isTS {
 		us, s := int64(t), int64(step)
 		q := us / s
 		if us%s != 0 && us < 0 {
 			q--
 		}
-		return float64((q - int64(back)) * s)
+		return float64(q)
 	}
-	return (math.Floor(t/step) - float64(back)) * step
+	return math.Floor(t / step)
+}
+
+// paneStart is the start of the window back windows of length step before
+// window number q (see pane), as the baseline computes it: (q - back) *
+// step.
+func (ws *windowing) paneStart(q float64, back int, step float64) float64 {
+	if ws.isTS {
+		return float64((int64(q) - int64(back)) * int64(step))
+	}
+	return (q - float64(back)) * step
 }
 
 // bounds returns group id's window start and end.
@@ -277,8 +291,9 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 		ws.addSession(g, row, tv, t)
 	} else {
 		k := int32(-1) // the row's key in the index, looked up once
+		q := ws.pane(t, ws.slide)
 		for i := 0; i < ws.panes; i++ {
-			start := ws.floorTo(t, ws.slide, i)
+			start := ws.paneStart(q, i, ws.slide)
 			if !(t < start+ws.size) {
 				continue
 			}
