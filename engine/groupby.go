@@ -65,6 +65,10 @@ type groupTable struct {
 	top      []int32
 	inTop    []bool
 	topValid bool
+	// order lists the groups of the last sorted complete-mode result
+	// without LIMIT, in its order, when orderValid (see Query.mergeOrder).
+	order      []int32
+	orderValid bool
 
 	pairs []pair // rows of the current batch assigned to groups, not yet folded
 
@@ -339,6 +343,7 @@ func (g *groupTable) reset() {
 	g.rowCache, g.rowPass, g.rowAt = g.rowCache[:0], g.rowPass[:0], g.rowAt[:0]
 	g.passing, g.passAt, g.passValid = g.passing[:0], g.passAt[:0], false
 	g.top, g.inTop, g.topValid = g.top[:0], g.inTop[:0], false
+	g.order, g.orderValid = g.order[:0], false
 	g.free, g.nLive, g.dirty, g.pairs = g.free[:0], 0, g.dirty[:0], g.pairs[:0]
 }
 

@@ -42,6 +42,12 @@ func (q *Query) sortCut(rows []sortRow) []sortRow {
 		return rows
 	}
 	slices.SortFunc(rows, q.compare)
+	return q.cut(rows)
+}
+
+// cut applies OFFSET and LIMIT to sorted rows.
+func (q *Query) cut(rows []sortRow) []sortRow {
+	p := q.plan
 	off := min(int64(len(rows)), p.Offset)
 	rows = rows[off:]
 	if p.Limit >= 0 && int64(len(rows)) > p.Limit {

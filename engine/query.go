@@ -76,6 +76,11 @@ type Query struct {
 	// candidates is groupRows' scratch of the groups a limited result is
 	// drawn from.
 	candidates []int32
+	// touchedRows is groupRows' scratch of the rows a batch changed in a
+	// sorted result kept in order (see mergeOrder); presorted tells finish
+	// that the rows it gets are in order already.
+	touchedRows []sortRow
+	presorted   bool
 	// havingAggs says HAVING reads aggregate results only: a group's row
 	// is then filled whole only when it passes.
 	havingAggs bool
@@ -442,7 +447,10 @@ func (q *Query) LateLog() ([]LateRow, map[string]*LateWindow) {
 func (q *Query) Final() ([][]value.Value, error) {
 	switch {
 	case q.groups != nil:
-		all := append(q.groupRows(nil), q.closed...)
+		all := q.groupRows(nil)
+		if len(q.closed) > 0 {
+			all, q.presorted = append(all, q.closed...), false
+		}
 		rows, err := q.finish(all)
 		for i := range rows {
 			rows[i] = cloneRow(rows[i])
@@ -592,6 +600,9 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			}
 			q.candidates = ids
 		}
+		if !limited && g.orderValid {
+			return q.mergeOrder(g)
+		}
 	} else if whole {
 		ids = g.ids()
 	}
@@ -672,12 +683,68 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	if top != nil {
 		rows = top.rows
 	}
+	if passList && !limited { // the whole result, sorted: its order is kept for the next batch
+		slices.SortFunc(rows, q.compare)
+		q.keepOrder(g, rows)
+	}
 	if whole { // the cached rows emitted are never written again
 		for _, r := range rows {
 			g.rowCache[r.id].shared = true
 		}
 	}
 	return rows
+}
+
+// mergeOrder returns the sorted whole result of a batch from the last
+// one's order: the groups it did not touch keep their rows and their
+// order, and the rows of those it touched are sorted apart and merged in.
+// A batch costs what it changed, not a sort of the whole result.
+func (q *Query) mergeOrder(g *groupTable) []sortRow {
+	touched := q.touchedRows[:0]
+	for _, id := range g.dirty {
+		if g.live[id] && g.rowPass[id] {
+			touched = append(touched, g.rowCache[id])
+		}
+	}
+	slices.SortFunc(touched, q.compare)
+	out := make([]sortRow, 0, len(g.passing))
+	t := 0
+	for _, id := range g.order {
+		if !g.live[id] || !g.rowPass[id] || g.dirtyMark[id] == g.epoch {
+			continue // gone, failing HAVING now, or among the touched
+		}
+		r := g.rowCache[id]
+		for t < len(touched) && q.compare(touched[t], r) < 0 {
+			out = append(out, touched[t])
+			t++
+		}
+		out = append(out, r)
+	}
+	out = append(out, touched[t:]...)
+	clear(touched) // the scratch keeps no rows alive
+	q.touchedRows = touched
+	if len(out) != len(g.passing) { // not the groups passing: sort them all
+		out = out[:0]
+		for _, id := range g.passing {
+			out = append(out, g.rowCache[id])
+		}
+		slices.SortFunc(out, q.compare)
+	}
+	q.keepOrder(g, out)
+	for _, r := range out {
+		g.rowCache[r.id].shared = true
+	}
+	return out
+}
+
+// keepOrder records the groups of a sorted whole result in order, for
+// mergeOrder, and tells finish that the rows are sorted.
+func (q *Query) keepOrder(g *groupTable, rows []sortRow) {
+	g.order = g.order[:0]
+	for _, r := range rows {
+		g.order = append(g.order, r.id)
+	}
+	g.orderValid, q.presorted = true, true
 }
 
 // topK keeps the k best rows offered, by the query's total order, in a
@@ -727,5 +794,9 @@ func (t *topK) offer(r sortRow) bool {
 }
 
 func (q *Query) finish(rows []sortRow) ([][]value.Value, error) {
+	if q.presorted {
+		q.presorted = false
+		return rowsOf(q.cut(rows)), q.st.err
+	}
 	return rowsOf(q.sortCut(rows)), q.st.err
 }
