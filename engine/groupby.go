@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -40,6 +41,8 @@ type groupTable struct {
 	scratch []byte
 	ukey    []byte // encoding of the current row's group key values
 	keyVals []value.Value
+	// lastKeyVals are the key values ukey encodes (windowed tables).
+	lastKeyVals []value.Value
 
 	dirty     []int32 // groups changed by the current batch, in first-touch order
 	dirtyMark []uint32
@@ -230,14 +233,40 @@ func (g *groupTable) add(row []value.Value, rowIdx int32) {
 		g.keyVals[i] = f(row)
 	}
 	if g.win != nil {
-		g.ukey = g.ukey[:0]
-		for _, v := range g.keyVals {
-			g.ukey = value.AppendKey(g.ukey, v)
+		// A row of the previous row's key values keeps that row's
+		// encoding (see beginRows).
+		if !sameValues(g.keyVals, g.lastKeyVals) {
+			g.ukey = g.ukey[:0]
+			for _, v := range g.keyVals {
+				g.ukey = value.AppendKey(g.ukey, v)
+			}
+			g.lastKeyVals = append(g.lastKeyVals[:0], g.keyVals...)
 		}
 		g.win.add(g, row, rowIdx)
 		return
 	}
 	g.assign(g.groupFor(), rowIdx)
+}
+
+// beginRows readies the table for add's rows of a new batch: the key
+// values of the last batch's rows may point into memory reused since.
+func (g *groupTable) beginRows() {
+	clear(g.lastKeyVals)
+	g.lastKeyVals = g.lastKeyVals[:0]
+}
+
+// sameValues reports whether a and b hold the same values, bit for bit.
+func sameValues(a, b []value.Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Kind != y.Kind || x.I != y.I || math.Float64bits(x.F) != math.Float64bits(y.F) || x.S != y.S {
+			return false
+		}
+	}
+	return true
 }
 
 // sqlColumn returns the one expression of exprs when it is a column.

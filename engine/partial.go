@@ -52,6 +52,9 @@ func (q *Query) NewPartial() *Partial {
 		return nil
 	}
 	p.g.serial = true
+	if p.g.win != nil {
+		p.g.win.keepsAll = true // merged into the query's table, never closed
+	}
 	return p
 }
 
@@ -61,6 +64,7 @@ func (q *Query) NewPartial() *Partial {
 // returns.
 func (p *Partial) Add(b *ingest.Batch) error {
 	p.rows += int64(b.Rows + b.Filtered)
+	p.g.beginRows()
 	for i := 0; i < b.Rows; i++ {
 		row := b.Row(i)
 		if p.where != nil && !p.where(row).True() {

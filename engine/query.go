@@ -141,6 +141,9 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		if q.groups.win != nil && opts.LogLate {
 			q.groups.win.lateLog = &LateLog{Windows: map[string]*LateWindow{}}
 		}
+		if q.groups.win != nil && q.mode == Complete {
+			q.groups.win.keepsAll = true
+		}
 		c.groupWidth = len(plan.GroupBy)
 		c.windowAt = len(plan.GroupBy) + len(plan.Aggs)
 		if plan.Having != nil {
@@ -292,6 +295,9 @@ func (q *Query) Add(b *ingest.Batch) error {
 		g.addByColumn(b, 0, b.Rows)
 		g.flush(b)
 		return q.st.error()
+	}
+	if q.groups != nil {
+		q.groups.beginRows()
 	}
 	for i := 0; i < b.Rows; i++ {
 		row := b.Row(i)

@@ -37,7 +37,10 @@ type windowing struct {
 	start, last []float64 // per group: window start; sessions: first and last event
 	version     []uint32  // per group: bumped when its end moves (sessions)
 	ends        endHeap
-	sessions    map[string][]int32 // group key -> its open sessions
+	// keepsAll says no window is ever closed (complete mode, a Partial's
+	// table): their ends are not kept in order.
+	keepsAll bool
+	sessions map[string][]int32 // group key -> its open sessions
 
 	maxClosedEnd float64 // the latest end of a window closed so far
 	// keyIdx and keyWins index the groups of tumbling and hopping windows:
@@ -163,7 +166,9 @@ func (ws *windowing) windowOf(g *groupTable, k int32, start float64) int32 {
 	ws.keyWins[k] = append(wins, winRef{start: start, id: id})
 	ws.winOf[id] = k
 	ws.start[id] = start
-	heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
+	if !ws.keepsAll {
+		heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
+	}
 	return id
 }
 
@@ -330,6 +335,7 @@ func (ws *windowing) groupAt(g *groupTable, start float64) int32 {
 	for _, v := range g.keyVals {
 		g.ukey = value.AppendKey(g.ukey, v)
 	}
+	g.beginRows() // ukey no longer encodes the last row's key values
 	return ws.window(g, start, g.ukey)
 }
 
@@ -385,7 +391,9 @@ func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value
 	}
 	ws.sessions[string(g.ukey)] = kept
 	ws.version[target]++
-	heap.Push(&ws.ends, endEntry{end: ws.end(target), id: target, version: ws.version[target]})
+	if !ws.keepsAll {
+		heap.Push(&ws.ends, endEntry{end: ws.end(target), id: target, version: ws.version[target]})
+	}
 	g.fold(target, row)
 }
 
@@ -414,7 +422,9 @@ const sessionKind = sql.Session
 
 // pushEnd schedules group id's window to close at its current end.
 func (ws *windowing) pushEnd(id int32) {
-	heap.Push(&ws.ends, endEntry{end: ws.end(id), id: id, version: ws.version[id]})
+	if !ws.keepsAll {
+		heap.Push(&ws.ends, endEntry{end: ws.end(id), id: id, version: ws.version[id]})
+	}
 }
 
 // advance moves the watermark to maxTime - lateness (never backwards).
