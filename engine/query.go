@@ -540,8 +540,8 @@ func (q *Query) projectInto(row []value.Value, r sortRow) {
 // only the best OFFSET+LIMIT of them are kept (see topK): the rest could
 // never be emitted. For the whole table (complete mode) the rows of groups
 // no batch touched since the last emission are reused, not projected
-// again; a changed group gets a new row, so rows emitted earlier never
-// change under their reader.
+// again; a changed group whose row was ever emitted gets a new row, so
+// rows emitted earlier never change under their reader (see reproject).
 // passes fills row with group id's values and reports whether they pass
 // HAVING; when HAVING reads aggregates only, a group that fails it has only
 // those filled.
