@@ -646,6 +646,9 @@ func (c *compiler) caseExpr(x *sql.Case) (evalFn, error) {
 		}
 		elseFn = f
 	}
+	if f := literalCase(x, operand, thens, elseFn); f != nil {
+		return f, nil
+	}
 	return func(row []value.Value) value.Value {
 		if operand != nil {
 			v := operand(row)
@@ -663,6 +666,61 @@ func (c *compiler) caseExpr(x *sql.Case) (evalFn, error) {
 		}
 		return elseFn(row)
 	}, nil
+}
+
+// literalCase returns, for a simple CASE whose WHEN values are non-NULL
+// literals and whose results are literals (CASE protocol WHEN 6 THEN 'TCP'
+// ... END), an evaluation with the literals' values taken once: a DOUBLE
+// operand is matched against numeric WHEN values as numbers, anything
+// else through value.Compare as the general path does. It returns nil for
+// other CASE expressions.
+func literalCase(x *sql.Case, operand evalFn, thens []evalFn, elseFn evalFn) evalFn {
+	if operand == nil {
+		return nil
+	}
+	whens := make([]value.Value, len(x.Whens))
+	nums := make([]float64, len(x.Whens)) // the WHEN values as numbers, when all are
+	numeric := true
+	for i, w := range x.Whens {
+		lit, ok := w.Cond.(*sql.Literal)
+		if !ok || lit.Val.IsNull() {
+			return nil
+		}
+		if _, ok := w.Then.(*sql.Literal); !ok {
+			return nil
+		}
+		whens[i] = lit.Val
+		n, ok := lit.Val.AsFloat()
+		if !ok || n != n || !lit.Val.Kind.Numeric() || (lit.Val.Kind == value.Int && (lit.Val.I > 1<<53 || lit.Val.I < -(1<<53))) {
+			numeric = false
+		}
+		nums[i] = n
+	}
+	if _, ok := x.Else.(*sql.Literal); x.Else != nil && !ok {
+		return nil
+	}
+	results := make([]value.Value, len(thens))
+	for i, f := range thens {
+		results[i] = f(nil)
+	}
+	other := elseFn(nil)
+	return func(row []value.Value) value.Value {
+		v := operand(row)
+		if numeric && v.Kind == value.Float {
+			for i, n := range nums {
+				if v.F == n {
+					return results[i]
+				}
+			}
+			return other
+		}
+		for i, w := range whens {
+			if cmp, ok := value.Compare(v, w); ok && cmp == 0 {
+				return results[i]
+			}
+		}
+		return other
+	}
 }
 
 // toText renders a value as DuckDB's cast to VARCHAR does.

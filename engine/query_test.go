@@ -596,3 +596,45 @@ func TestKeyRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestLiteralCase: a simple CASE of literals (taken once, a DOUBLE operand
+// matched as a number) gives what the same CASE spelled with conditions
+// gives, for numbers of either type, NaN, infinities, -0, strings and NULL.
+func TestLiteralCase(t *testing.T) {
+	for q, same := range map[string]string{
+		"CASE protocol WHEN 6 THEN 'TCP' WHEN 17.0 THEN 'UDP' WHEN 0 THEN 'zero' ELSE 'other' END":                  "CASE WHEN protocol = 6 THEN 'TCP' WHEN protocol = 17.0 THEN 'UDP' WHEN protocol = 0 THEN 'zero' ELSE 'other' END",
+		"CASE dstport WHEN 443 THEN 1 WHEN '80' THEN 2 END":                                                         "CASE WHEN dstport = 443 THEN 1 WHEN dstport = '80' THEN 2 END",
+		"CASE CAST(protocol AS BIGINT) WHEN 6 THEN 'TCP' WHEN 9007199254740993 THEN 'big' WHEN 1.5 THEN 'half' END": "CASE WHEN CAST(protocol AS BIGINT) = 6 THEN 'TCP' WHEN CAST(protocol AS BIGINT) = 9007199254740993 THEN 'big' WHEN CAST(protocol AS BIGINT) = 1.5 THEN 'half' END",
+	} {
+		p := plan(t, "SELECT "+q+" AS c FROM flows")
+		ps := plan(t, "SELECT "+same+" AS c FROM flows")
+		if fmt.Sprint(ps.ColumnSchema()) != fmt.Sprint(p.ColumnSchema()) {
+			t.Fatalf("%s: columns %v, but %v spelled with conditions", q, p.ColumnSchema(), ps.ColumnSchema())
+		}
+		x, ok := p.Output[0].Expr.(*sql.Case)
+		if !ok {
+			t.Fatalf("%s: the output is %T", q, p.Output[0].Expr)
+		}
+		c := &compiler{st: &evalState{}}
+		fast, err := c.compile(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		general, err := c.compile(ps.Output[0].Expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []value.Value{value.NullValue, value.FloatValue(6), value.FloatValue(17), value.FloatValue(0),
+			value.FloatValue(math.Copysign(0, -1)), value.FloatValue(math.NaN()), value.FloatValue(math.Inf(1)), value.FloatValue(1.5),
+			value.IntValue(6), value.IntValue(9007199254740993), value.IntValue(9007199254740992), value.StringValue("443"),
+			value.StringValue("80"), value.StringValue("443.0"), value.StringValue("x")} {
+			row := make([]value.Value, len(p.Columns))
+			for i := range row {
+				row[i] = v
+			}
+			if got, want := fast(row), general(row); got.Format() != want.Format() || got.Kind != want.Kind {
+				t.Errorf("%s with %v: %v, spelled with conditions %v", q, v, got, want)
+			}
+		}
+	}
+}
