@@ -196,10 +196,11 @@ func (q *Query) RowsIn() int64 { return q.rowsIn }
 
 // Detached reports whether the query's state and the rows Emit returns are
 // its own copies, never pointing into the batches given to Add, so that a
-// batch's memory may be reused once Emit has returned and the rows were
-// written. True for aggregating queries; the rows of a plain query are the
-// batch's own values.
-func (q *Query) Detached() bool { return q.groups != nil }
+// batch's memory may be reused once Emit has returned. True for every
+// query: aggregating queries keep copies of what they keep, a plain query
+// with a LIMIT keeps copies of its best rows, and the rows a plain query
+// emits get their strings copied into memory of their own.
+func (q *Query) Detached() bool { return true }
 
 // PushdownFilter returns, for a query with a WHERE, a function that
 // compiles the WHERE anew (each call its own state, for one goroutine)
@@ -359,13 +360,40 @@ func (q *Query) Emit() ([][]value.Value, error) {
 		return rowsOf(q.top), q.st.err
 	}
 	q.sortRows(q.pending)
+	detachStrings(q.pending)
 	rows := rowsOf(q.pending)
-	if q.final != nil {
-		for _, r := range rows {
-			q.final = append(q.final, cloneRow(r))
-		}
+	if q.final != nil { // each row is its own memory (see project), detached
+		q.final = append(q.final, rows...)
 	}
 	return rows, q.st.err
+}
+
+// detachStrings copies the strings of rows' output values, which point
+// into the batch the rows came from, into one block of memory of their
+// own: the batch's memory may then be reused once the rows are emitted,
+// while a reader keeps them as long as it likes.
+func detachStrings(rows []sortRow) {
+	n := 0
+	for _, r := range rows {
+		for i := range r.out {
+			if v := &r.out[i]; v.Kind == value.String {
+				n += len(v.S)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	block := make([]byte, 0, n)
+	for _, r := range rows {
+		for i := range r.out {
+			if v := &r.out[i]; v.Kind == value.String && v.S != "" {
+				at := len(block)
+				block = append(block, v.S...)
+				v.S = value.UnsafeString(block[at:])
+			}
+		}
+	}
 }
 
 // closeWindows evicts the windows ending at or before limit; in append mode

@@ -293,3 +293,54 @@ func TestRunPreAggregationStops(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPlainRowsKept: the rows a plain query emits stay as they were
+// after later batches were read into the same reused buffers, also the
+// strings a decoder had to unescape; a reader may keep them.
+func TestRunPlainRowsKept(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for f := range 6 {
+		var lines strings.Builder
+		for i := range 3000 {
+			p := fmt.Sprintf("f%d-row%04d", f, i)
+			if i%10 == 0 {
+				p += `\t` // an escape: copied by the decoder
+			}
+			fmt.Fprintf(&lines, "{\"p\": \"%s\", \"v\": %d}\n", p, i)
+			if i%3 == 0 {
+				want = append(want, strings.ReplaceAll(p, `\t`, "\t"))
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.json", f)), []byte(lines.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema := value.Schema{{Name: "p", Type: value.String}, {Name: "v", Type: value.Int}}
+	q, err := engine.New(planFor(t, "SELECT p FROM t WHERE v % 3 = 0", schema), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.Detached() {
+		t.Fatal("a plain query's rows are not detached: its buffers are never reused")
+	}
+	src, err := ingest.OpenDir(ingest.DirOptions{Path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept [][]value.Value
+	if _, err := Run(context.Background(), q, src, Options{}, func(b Batch) error {
+		kept = append(kept, b.Rows...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != len(want) {
+		t.Fatalf("%d rows, want %d", len(kept), len(want))
+	}
+	for i, r := range kept {
+		if r[0].S != want[i] {
+			t.Fatalf("row %d is %q, want %q: rows emitted earlier changed", i, r[0].S, want[i])
+		}
+	}
+}
