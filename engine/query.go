@@ -76,6 +76,11 @@ type Query struct {
 	// candidates is groupRows' scratch of the groups a limited result is
 	// drawn from.
 	candidates []int32
+	// best keeps a plain query's best OFFSET+LIMIT rows in complete mode
+	// (their own copies), and bestScratch is the row projected to be
+	// offered to it.
+	best        *topK
+	bestScratch sortRow
 	// touchedRows is groupRows' scratch of the rows a batch changed in a
 	// sorted result kept in order (see mergeOrder); presorted tells finish
 	// that the rows it gets are in order already.
@@ -88,7 +93,6 @@ type Query struct {
 	havingReads []int
 
 	pending []sortRow       // plain queries: rows of the current micro-batch
-	top     []sortRow       // plain queries with LIMIT: the best rows so far
 	final   [][]value.Value // plain append queries with KeepFinal
 	closed  []sortRow       // windowed queries with KeepFinal: rows of evicted windows
 	keep    bool
@@ -181,6 +185,13 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 	q.final, q.keep = nil, opts.KeepFinal
 	if opts.KeepFinal && q.mode == Append && !plan.Aggregated {
 		q.final = [][]value.Value{}
+	}
+	if q.mode == Complete && q.groups == nil {
+		k := math.MaxInt // OFFSET without LIMIT: every row is kept
+		if plan.Limit >= 0 {
+			k = int(min(plan.Offset+plan.Limit, math.MaxInt32))
+		}
+		q.best = &topK{q: q, k: k}
 	}
 	return q, nil
 }
@@ -311,7 +322,11 @@ func (q *Query) Add(b *ingest.Batch) error {
 		if q.groups != nil {
 			q.groups.add(row, int32(i))
 		} else {
-			q.pending = append(q.pending, q.project(row))
+			if q.best != nil {
+				q.offerBest(row)
+			} else {
+				q.pending = append(q.pending, q.project(row))
+			}
 		}
 		if q.st.err != nil {
 			return q.st.err
@@ -353,11 +368,7 @@ func (q *Query) Emit() ([][]value.Value, error) {
 	case q.groups != nil:
 		return q.finish(q.groupRows(nil))
 	case q.mode == Complete: // plain query with LIMIT
-		for _, r := range q.pending {
-			q.top = append(q.top, r.clone())
-		}
-		q.top = q.sortCut(q.top)
-		return rowsOf(q.top), q.st.err
+		return rowsOf(q.bestRows()), q.st.err
 	}
 	q.sortRows(q.pending)
 	detachStrings(q.pending)
@@ -366,6 +377,30 @@ func (q *Query) Emit() ([][]value.Value, error) {
 		q.final = append(q.final, rows...)
 	}
 	return rows, q.st.err
+}
+
+// offerBest considers one row of a plain query with LIMIT (complete mode)
+// for its best OFFSET+LIMIT rows so far. The row is projected into a
+// scratch row, and copied (strings too) only when it is kept.
+func (q *Query) offerBest(row []value.Value) {
+	t := q.best
+	if t.k == 0 {
+		return
+	}
+	if q.bestScratch.out == nil {
+		q.bestScratch = sortRow{out: make([]value.Value, len(q.outputs)), keys: make([]value.Value, len(q.orders))}
+	}
+	q.projectInto(row, q.bestScratch)
+	if len(t.rows) == t.k && q.compare(q.bestScratch, t.rows[0]) >= 0 {
+		return // no better than the worst row kept
+	}
+	t.offer(q.bestScratch.clone())
+}
+
+// bestRows returns a plain query's best rows so far in order, OFFSET and
+// LIMIT applied; the rows kept stay as they are.
+func (q *Query) bestRows() []sortRow {
+	return q.sortCut(slices.Clone(q.best.rows))
 }
 
 // detachStrings copies the strings of rows' output values, which point
@@ -491,7 +526,7 @@ func (q *Query) Final() ([][]value.Value, error) {
 		}
 		return rows, err
 	case q.mode == Complete:
-		return rowsOf(q.top), nil
+		return rowsOf(q.bestRows()), nil
 	case q.final == nil:
 		return nil, fmt.Errorf("engine: Final on an append query needs Options.KeepFinal")
 	}

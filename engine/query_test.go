@@ -305,6 +305,10 @@ func TestCompleteModeEachBatch(t *testing.T) {
 		// the best rows get worse as rows arrive: MIN only falls
 		"SELECT srcdevice, min(dstbytes) AS m, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY m DESC, n LIMIT 5",
 		"SELECT dstport, max(srcbytes) - min(srcbytes) AS spread FROM flows GROUP BY dstport ORDER BY spread LIMIT 4 OFFSET 2",
+		// plain queries keep their best OFFSET+LIMIT rows, the OFFSET's too
+		"SELECT srcdevice, dstbytes FROM flows ORDER BY dstbytes DESC, srcdevice LIMIT 5 OFFSET 3",
+		"SELECT srcdevice, dstport, dstbytes FROM flows WHERE dstbytes > 100 ORDER BY dstbytes LIMIT 4",
+		"SELECT srcdevice, time FROM flows ORDER BY srcdevice, time LIMIT 1000 OFFSET 150",
 	} {
 		p := plan(t, query)
 		q, err := New(p, Options{Mode: Complete})

@@ -43,8 +43,10 @@ type stateful interface {
 // Snapshot captures the query's state between micro-batches.
 func (q *Query) Snapshot() (*Snapshot, error) {
 	s := &Snapshot{RowsIn: q.rowsIn, Final: q.final}
-	for _, r := range q.top {
-		s.Top, s.TopKeys = append(s.Top, r.out), append(s.TopKeys, r.keys)
+	if q.best != nil {
+		for _, r := range q.best.rows { // all OFFSET+LIMIT of them, in no order
+			s.Top, s.TopKeys = append(s.Top, r.out), append(s.TopKeys, r.keys)
+		}
 	}
 	for _, r := range q.closed {
 		s.Closed, s.ClosedKey = append(s.Closed, r.out), append(s.ClosedKey, r.keys)
@@ -88,8 +90,11 @@ func (q *Query) Restore(s *Snapshot) error {
 	if q.final == nil && q.keep && q.mode == Append && q.groups == nil {
 		q.final = [][]value.Value{}
 	}
+	if len(s.Top) > 0 && q.best == nil {
+		return fmt.Errorf("engine: the checkpoint holds best rows but the query keeps none")
+	}
 	for i := range s.Top {
-		q.top = append(q.top, sortRow{out: s.Top[i], keys: s.TopKeys[i]})
+		q.best.offer(sortRow{out: s.Top[i], keys: s.TopKeys[i]})
 	}
 	for i := range s.Closed {
 		q.closed = append(q.closed, sortRow{out: s.Closed[i], keys: s.ClosedKey[i]})

@@ -22,6 +22,7 @@ func TestSnapshotRestore(t *testing.T) {
 		{"SELECT dstdevice, count(*) AS hits, count(DISTINCT srcport) AS ports, avg(dstbytes) AS a, min(srcdevice) AS lo FROM flows WHERE dstport IN (443, 8000) GROUP BY dstdevice ORDER BY hits DESC LIMIT 20", Options{}},
 		{"SELECT count(*) AS n, sum(CAST(dstbytes AS BIGINT)) AS b FROM flows", Options{}},
 		{"SELECT srcdevice, dstbytes FROM flows ORDER BY dstbytes DESC LIMIT 5", Options{}},
+		{"SELECT srcdevice, dstbytes FROM flows ORDER BY dstbytes DESC, srcdevice LIMIT 3 OFFSET 4", Options{}},
 		{"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 100000", Options{}},
 		{"SELECT TUMBLE(time, 1) AS w, protocol, sum(srcbytes) AS b FROM flows GROUP BY TUMBLE(time, 1), protocol", Options{Mode: Append, Watermark: true, Lateness: 0.5}},
 		{"SELECT HOP(time, 0.5, 2) AS w, count(*) AS n FROM flows GROUP BY HOP(time, 0.5, 2)", Options{Mode: Update, Watermark: true}},
