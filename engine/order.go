@@ -10,6 +10,19 @@ import (
 // the ORDER BY keys, NULLs last in either direction, then every output
 // column ascending.
 func (q *Query) compare(a, b sortRow) int {
+	if c := q.compareKeys(a, b); c != 0 {
+		return c
+	}
+	for i := range a.out {
+		if c := value.Order(a.out[i], b.out[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// compareKeys orders two rows by their ORDER BY keys alone.
+func (q *Query) compareKeys(a, b sortRow) int {
 	for i, desc := range q.desc {
 		x, y := a.keys[i], b.keys[i]
 		c := value.Order(x, y)
@@ -17,11 +30,6 @@ func (q *Query) compare(a, b sortRow) int {
 			c = -c
 		}
 		if c != 0 {
-			return c
-		}
-	}
-	for i := range a.out {
-		if c := value.Order(a.out[i], b.out[i]); c != 0 {
 			return c
 		}
 	}

@@ -81,6 +81,10 @@ type Query struct {
 	// offered to it.
 	best        *topK
 	bestScratch sortRow
+	// bestSure says no output expression can fail: a row that loses on
+	// the ORDER BY keys alone is then not projected (else it is, so that
+	// an error is raised as the baseline raises it).
+	bestSure bool
 	// touchedRows is groupRows' scratch of the rows a batch changed in a
 	// sorted result kept in order (see mergeOrder); presorted tells finish
 	// that the rows it gets are in order already.
@@ -192,6 +196,7 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 			k = int(min(plan.Offset+plan.Limit, math.MaxInt32))
 		}
 		q.best = &topK{q: q, k: k}
+		q.bestSure = !slices.ContainsFunc(outs, func(e sql.Expr) bool { return !infallible(e) })
 	}
 	return q, nil
 }
@@ -381,7 +386,8 @@ func (q *Query) Emit() ([][]value.Value, error) {
 
 // offerBest considers one row of a plain query with LIMIT (complete mode)
 // for its best OFFSET+LIMIT rows so far. The row is projected into a
-// scratch row, and copied (strings too) only when it is kept.
+// scratch row (its ORDER BY keys first), and copied, strings too, only
+// when it is kept.
 func (q *Query) offerBest(row []value.Value) {
 	t := q.best
 	if t.k == 0 {
@@ -390,11 +396,36 @@ func (q *Query) offerBest(row []value.Value) {
 	if q.bestScratch.out == nil {
 		q.bestScratch = sortRow{out: make([]value.Value, len(q.outputs)), keys: make([]value.Value, len(q.orders))}
 	}
-	q.projectInto(row, q.bestScratch)
-	if len(t.rows) == t.k && q.compare(q.bestScratch, t.rows[0]) >= 0 {
+	r := q.bestScratch
+	for i, f := range q.orders { // the ORDER BY keys first: most rows lose on them
+		r.keys[i] = f(row)
+	}
+	full := len(t.rows) == t.k
+	if full && q.bestSure && q.compareKeys(r, t.rows[0]) > 0 {
+		return // its outputs, which cannot fail, are not needed
+	}
+	for i, f := range q.outputs {
+		r.out[i] = f(row)
+	}
+	if full && q.compare(r, t.rows[0]) >= 0 {
 		return // no better than the worst row kept
 	}
-	t.offer(q.bestScratch.clone())
+	t.offer(r.clone())
+}
+
+// infallible reports whether evaluating e can never fail: a column, a
+// literal, or DOUBLE arithmetic on such (IEEE 754: no overflow error).
+func infallible(e sql.Expr) bool {
+	switch e := e.(type) {
+	case *sql.ColumnRef, *sql.Literal:
+		return true
+	case *sql.Binary:
+		switch e.Op {
+		case "+", "-", "*", "/", "%":
+			return e.Typ == value.Float && infallible(e.L) && infallible(e.R)
+		}
+	}
+	return false
 }
 
 // bestRows returns a plain query's best rows so far in order, OFFSET and

@@ -642,3 +642,26 @@ func TestLiteralCase(t *testing.T) {
 		}
 	}
 }
+
+// TestBestRowsErrors: a plain query with LIMIT evaluates every row's
+// outputs when one of them can fail, so that an error is raised on a row
+// that would not have made the best rows, as the baseline raises it.
+func TestBestRowsErrors(t *testing.T) {
+	lines := []string{`{"srcdevice": "17", "dstbytes": 900}`, `{"srcdevice": "C99", "dstbytes": 5}`}
+	p := plan(t, "SELECT CAST(srcdevice AS BIGINT) AS n, dstbytes FROM flows ORDER BY dstbytes DESC LIMIT 1")
+	q, err := New(p, Options{Mode: Complete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Process(decode(t, p, lines...)); err == nil || !strings.Contains(err.Error(), "C99") {
+		t.Errorf("got %v, want the cast error of the second row", err)
+	}
+	p = plan(t, "SELECT srcdevice, dstbytes * 2 AS b FROM flows ORDER BY dstbytes DESC LIMIT 1")
+	if q, err = New(p, Options{Mode: Complete}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := q.Process(decode(t, p, lines...))
+	if err != nil || render(rows) != "17 | 1800.0\n" {
+		t.Errorf("got %q, %v", render(rows), err)
+	}
+}
