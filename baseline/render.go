@@ -287,7 +287,10 @@ func fromWhere(p *sql.Plan, files []string) (from, where string) {
 	switch {
 	case w != nil && w.Kind == sql.Hop:
 		from += fmt.Sprintf(" CROSS JOIN range(0, %d) AS \"pane\"(\"i\")", w.Panes())
-		conds = append(conds, "("+timeUnits(w)+" < "+startUnits(w)+" + "+units(w, w.Size)+")")
+		// A row is in its own pane's window always, whatever the rounding
+		// of its bounds, and in an earlier one while time < start + size
+		// (the engine's rule, engine/window.go holds).
+		conds = append(conds, `("pane"."i" = 0 OR `+timeUnits(w)+" < "+startUnits(w)+" + "+units(w, w.Size)+")")
 	case w != nil && w.Kind == sql.Session:
 		var part string
 		if len(p.GroupBy) > 0 {
@@ -314,10 +317,7 @@ func fromWhere(p *sql.Plan, files []string) (from, where string) {
 // units renders a duration in seconds in the window time's unit: seconds
 // for a numeric time, microseconds for a TIMESTAMP.
 func units(w *sql.Window, seconds float64) string {
-	if w.Time.Type() == value.Timestamp {
-		return literal(value.FloatValue(seconds * 1e6))
-	}
-	return literal(value.FloatValue(seconds))
+	return literal(value.FloatValue(w.Units(seconds)))
 }
 
 // timeUnits renders the event time in its unit, as a number.
@@ -353,6 +353,9 @@ func windowBound(x *sql.WindowRef) string {
 	if w.Kind == sql.Session {
 		if x.End {
 			return fromUnits(w, `(max("src"."__t") + `+units(w, w.Gap)+")")
+		}
+		if w.Time.Type() != value.Timestamp { // a DOUBLE bound, as in the engine
+			return `CAST(min("src"."__t") AS DOUBLE)`
 		}
 		return fromUnits(w, `min("src"."__t")`)
 	}

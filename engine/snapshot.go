@@ -31,7 +31,10 @@ type Snapshot struct {
 type GroupState struct {
 	Keys        []value.Value
 	Start, Last float64
-	Aggs        [][]value.Value
+	// IStart and ILast are a session's first and last events when its
+	// times are integers (BIGINT, or TIMESTAMP microseconds), exactly.
+	IStart, ILast int64
+	Aggs          [][]value.Value
 }
 
 // stateful aggregates can export and import one group's state.
@@ -59,6 +62,9 @@ func (q *Query) Snapshot() (*Snapshot, error) {
 		gs := GroupState{Keys: g.keys[id]}
 		if g.win != nil {
 			gs.Start, gs.Last = g.win.start[id], g.win.last[id]
+			if g.win.intTime {
+				gs.IStart, gs.ILast = g.win.istart[id], g.win.ilast[id]
+			}
 		}
 		for _, a := range g.aggs {
 			sa, ok := a.(stateful)
@@ -135,6 +141,9 @@ func (q *Query) Restore(s *Snapshot) error {
 		}
 		if g.win != nil {
 			g.win.start[id], g.win.last[id] = gs.Start, gs.Last
+			if g.win.intTime {
+				g.win.istart[id], g.win.ilast[id] = gs.IStart, gs.ILast
+			}
 			g.win.version[id]++
 			g.win.pushEnd(id)
 		}

@@ -35,8 +35,14 @@ type windowing struct {
 	maxTime   float64
 
 	start, last []float64 // per group: window start; sessions: first and last event
-	version     []uint32  // per group: bumped when its end moves (sessions)
-	ends        endHeap
+	// intTime says a session's events are integers (BIGINT or TIMESTAMP
+	// microseconds): their first and last events are then kept exactly in
+	// istart and ilast, and gaps are measured as the baseline measures them,
+	// by BIGINT subtraction (beyond 2^53 a DOUBLE would merge sessions).
+	intTime       bool
+	istart, ilast []int64
+	version       []uint32 // per group: bumped when its end moves (sessions)
+	ends          endHeap
 	// keepsAll says no window is ever closed (complete mode, a Partial's
 	// table): their ends are not kept in order.
 	keepsAll bool
@@ -96,22 +102,19 @@ func newWindowing(w *sql.Window, c *compiler, lateness float64) (*windowing, err
 	if err != nil {
 		return nil, err
 	}
-	unit := 1.0
 	isTS := w.Time.Type() == value.Timestamp
-	if isTS {
-		unit = 1e6
-	}
-	ws := &windowing{w: w, timeFn: f, isTS: isTS, size: w.Size * unit, slide: w.Slide * unit, gap: w.Gap * unit,
+	ws := &windowing{w: w, timeFn: f, isTS: isTS, size: w.Units(w.Size), slide: w.Units(w.Slide), gap: w.Units(w.Gap),
 		panes: w.Panes(), lateness: -1, watermark: math.Inf(-1), maxTime: math.Inf(-1), maxClosedEnd: math.Inf(-1), lastKey: -1}
 	ws.timeSlot = -1
 	if ref, ok := w.Time.(*sql.ColumnRef); ok {
 		ws.timeSlot = ref.Slot
 	}
 	if lateness >= 0 {
-		ws.lateness = lateness * unit
+		ws.lateness = w.Units(lateness)
 	}
 	if w.Kind == sql.Session {
 		ws.sessions = map[string][]int32{}
+		ws.intTime = isTS || w.Time.Type() == value.Int
 	}
 	return ws, nil
 }
@@ -212,6 +215,10 @@ func (ws *windowing) grow(n int) {
 	ws.version = grow(ws.version, n)
 	ws.rows = grow(ws.rows, n)
 	ws.winOf = grow(ws.winOf, n)
+	if ws.intTime {
+		ws.istart = grow(ws.istart, n)
+		ws.ilast = grow(ws.ilast, n)
+	}
 }
 
 // timeOf converts an event time value to time units; ok is false for NULL.
@@ -225,10 +232,12 @@ func (ws *windowing) timeOf(v value.Value) (float64, bool) {
 	return 0, false
 }
 
-// bound turns a time in time units into a window bound value.
+// bound turns a time in time units into a window bound value. A TIMESTAMP
+// bound is rounded to the microsecond, as the baseline's CAST to BIGINT
+// rounds.
 func (ws *windowing) bound(t float64) value.Value {
 	if ws.isTS {
-		return value.TimestampValue(int64(t))
+		return value.TimestampValue(int64(math.Round(t)))
 	}
 	return value.FloatValue(t)
 }
@@ -248,6 +257,17 @@ func (ws *windowing) pane(t, step float64) float64 {
 	return math.Floor(t / step)
 }
 
+// holds reports whether the window back panes before a row's own pane
+// (see pane), starting at start, holds the row's time t. This is the one
+// rule both sides follow (the baseline renders it as SQL): a row always
+// belongs to the window of its own pane, whatever the rounding of
+// floor(t / slide) * slide + size (0.6 with windows of 0.1 falls in pane 5,
+// [0.5, 0.6) by DOUBLE arithmetic, and must not vanish); an earlier
+// hopping window holds it while t < start + size.
+func holds(back int, t, start, size float64) bool {
+	return back == 0 || t < start+size
+}
+
 // paneStart is the start of the window back windows of length step before
 // window number q (see pane), as the baseline computes it: (q - back) *
 // step.
@@ -255,12 +275,22 @@ func (ws *windowing) paneStart(q float64, back int, step float64) float64 {
 	if ws.isTS {
 		return float64((int64(q) - int64(back)) * int64(step))
 	}
-	return (q - float64(back)) * step
+	s := (q - float64(back)) * step
+	if s == 0 {
+		return 0 // not -0: -0.0 and 0.0 start the same window
+	}
+	return s
 }
 
 // bounds returns group id's window start and end.
 func (ws *windowing) bounds(id int32) (value.Value, value.Value) {
 	if ws.w.Kind == sql.Session {
+		if ws.intTime && ws.isTS {
+			return value.TimestampValue(ws.istart[id]), ws.bound(ws.end(id))
+		}
+		if ws.intTime {
+			return value.FloatValue(float64(ws.istart[id])), ws.bound(ws.end(id))
+		}
 		return ws.bound(ws.start[id]), ws.bound(ws.last[id] + ws.gap)
 	}
 	return ws.bound(ws.start[id]), ws.bound(ws.start[id] + ws.size)
@@ -268,6 +298,9 @@ func (ws *windowing) bounds(id int32) (value.Value, value.Value) {
 
 func (ws *windowing) end(id int32) float64 {
 	if ws.w.Kind == sql.Session {
+		if ws.intTime { // as the baseline: the BIGINT last event, as a DOUBLE, plus the gap
+			return float64(ws.ilast[id]) + ws.gap
+		}
 		return ws.last[id] + ws.gap
 	}
 	return ws.start[id] + ws.size
@@ -299,7 +332,7 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 		q := ws.pane(t, ws.slide)
 		for i := 0; i < ws.panes; i++ {
 			start := ws.paneStart(q, i, ws.slide)
-			if !(t < start+ws.size) {
+			if !holds(i, t, start, ws.size) {
 				continue
 			}
 			if ws.closed(start + ws.size) {
@@ -365,7 +398,7 @@ func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value
 	target := int32(-1)
 	kept := open[:0]
 	for _, id := range open {
-		if t > ws.start[id]-ws.gap && t < ws.last[id]+ws.gap {
+		if ws.near(id, tv, t) {
 			if target < 0 {
 				target = id
 			} else { // the event bridges two sessions: merge them
@@ -374,6 +407,10 @@ func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value
 				}
 				ws.start[target] = math.Min(ws.start[target], ws.start[id])
 				ws.last[target] = math.Max(ws.last[target], ws.last[id])
+				if ws.intTime {
+					ws.istart[target] = min(ws.istart[target], ws.istart[id])
+					ws.ilast[target] = max(ws.ilast[target], ws.ilast[id])
+				}
 				ws.version[id]++
 				g.release(id)
 				continue
@@ -384,10 +421,17 @@ func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value
 	if target < 0 {
 		target = g.newGroup("")
 		ws.start[target], ws.last[target] = t, t
+		if ws.intTime {
+			ws.istart[target], ws.ilast[target] = tv.I, tv.I
+		}
 		kept = append(kept, target)
 	} else {
 		ws.start[target] = math.Min(ws.start[target], t)
 		ws.last[target] = math.Max(ws.last[target], t)
+		if ws.intTime {
+			ws.istart[target] = min(ws.istart[target], tv.I)
+			ws.ilast[target] = max(ws.ilast[target], tv.I)
+		}
 	}
 	ws.sessions[string(g.ukey)] = kept
 	ws.version[target]++
@@ -395,6 +439,36 @@ func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value
 		heap.Push(&ws.ends, endEntry{end: ws.end(target), id: target, version: ws.version[target]})
 	}
 	g.fold(target, row)
+}
+
+// near reports whether an event at tv (t in time units) belongs to session
+// id: it lies within the session, or less than the gap before its first
+// event or after its last. The distances are computed as the baseline
+// computes the gap between consecutive events (t - lag(t) < gap): a DOUBLE
+// subtraction for DOUBLE times, a BIGINT one for integer times, whose
+// result is then compared as a DOUBLE. A distance beyond BIGINT's range is
+// no nearer than the gap.
+func (ws *windowing) near(id int32, tv value.Value, t float64) bool {
+	if ws.intTime {
+		ti, first, last := tv.I, ws.istart[id], ws.ilast[id]
+		if ti < first {
+			d := first - ti
+			return d > 0 && float64(d) < ws.gap
+		}
+		if ti > last {
+			d := ti - last
+			return d > 0 && float64(d) < ws.gap
+		}
+		return true
+	}
+	first, last := ws.start[id], ws.last[id]
+	if t < first {
+		return first-t < ws.gap
+	}
+	if t > last {
+		return t-last < ws.gap
+	}
+	return true
 }
 
 func (ws *windowing) recordLate(g *groupTable, row []value.Value, tv value.Value, start, end float64) {

@@ -65,6 +65,17 @@ func (w *Window) BoundType() value.Type {
 	return value.Float
 }
 
+// Units converts a duration in seconds to the window time's unit, the one
+// conversion the engine, the baseline and the diff share: seconds for a
+// numeric time, whole microseconds for a TIMESTAMP (rounded, so that 1.1 s
+// is 1100000 µs on both sides, not 1100000.0000000002).
+func (w *Window) Units(seconds float64) float64 {
+	if w.Time.Type() == value.Timestamp {
+		return math.Round(seconds * 1e6)
+	}
+	return seconds
+}
+
 // Panes returns how many hopping windows cover each instant.
 func (w *Window) Panes() int {
 	if w.Kind != Hop {
@@ -146,6 +157,13 @@ func (b *builder) bindWindow(n *sqlparser.FuncExpr, name string, args []sqlparse
 	default:
 		return nil, b.errAt(ErrType, n, "%s() takes %s", strings.ToUpper(name), map[WindowKind]string{
 			Tumble: "(time, size)", Hop: "(time, slide, size)", Session: "(time, gap)", 0: "(time, size[, slide])"}[spec.kind])
+	}
+	if ts.Type() == value.Timestamp {
+		for _, s := range sizes {
+			if w.Units(s) < 1 {
+				return nil, b.errAt(ErrUnsupported, n, "a window over TIMESTAMP times is at least one microsecond, not %s s", seconds(s))
+			}
+		}
 	}
 	if w.Kind == Hop {
 		if w.Slide > w.Size {

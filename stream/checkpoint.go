@@ -16,7 +16,7 @@ import (
 
 // checkpointMagic starts every checkpoint file; the number is the layout
 // version, bumped whenever Checkpoint or engine.Snapshot changes shape.
-const checkpointMagic = "brook checkpoint v1\n"
+const checkpointMagic = "brook checkpoint v2\n"
 
 // checkpointFile is the committed checkpoint inside a checkpoint directory.
 const checkpointFile = "checkpoint"

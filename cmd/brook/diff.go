@@ -240,10 +240,7 @@ func lateExplainer(p *sql.Plan, windows map[string]*engine.LateWindow) func(row 
 	}
 	size := 0.0
 	if p.Window.Kind != sql.Session {
-		size = p.Window.Size
-		if p.Window.Time.Type() == value.Timestamp {
-			size *= 1e6
-		}
+		size = p.Window.Units(p.Window.Size)
 	}
 	return func(row []value.Value) bool {
 		var key []byte
