@@ -5,7 +5,12 @@
 //
 // Rows are matched by the plan's key columns (the selected group keys). A
 // query whose result has no such key (a plain projection, or one that does
-// not select every group key) is compared as a multiset of whole rows.
+// not select every group key) is compared as a multiset of whole rows. A
+// query with ORDER BY is also compared in order (CheckOrder): the same rows
+// in another order are a difference.
+//
+// A comparison of nothing is no proof: when the stream read no input rows
+// (RequireInput), the report says so and is not equal.
 //
 // Numbers compare by value across BIGINT and DOUBLE. Two doubles are equal
 // when |a-b| <= Tolerance * max(|a|, |b|) (default 1e-9, relative) or both
@@ -79,6 +84,23 @@ type Report struct {
 	Explained []Explained
 	Why       string // why the Explained differences are expected
 	Strict    bool   // explained differences still count as failures
+
+	// Ordered says the rows were compared in order too (CheckOrder);
+	// OutOfOrder counts the positions where the stream's row is not the
+	// baseline's, the first at OrderAt (-1: none), with both rows there.
+	Ordered                    bool
+	OutOfOrder                 int
+	OrderAt                    int
+	OrderStream, OrderBaseline []value.Value
+	// NothingRead says the stream read no input rows: nothing was
+	// compared, and the report is not equal (see RequireInput).
+	NothingRead bool
+	// Result is the baseline's result, which the report lists when the
+	// two sides agree and it has at most Show rows.
+	Result [][]value.Value
+	Show   int
+
+	keyCols []int // the columns rows were matched by; nil: whole rows
 }
 
 // Compare matches stream rows against baseline rows. keyCols are the
@@ -87,18 +109,65 @@ func Compare(columns []string, keyCols []int, stream, baseline [][]value.Value, 
 	if tol <= 0 {
 		tol = DefaultTolerance
 	}
-	r := &Report{Columns: columns, Tolerance: tol}
+	r := &Report{Columns: columns, Tolerance: tol, OrderAt: -1, Result: baseline, Show: 20}
 	r.Stream.ResultRows, r.Baseline.ResultRows = len(stream), len(baseline)
 	if keyCols != nil && unique(keyCols, stream) && unique(keyCols, baseline) {
 		for _, k := range keyCols {
 			r.KeyColumns = append(r.KeyColumns, columns[k])
 		}
+		r.keyCols = keyCols
 		r.compareKeyed(keyCols, stream, baseline)
 	} else {
 		r.compareMultiset(stream, baseline)
 	}
-	r.Equal = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Differs) == 0
+	r.settle()
 	return r
+}
+
+// settle decides whether the report is equal: nothing missing, extra,
+// different or out of order, something read, and, when strict, nothing
+// explained away either.
+func (r *Report) settle() {
+	r.Equal = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Differs) == 0 && r.OutOfOrder == 0 &&
+		!r.NothingRead && (!r.Strict || len(r.Explained) == 0)
+}
+
+// CheckOrder compares the two results position by position, for a query
+// whose result is ordered (ORDER BY): when both hold the same rows, a row
+// in another place is a difference. Rows at the same place agree when
+// they have the same key (their values are compared by key already), or,
+// compared whole, when they are equal, doubles within the tolerance.
+func (r *Report) CheckOrder(stream, baseline [][]value.Value) {
+	r.Ordered = true
+	if len(r.Missing) > 0 || len(r.Extra) > 0 || len(stream) != len(baseline) {
+		return // the rows differ already; their order says nothing more
+	}
+	var sk, bk []byte
+	for i := range stream {
+		same := false
+		if r.keyCols != nil {
+			sk, bk = keyOf(r.keyCols, stream[i], sk[:0]), keyOf(r.keyCols, baseline[i], bk[:0])
+			same = string(sk) == string(bk)
+		} else {
+			same = sameRow(stream[i], baseline[i], r.Tolerance)
+		}
+		if !same {
+			if r.OutOfOrder == 0 {
+				r.OrderAt, r.OrderStream, r.OrderBaseline = i, stream[i], baseline[i]
+			}
+			r.OutOfOrder++
+		}
+	}
+	r.settle()
+}
+
+// RequireInput makes a comparison over no input at all unequal: agreeing
+// on the result of nothing proves nothing about the stream (an empty
+// directory, a Kafka group already at the end of its topic). Call it once
+// Stream.RowsRead is set.
+func (r *Report) RequireInput() {
+	r.NothingRead = r.Stream.RowsRead == 0
+	r.settle()
 }
 
 func keyOf(keyCols []int, row []value.Value, buf []byte) []byte {
@@ -256,16 +325,22 @@ func (r *Report) Explain(expected func(row []value.Value) bool, why string, stri
 		}
 	}
 	r.Differs = differs
-	r.Equal = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Differs) == 0 && (!strict || len(r.Explained) == 0)
+	r.settle()
 }
 
 // Summary is a one-line verdict.
 func (r *Report) Summary() string {
+	if r.NothingRead {
+		return "NOTHING COMPARED: the stream read no input rows, so an agreement would prove nothing (an empty source, or a Kafka group already at the end of its topic?)"
+	}
 	if r.Equal && len(r.Explained) > 0 {
 		return fmt.Sprintf("EQUAL except for late data: %d differences are explained by rows the stream dropped as late (--strict counts them)", len(r.Explained))
 	}
 	if r.Equal {
 		return fmt.Sprintf("EQUAL: stream and baseline agree on all %d result rows", r.Baseline.ResultRows)
+	}
+	if r.OutOfOrder > 0 {
+		return fmt.Sprintf("DIFFERENT: the same rows in another order: %d of %d rows out of place, the first at row %d", r.OutOfOrder, r.Baseline.ResultRows, r.OrderAt+1)
 	}
 	if r.Strict && len(r.Explained) > 0 && len(r.Missing)+len(r.Extra)+len(r.Differs) == 0 {
 		return fmt.Sprintf("DIFFERENT (strict): %d differences caused by late data", len(r.Explained))
@@ -285,6 +360,9 @@ func (r *Report) Text(limit int) string {
 		fmt.Fprintf(&b, "  rows matched by key: %s\n", strings.Join(r.KeyColumns, ", "))
 	} else {
 		b.WriteString("  rows matched whole, as a multiset\n")
+	}
+	if r.Ordered {
+		b.WriteString("  rows compared in order too (the query has ORDER BY)\n")
 	}
 	fmt.Fprintf(&b, "  doubles equal within relative tolerance %g\n", r.Tolerance)
 	for _, n := range r.Notes {
@@ -313,6 +391,15 @@ func (r *Report) Text(limit int) string {
 			b.WriteString("  " + e.What + ": " + r.formatRow(e.Row) + "\n")
 		}
 	}
+	if r.OutOfOrder > 0 {
+		fmt.Fprintf(&b, "out of order (%d rows), first at row %d:\n  stream:   %s\n  baseline: %s\n", r.OutOfOrder, r.OrderAt+1, r.formatRow(r.OrderStream), r.formatRow(r.OrderBaseline))
+	}
+	if r.Equal && r.shown() {
+		fmt.Fprintf(&b, "result (%s, as both sides give it):\n", plural(len(r.Result), "row"))
+		for _, row := range r.Result {
+			b.WriteString("  " + r.formatRow(row) + "\n")
+		}
+	}
 	section("missing in stream", r.Missing)
 	section("extra in stream", r.Extra)
 	if len(r.Differs) > 0 {
@@ -330,6 +417,18 @@ func (r *Report) Text(limit int) string {
 		}
 	}
 	return b.String()
+}
+
+// shown says the result is small enough to list (see Show).
+func (r *Report) shown() bool {
+	return len(r.Result) > 0 && (r.Show <= 0 || len(r.Result) <= r.Show)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // text writes the side's line of the report, and its rejects by reason.

@@ -93,3 +93,70 @@ func TestMultiset(t *testing.T) {
 		t.Errorf("non-unique keys: %s", r.Text(0))
 	}
 }
+
+// TestCheckOrder: the same rows in another order are a difference for an
+// ordered result, and the report names the first row out of place.
+func TestCheckOrder(t *testing.T) {
+	cols := []string{"a"}
+	stream := [][]value.Value{row(1), row(3), row(0), row(2)}
+	base := [][]value.Value{row(0), row(1), row(2), row(3)}
+	r := Compare(cols, nil, stream, base, 0)
+	if !r.Equal {
+		t.Fatal("the same multiset compared unequal")
+	}
+	r.CheckOrder(stream, base)
+	if r.Equal || r.OutOfOrder != 4 || r.OrderAt != 0 {
+		t.Fatalf("equal=%v out of order=%d at %d", r.Equal, r.OutOfOrder, r.OrderAt)
+	}
+	text := r.Text(0)
+	if !strings.Contains(text, "the same rows in another order: 4 of 4 rows out of place, the first at row 1") ||
+		!strings.Contains(text, "stream:   a=1") || !strings.Contains(text, "baseline: a=0") {
+		t.Errorf("report:\n%s", text)
+	}
+	sorted := [][]value.Value{row(0), row(1.0 + 1e-12), row(2), row(3)}
+	r = Compare(cols, nil, sorted, base, 1e-9)
+	r.CheckOrder(sorted, base)
+	if !r.Equal {
+		t.Errorf("rows in the same order, within the tolerance, compared unequal:\n%s", r.Text(0))
+	}
+}
+
+// TestRequireInput: a stream that read nothing compared nothing, even when
+// both results agree (a count of 0 on both sides).
+func TestRequireInput(t *testing.T) {
+	r := Compare([]string{"n"}, nil, [][]value.Value{row(0)}, [][]value.Value{row(0)}, 0)
+	r.RequireInput()
+	if r.Equal || !strings.HasPrefix(r.Summary(), "NOTHING COMPARED") {
+		t.Fatalf("equal=%v: %s", r.Equal, r.Summary())
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"nothing_read":true`) || !strings.Contains(string(b), `"equal":false`) {
+		t.Errorf("json: %s", b)
+	}
+	r.Stream.RowsRead = 5
+	r.RequireInput()
+	if !r.Equal {
+		t.Errorf("a stream that read 5 rows: %s", r.Summary())
+	}
+}
+
+// TestResultShown: an agreed result of at most Show rows is listed, in the
+// text and the JSON; a larger one is not.
+func TestResultShown(t *testing.T) {
+	rows := [][]value.Value{row("a", 3), row("b", 2)}
+	r := Compare([]string{"dev", "n"}, []int{0}, rows, rows, 0)
+	r.Show = 2
+	if text := r.Text(0); !strings.Contains(text, "result (2 rows, as both sides give it):\n  dev=a, n=3\n  dev=b, n=2\n") {
+		t.Errorf("report:\n%s", text)
+	}
+	if b, _ := json.Marshal(r); !strings.Contains(string(b), `"result":[{"dev":"a","n":3},{"dev":"b","n":2}]`) {
+		t.Errorf("json: %s", b)
+	}
+	r.Show = 1
+	if text := r.Text(0); strings.Contains(text, "result (") {
+		t.Errorf("a result of 2 rows listed with Show 1:\n%s", text)
+	}
+}

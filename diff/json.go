@@ -65,7 +65,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	if notes == nil {
 		notes = []string{}
 	}
-	return json.Marshal(map[string]any{
+	m := map[string]any{
 		"equal":             r.Equal,
 		"summary":           r.Summary(),
 		"stream":            r.Stream,
@@ -79,7 +79,17 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		"explained":         explained(r),
 		"why_explained":     r.Why,
 		"strict":            r.Strict,
-	})
+		"nothing_read":      r.NothingRead,
+		"ordered":           r.Ordered,
+		"out_of_order":      r.OutOfOrder,
+	}
+	if r.OutOfOrder > 0 {
+		m["first_out_of_order"] = map[string]any{"row": r.OrderAt + 1, "stream": rows([][]value.Value{r.OrderStream})[0], "baseline": rows([][]value.Value{r.OrderBaseline})[0]}
+	}
+	if r.Equal && r.shown() {
+		m["result"] = rows(r.Result)
+	}
+	return json.Marshal(m)
 }
 
 func explained(r *Report) []map[string]any {

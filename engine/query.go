@@ -98,8 +98,11 @@ type Query struct {
 
 	pending []sortRow       // plain queries: rows of the current micro-batch
 	final   [][]value.Value // plain append queries with KeepFinal
-	closed  []sortRow       // windowed queries with KeepFinal: rows of evicted windows
-	keep    bool
+	// finalKeys are final's ORDER BY key values, row by row, when the
+	// query orders its rows: Final sorts the whole stream's rows by them.
+	finalKeys [][]value.Value
+	closed    []sortRow // windowed queries with KeepFinal: rows of evicted windows
+	keep      bool
 
 	rowsIn int64
 
@@ -380,6 +383,11 @@ func (q *Query) Emit() ([][]value.Value, error) {
 	rows := rowsOf(q.pending)
 	if q.final != nil { // each row is its own memory (see project), detached
 		q.final = append(q.final, rows...)
+		if len(q.orders) > 0 {
+			for _, r := range q.pending {
+				q.finalKeys = append(q.finalKeys, cloneRow(r.keys))
+			}
+		}
 	}
 	return rows, q.st.err
 }
@@ -560,6 +568,14 @@ func (q *Query) Final() ([][]value.Value, error) {
 		return rowsOf(q.bestRows()), nil
 	case q.final == nil:
 		return nil, fmt.Errorf("engine: Final on an append query needs Options.KeepFinal")
+	case len(q.orders) > 0:
+		// Each batch's rows were emitted in order; the whole result is
+		// ordered across batches, as the baseline orders it.
+		rows := make([]sortRow, len(q.final))
+		for i := range rows {
+			rows[i] = sortRow{out: q.final[i], keys: q.finalKeys[i]}
+		}
+		return rowsOf(q.sortCut(rows)), nil
 	}
 	return q.final, nil
 }

@@ -22,6 +22,7 @@ type Snapshot struct {
 	Top       [][]value.Value // plain queries with LIMIT
 	TopKeys   [][]value.Value
 	Final     [][]value.Value // plain append queries keeping their rows
+	FinalKeys [][]value.Value // their ORDER BY key values, when ordered
 	Closed    [][]value.Value // rows of evicted windows (KeepFinal)
 	ClosedKey [][]value.Value
 }
@@ -45,7 +46,7 @@ type stateful interface {
 
 // Snapshot captures the query's state between micro-batches.
 func (q *Query) Snapshot() (*Snapshot, error) {
-	s := &Snapshot{RowsIn: q.rowsIn, Final: q.final}
+	s := &Snapshot{RowsIn: q.rowsIn, Final: q.final, FinalKeys: q.finalKeys}
 	if q.best != nil {
 		for _, r := range q.best.rows { // all OFFSET+LIMIT of them, in no order
 			s.Top, s.TopKeys = append(s.Top, r.out), append(s.TopKeys, r.keys)
@@ -92,7 +93,10 @@ func (q *Query) Restore(s *Snapshot) error {
 	if q.rowsIn != 0 {
 		return fmt.Errorf("engine: Restore into a query that has already run")
 	}
-	q.rowsIn, q.final = s.RowsIn, s.Final
+	q.rowsIn, q.final, q.finalKeys = s.RowsIn, s.Final, s.FinalKeys
+	if len(q.orders) > 0 && len(q.finalKeys) != len(q.final) {
+		return fmt.Errorf("engine: the checkpoint's rows have no ORDER BY keys")
+	}
 	if q.final == nil && q.keep && q.mode == Append && q.groups == nil {
 		q.final = [][]value.Value{}
 	}

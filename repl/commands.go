@@ -202,8 +202,13 @@ func (s *Session) diff(name string) {
 		return
 	}
 	rep := diff.Compare(ls.plan.OutputSchema().Names(), ls.plan.KeyColumns, rows, base.Rows, 0)
+	if ls.plan.Sorted() {
+		rep.CheckOrder(rows, base.Rows)
+	}
+	rep.Show = 10
 	rep.Stream.RowsRead, rep.Stream.Rejected = rowsIn, rejected
 	rep.Baseline.RowsRead = base.RowsRead
+	rep.RequireInput()
 	rep.Notes = append(rep.Notes, fmt.Sprintf("stream %s after %d files; DuckDB over the same files", ls.name, len(files)))
 	fmt.Fprint(s.out, rep.Text(10))
 }

@@ -26,7 +26,10 @@ const diffSummary = `Runs the query as a stream (micro-batch by micro-batch, as 
 as a static DuckDB baseline over exactly the files the stream read, then
 compares the final results key by key: rows missing in the stream, extra rows
 in the stream, and values that differ. Rows match on the selected GROUP BY
-keys, or whole, as a multiset, when the result has no key. Doubles are equal
+keys, or whole, as a multiset, when the result has no key; a query with
+ORDER BY (or LIMIT) is compared in order as well. A stream that read no
+input rows compared nothing: the report says so and the exit status is 1.
+When the two sides agree on at most --show rows, the report lists them. Doubles are equal
 within a relative tolerance (--tolerance, default 1e-9): summing in another
 order may change the last bits, nothing more is forgiven.
 
@@ -55,7 +58,7 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	f.addStreamFlags(ctx, stdin, "keep what a streaming source consumed here, one NDJSON file per micro-batch (default: a temporary directory, removed)")
 	f.fs.Lookup("format").Usage = "report format: table (text for people) or json"
 	tolerance := f.fs.Float64("tolerance", diff.DefaultTolerance, "relative tolerance for comparing doubles")
-	show := f.fs.Int("show", 20, "list at most this many rows of each kind of difference (0: all)")
+	show := f.fs.Int("show", 20, "list at most this many rows of each kind of difference, and an agreed result of at most this many rows (0: all)")
 	strict := f.fs.Bool("strict", false, "count differences caused by late rows (dropped by the stream's watermark) as failures")
 	f.fs.StringVar(&f.mode, "mode", "", "output mode the stream runs in: complete, update or append (default: append for windowed queries with --lateness, else complete)")
 	l, err := f.load(args)
@@ -136,8 +139,13 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitError, err
 	}
 	rep := diff.Compare(l.plan.OutputSchema().Names(), l.plan.KeyColumns, streamRows, base.Rows, *tolerance)
+	if l.plan.Sorted() {
+		rep.CheckOrder(streamRows, base.Rows)
+	}
+	rep.Show = *show
 	rep.Stream.RowsRead, rep.Stream.Rejected, rep.Stream.Blank, rep.Stream.Reasons = sum.RowsIn, sum.Rejected, sum.Blank, sum.Reasons
 	rep.Baseline.RowsRead = base.RowsRead
+	rep.RequireInput()
 	likeWithLike(rep, sum)
 	late, noTime := q.Late()
 	if noTime > 0 {
