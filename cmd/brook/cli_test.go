@@ -105,6 +105,20 @@ func TestExitStatus(t *testing.T) {
 	if code, _, _ := brook(t, "frobnicate"); code != exitError {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
+	// "help help" is the general help, not a recursion without end.
+	for _, args := range [][]string{{"help", "help"}, {"help", "--help"}, {"--help", "-h"}} {
+		if code, out, _ := brook(t, args...); code != exitOK || !strings.Contains(out, "brook help [COMMAND]") {
+			t.Errorf("brook %s: exit %d, stdout %q", strings.Join(args, " "), code, out)
+		}
+	}
+	// A diff over no input compares nothing: not EQUAL, exit 1.
+	empty := filepath.Join(dir, "empty")
+	if err := os.MkdirAll(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := brook(t, "diff", "--source", "flows="+empty, "--schema", "x DOUBLE", "-e", "SELECT count(*) AS n FROM flows"); code != exitDifferent || !strings.HasPrefix(out, "NOTHING COMPARED") {
+		t.Errorf("diff over an empty directory: exit %d\n%s", code, out)
+	}
 	if code, out, _ := brook(t, "run", "--help"); code != exitOK {
 		t.Errorf("--help: exit %d, want 0", code)
 	} else if out != "" {

@@ -94,7 +94,7 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	case "repl":
 		err = cmdRepl(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
-		if len(rest) > 0 {
+		if len(rest) > 0 && rest[0] != "help" && rest[0] != "-h" && rest[0] != "--help" {
 			return runMain([]string{rest[0], "--help"}, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
