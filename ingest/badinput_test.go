@@ -143,6 +143,8 @@ func TestReasonClass(t *testing.T) {
 		"not a JSON object":                                     "not a JSON object",
 		"line longer than 40 bytes (--max-line-bytes)":          "line too long",
 		`field "s": invalid UTF-8`:                              `field "s": invalid UTF-8`,
+		`field "s": duplicate key`:                              `field "s": duplicate key`,
+		"malformed JSON: raw control character in string":       "malformed JSON",
 		`field "a": cannot convert "abc" to DOUBLE`:             `field "a": wrong type`,
 		`field "a\"b": 1e999 is out of BIGINT range`:            `field "a\"b": wrong type`,
 		`field "a": nested JSON where DOUBLE is declared`:       `field "a": wrong type`,

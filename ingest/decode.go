@@ -142,6 +142,11 @@ type Decoder struct {
 	// address and one past its last), to tell strings read in place.
 	chunkLo, chunkHi uintptr
 	keep             func(row []value.Value) bool // see SetFilter
+	// wide marks the columns whose keys a line of more than 64 columns
+	// has shown so far, and dup is the first column whose key the line
+	// gives twice (-1: none), to reject it (see repeated).
+	wide []uint64
+	dup  int
 }
 
 // SetFilter makes the decoder leave out, right after decoding it, every
@@ -207,7 +212,10 @@ func (t *cachedText) match(b []byte, i int) bool {
 
 // NewDecoder returns a decoder for rows of the given columns. JSON keys
 // match column names exactly; a key that matches no column is skipped, and a
-// column whose key is absent is NULL.
+// column whose key is absent is NULL. As DuckDB's read_json, the decoder
+// rejects a line that gives a column's key twice, and any line that is not
+// strict JSON (raw control characters in strings, leading zeros, unpaired
+// surrogate escapes), whether or not the query reads the offending field.
 func NewDecoder(cols value.Schema) *Decoder {
 	d := &Decoder{cols: cols, maxLine: DefaultMaxLineBytes}
 	for _, c := range cols {
@@ -374,7 +382,8 @@ func (d *Decoder) prepareKeys(dst *Batch, start int) {
 
 // ReasonClass groups a Reject's reason into a short class for counting:
 // "malformed JSON", "not a JSON object", "line too long", `field "x":
-// invalid UTF-8`, `field "x": wrong type`, "corrupt .gz file" or
+// invalid UTF-8`, `field "x": duplicate key`, `field "x": wrong type`,
+// "corrupt .gz file" or
 // "unreadable file". Other reasons are their own class.
 func ReasonClass(reason string) string {
 	switch {
@@ -386,6 +395,9 @@ func ReasonClass(reason string) string {
 		if q, err := strconv.QuotedPrefix(reason[len("field "):]); err == nil {
 			if strings.HasSuffix(reason, "invalid UTF-8") {
 				return "field " + q + ": invalid UTF-8"
+			}
+			if strings.HasSuffix(reason, ": duplicate key") {
+				return "field " + q + ": duplicate key"
 			}
 			return "field " + q + ": wrong type"
 		}
@@ -423,8 +435,10 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	// end, for row may hold an earlier row's values. Beyond 64 columns,
 	// the row is emptied first.
 	var set uint64
+	d.dup = -1
 	if len(row) > 64 {
 		clear(row)
+		clear(d.wide)
 	}
 	i := skipWS(b, 0)
 	if b[i] != '{' {
@@ -449,7 +463,7 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 				keyStart := i
 				ks, ke, escaped, next, ok := scanString(b, i)
 				if !ok {
-					return "malformed JSON: unterminated string"
+					return badString(b, i, "malformed JSON: unterminated string")
 				}
 				key := b[ks:ke]
 				if escaped {
@@ -465,6 +479,12 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 			}
 			var reason string
 			if slot >= 0 {
+				// A column's key seen twice: DuckDB's read_json refuses the
+				// line (a key the query does not read may repeat), once it
+				// has read it whole.
+				if set&(1<<(slot&63)) != 0 || len(row) > 64 {
+					d.repeated(slot, len(row))
+				}
 				i, reason = d.decodeValue(b, i, slot, &row[slot])
 				set |= 1 << (slot & 63)
 			} else if j := skipPlainNumber(b, i); j > i {
@@ -504,6 +524,9 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 	if i = skipWS(b, i); i < len(b) {
 		return "malformed JSON: text after the closing brace"
 	}
+	if d.dup >= 0 {
+		return fmt.Sprintf("field %q: duplicate key", d.cols[d.dup].Name)
+	}
 	if n := len(row); n <= 64 && set != 1<<n-1 {
 		for s := range row {
 			if set&(1<<s) == 0 {
@@ -512,6 +535,29 @@ func (d *Decoder) decodeLine(b []byte, row []value.Value) string {
 		}
 	}
 	return ""
+}
+
+// repeated notes in d.dup the first column whose key the line gives
+// twice, asked about column slot's key in a row of width columns: the
+// caller asks only when the slot's bit in the line's set of columns is on
+// (then it was seen), or for rows of more than 64 columns, whose keys
+// d.wide tracks one bit per column. Rare, so kept out of decodeLine's
+// loop.
+//
+//go:noinline
+func (d *Decoder) repeated(slot, width int) {
+	seen := true
+	if width > 64 {
+		if len(d.wide) < (width+63)/64 {
+			d.wide = make([]uint64, (width+63)/64)
+		}
+		w, bit := &d.wide[slot/64], uint64(1)<<(slot%64)
+		seen = *w&bit != 0
+		*w |= bit
+	}
+	if seen && d.dup < 0 {
+		d.dup = slot
+	}
 }
 
 // slot returns the column named key, or -1.
@@ -556,15 +602,15 @@ func scanString(b []byte, i int) (start, end int, escaped bool, next int, ok boo
 // false for an escaped one.
 func scanStringASCII(b []byte, i int) (start, end int, escaped bool, next int, ok, ascii bool) {
 	start = i + 1
-	// Eight bytes at a time: the first quote or backslash in a word is its
-	// lowest flagged byte (see quoteOrBackslash); the words' high bits are
+	// Eight bytes at a time: the first quote, backslash or control
+	// character in a word is its lowest flagged byte (see stringSpecial); the words' high bits are
 	// gathered to tell ASCII.
 	const highs = 0x8080808080808080
 	var seen uint64
 	j := start
 	for ; j+8 <= len(b); j += 8 {
 		w := binary.LittleEndian.Uint64(b[j:])
-		if m := quoteOrBackslash(w); m != 0 {
+		if m := stringSpecial(w); m != 0 {
 			n := bits.TrailingZeros64(m) / 8
 			k := j + n
 			if b[k] == '"' {
@@ -584,46 +630,128 @@ func scanStringASCII(b []byte, i int) (start, end int, escaped bool, next int, o
 			start, end, escaped, next, ok = scanStringSlow(b, start)
 			return start, end, escaped, next, ok, false
 		default:
+			if c < 0x20 {
+				return 0, 0, false, 0, false, false
+			}
 			seen |= uint64(c)
 		}
 	}
 	return 0, 0, false, 0, false, false
 }
 
-// quoteOrBackslash flags, with its high bit, each byte of w that is a
-// quote or a backslash. Bytes above the lowest flagged one may be flagged
-// wrongly (a borrow), so only the lowest flag is exact.
-func quoteOrBackslash(w uint64) uint64 {
+// stringSpecial flags, with its high bit, each byte of w that a string
+// scan must stop at: a quote, a backslash, or a control character (below
+// 0x20, which JSON allows in a string only escaped). Bytes above the
+// lowest flagged one may be flagged wrongly (a borrow), so only the lowest
+// flag is exact. The quote and the controls are found at once: XOR 0x02
+// turns the quote into 0x20, keeps the controls below 0x20 and every other
+// byte at 0x21 or above.
+func stringSpecial(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q := w ^ (ones * '"')
+	q := w ^ (ones * 0x02)
 	s := w ^ (ones * '\\')
-	return ((q-ones)&^q | (s-ones)&^s) & highs
+	return ((q-ones*0x21)&^q | (s-ones)&^s) & highs
 }
 
 func scanStringSlow(b []byte, start int) (int, int, bool, int, bool) {
-	escaped := false
+	end, escaped, problem := checkString(b, start)
+	if problem != strOK {
+		return 0, 0, false, 0, false
+	}
+	return start, end, escaped, end + 1, true
+}
+
+// What is wrong with a string, as checkString finds it.
+const (
+	strOK           = iota
+	strUnterminated // no closing quote
+	strControl      // a raw control character (below 0x20)
+	strEscape       // a backslash not followed by one of "\/bfnrt or u and four hex digits
+	strSurrogate    // a \u escape of a UTF-16 surrogate that is not half of a pair
+)
+
+// checkString reads the string whose content starts at b[start] as
+// DuckDB's JSON reader (yyjson) does, returning the index of its closing
+// quote and whether it holds escapes, or what is wrong with it: a raw
+// control character, an unknown escape, or a surrogate escape that is not
+// a high one (\ud800-\udbff) followed by a low one (\udc00-\udfff).
+func checkString(b []byte, start int) (end int, escaped bool, problem int) {
 	j := start
 	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return 0, 0, false, 0, false
+		for ; j+8 <= len(b); j += 8 { // to the next quote, backslash or control character
+			w := binary.LittleEndian.Uint64(b[j:])
+			if m := stringSpecial(w); m != 0 {
+				j += bits.TrailingZeros64(m) / 8
+				break
+			}
 		}
-		q := j + k
-		if bytes.IndexByte(b[j:q], '\\') < 0 {
-			return start, q, escaped, q + 1, true
+		for j < len(b) && b[j] != '"' && b[j] != '\\' && b[j] >= 0x20 {
+			j++
+		}
+		if j >= len(b) {
+			return 0, false, strUnterminated
+		}
+		switch c := b[j]; {
+		case c == '"':
+			return j, escaped, strOK
+		case c < 0x20:
+			return 0, false, strControl
 		}
 		escaped = true
-		// The quote ends the string unless an odd run of backslashes
-		// escapes it.
-		n := 0
-		for p := q - 1; p >= start && b[p] == '\\'; p-- {
-			n++
+		n, problem := escapeLen(b, j)
+		if problem != strOK {
+			return 0, false, problem
 		}
-		if n%2 == 0 {
-			return start, q, true, q + 1, true
-		}
-		j = q + 1
+		j += n
 	}
+}
+
+// escapeLen returns the length of the escape at b[j] (a backslash): 2, 6
+// for \uXXXX, or 12 for a surrogate pair, or what is wrong with it.
+func escapeLen(b []byte, j int) (int, int) {
+	if j+1 >= len(b) {
+		return 0, strUnterminated
+	}
+	switch b[j+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2, strOK
+	case 'u':
+	default:
+		return 0, strEscape
+	}
+	if j+6 > len(b) {
+		return 0, strEscape
+	}
+	r, ok := hex4(b[j+2 : j+6])
+	switch {
+	case !ok:
+		return 0, strEscape
+	case r < 0xD800 || r > 0xDFFF:
+		return 6, strOK
+	case r >= 0xDC00: // a low surrogate first
+		return 0, strSurrogate
+	}
+	if j+12 > len(b) || b[j+6] != '\\' || b[j+7] != 'u' {
+		return 0, strSurrogate
+	}
+	if r2, ok := hex4(b[j+8 : j+12]); !ok || r2 < 0xDC00 || r2 > 0xDFFF {
+		return 0, strSurrogate
+	}
+	return 12, strOK
+}
+
+// badString is the reason to reject the line for the string at b[i], which
+// scanString refused; unterminated is the reason when it has no end.
+func badString(b []byte, i int, unterminated string) string {
+	switch _, _, problem := checkString(b, i+1); problem {
+	case strControl:
+		return "malformed JSON: raw control character in string"
+	case strEscape:
+		return "malformed JSON: invalid escape in string"
+	case strSurrogate:
+		return "malformed JSON: unpaired UTF-16 surrogate escape in string"
+	}
+	return unterminated
 }
 
 // scanNumber returns the end of the number token starting at b[i] and
@@ -638,7 +766,7 @@ func scanNumber(b []byte, i int) (end int, integer bool, ok bool) {
 	for j < len(b) && b[j]-'0' < 10 {
 		j++
 	}
-	if j > d {
+	if j > d && (b[d] != '0' || j == d+1) { // no leading zero, as in 007
 		if j == len(b) || numberChar[b[j]] == 0 {
 			return j, true, true
 		}
@@ -662,7 +790,8 @@ func skipPlainString(b []byte, i int) int {
 		return i
 	}
 	for j := i + 1; j+8 <= len(b); j += 8 {
-		if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+		w := binary.LittleEndian.Uint64(b[j:])
+		if m := stringSpecial(w); m != 0 {
 			if k := j + bits.TrailingZeros64(m)/8; b[k] == '"' {
 				return k + 1
 			}
@@ -681,7 +810,7 @@ func skipPlainNumber(b []byte, i int) int {
 	for j < len(b) && b[j]-'0' < 10 {
 		j++
 	}
-	if j == i {
+	if j == i || (b[i] == '0' && j > i+1) { // a leading zero: the general way
 		return i
 	}
 	if j < len(b) && b[j] == '.' {
@@ -713,7 +842,7 @@ func scanDecimal(b []byte, i int) (f float64, end int, ok bool) {
 		j++
 	}
 	intDigits := j - i
-	if intDigits == 0 || intDigits > 15 {
+	if intDigits == 0 || intDigits > 15 || (intDigits > 1 && b[i] == '0') {
 		return 0, 0, false
 	}
 	if j == len(b) || numberChar[b[j]] == 0 {
@@ -741,31 +870,60 @@ func scanDecimal(b []byte, i int) (f float64, end int, ok bool) {
 }
 
 // scanNumberSlow is scanNumber for every other shape: exponents, signs,
-// and malformed tokens.
+// and malformed tokens. It reads JSON's grammar strictly, as DuckDB's JSON
+// reader does: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, and not
+// followed by another number character; so 007, -01, 1., .5, 1e and
+// 1.2.3 are not numbers.
 func scanNumberSlow(b []byte, i int) (end int, integer bool, ok bool) {
-	integer = true
+	digits := func(j int) int {
+		for j < len(b) && b[j]-'0' < 10 {
+			j++
+		}
+		return j
+	}
 	j := i
 	if j < len(b) && b[j] == '-' {
 		j++
 	}
-	digits := 0
-	for j < len(b) && numberChar[b[j]] == 1 {
-		j++
-		digits++
+	d := j
+	if j = digits(j); j == d || (b[d] == '0' && j > d+1) {
+		return j, true, false
 	}
-	for j < len(b) && numberChar[b[j]] != 0 {
-		c := b[j]
-		switch {
-		case numberChar[c] == 1:
-			digits++
-		case c == '.' || c == 'e' || c == 'E':
-			integer = false
-		case b[j-1] != 'e' && b[j-1] != 'E': // a sign only after an exponent mark
-			return j, integer, digits > 0
+	integer = true
+	if j < len(b) && b[j] == '.' {
+		integer = false
+		f := j + 1
+		if j = digits(f); j == f {
+			return j, false, false
 		}
-		j++
 	}
-	return j, integer, digits > 0
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		integer = false
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		f := j
+		if j = digits(f); j == f {
+			return j, false, false
+		}
+	}
+	if j < len(b) && numberChar[b[j]] != 0 {
+		return j, integer, false
+	}
+	return j, integer, true
+}
+
+// badNumber is the reason to reject the line for the number at b[i],
+// which scanNumber refused.
+func badNumber(b []byte, i int) string {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i+1 < len(b) && b[i] == '0' && b[i+1]-'0' < 10 {
+		return "malformed JSON: number with a leading zero"
+	}
+	return "malformed JSON: bad number"
 }
 
 // numberChar classifies bytes of a JSON number: 1 digits, 2 other number
@@ -792,7 +950,7 @@ func skipValue(b []byte, i int, depth int) (int, string) {
 	case c == '"':
 		_, _, _, next, ok := scanString(b, i)
 		if !ok {
-			return i, "malformed JSON: unterminated string (truncated line?)"
+			return i, badString(b, i, "malformed JSON: unterminated string (truncated line?)")
 		}
 		return next, ""
 	case c == '{' || c == '[':
@@ -814,7 +972,7 @@ func skipValue(b []byte, i int, depth int) (int, string) {
 				}
 				_, _, _, next, ok := scanString(b, i)
 				if !ok {
-					return i, "malformed JSON: unterminated string"
+					return i, badString(b, i, "malformed JSON: unterminated string")
 				}
 				i = skipWS(b, next)
 				if i >= len(b) || b[i] != ':' {
@@ -842,7 +1000,7 @@ func skipValue(b []byte, i int, depth int) (int, string) {
 	case c == '-' || (c >= '0' && c <= '9'):
 		end, _, ok := scanNumber(b, i)
 		if !ok {
-			return i, "malformed JSON: bad number"
+			return i, badNumber(b, i)
 		}
 		return end, ""
 	case bytes.HasPrefix(b[i:], []byte("true")):
@@ -866,7 +1024,7 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 	case c == '"':
 		s, e, escaped, next, ok, ascii := scanStringASCII(b, i)
 		if !ok {
-			return i, "malformed JSON: unterminated string (truncated line?)"
+			return i, badString(b, i, "malformed JSON: unterminated string (truncated line?)")
 		}
 		var str string
 		if escaped {
@@ -893,7 +1051,7 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 		}
 		end, integer, ok := scanNumber(b, i)
 		if !ok {
-			return i, "malformed JSON: bad number"
+			return i, badNumber(b, i)
 		}
 		tok := b[i:end]
 		switch col.Type {

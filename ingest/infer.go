@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 
 	"brook/value"
 )
@@ -14,16 +15,33 @@ const DefaultSampleRows = 20480
 // kinds of JSON values seen for one key while sampling.
 type seenKinds struct {
 	null, boolean, integer, float, str, nested bool
-	allTimestamps                              bool
+	// times is the date or timestamp format of the key's first string, or
+	// noTime; a later string in another format makes it noTime.
+	times timeFormat
 }
 
 // Infer samples up to sampleRows records from files (in order) and returns
-// the schema DuckDB's read_json_auto would give them, keys in order of first
-// appearance: only integers → BIGINT, numbers with a fraction or exponent
-// (6.0) → DOUBLE, booleans → BOOLEAN, strings that all parse as ISO-8601
-// timestamps → TIMESTAMP, other strings → VARCHAR. Where DuckDB would build
-// a STRUCT or LIST (nested values) or types mix, brook uses VARCHAR holding
-// the JSON text. Malformed lines are skipped while sampling.
+// the schema DuckDB 1.1's read_json_auto would give them, keys in order of
+// first appearance, mapped to brook's types:
+//
+//   - integers → BIGINT (DuckDB's BIGINT: integers that fit 64 bits, signed
+//     or unsigned; a larger one makes the column DOUBLE);
+//   - numbers with a fraction or exponent (6.0, 1e3), alone or with
+//     integers → DOUBLE;
+//   - booleans → BOOLEAN;
+//   - strings that are all ISO dates (2024-01-02, DuckDB's DATE) or all
+//     ISO timestamps of one format, 2024-01-02 03:04:05, the same with a
+//     fraction of 1 to 6 digits, or 2024-01-02T03:04:05Z (DuckDB's
+//     TIMESTAMP) → TIMESTAMP. DuckDB fixes the format by the first string:
+//     strings in two of these formats, a T without Z, a fraction with Z or
+//     an offset (+01:00) leave the column VARCHAR, as in DuckDB;
+//   - other strings → VARCHAR, including those DuckDB reads as TIME, UUID
+//     or a date in another order (01-02-2024), which brook has no type for;
+//   - nested values (DuckDB's STRUCT, LIST, MAP), types that mix (DuckDB's
+//     JSON: a string and a number, a boolean and a number) and only nulls
+//     (JSON) → VARCHAR holding the JSON text.
+//
+// Malformed lines are skipped while sampling.
 func Infer(files []string, sampleRows int) (value.Schema, error) {
 	smp := newSampler(sampleRows)
 	for _, f := range files {
@@ -91,7 +109,7 @@ func (k *seenKinds) resolve() value.Type {
 	switch {
 	case k.nested || (k.str && (k.integer || k.float || k.boolean)):
 		return value.String
-	case k.str && k.allTimestamps:
+	case k.str && k.times != noTime:
 		return value.Timestamp
 	case k.str:
 		return value.String
@@ -128,7 +146,7 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 		end, _ := skipValue(b, i, 0)
 		k, ok := kinds[string(key)]
 		if !ok {
-			k = &seenKinds{allTimestamps: true}
+			k = &seenKinds{times: unseenTime}
 			kinds[string(key)] = k
 			*order = append(*order, string(key))
 		}
@@ -140,8 +158,12 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 			if esc {
 				str = unescape(nil, str)
 			}
-			if _, ok := value.ParseTimestamp(string(str)); !ok {
-				k.allTimestamps = false
+			if k.times != noTime {
+				if f := timeFormatOf(str); f != k.times && k.times != unseenTime {
+					k.times = noTime
+				} else {
+					k.times = f
+				}
 			}
 		case c == 'n':
 			k.null = true
@@ -150,7 +172,7 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 		case c == '{' || c == '[':
 			k.nested = true
 		default:
-			if _, integer, _ := scanNumber(b, i); integer {
+			if end, integer, _ := scanNumber(b, i); integer && fits64(b[i:end]) {
 				k.integer = true
 			} else {
 				k.float = true
@@ -162,4 +184,128 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 		}
 	}
 	return true
+}
+
+// fits64 reports whether the integer literal tok fits 64 bits, signed or
+// unsigned: what read_json_auto takes for a BIGINT; a larger one it takes
+// for a DOUBLE.
+func fits64(tok []byte) bool {
+	if len(tok) < 19 {
+		return true
+	}
+	if _, err := strconv.ParseInt(string(tok), 10, 64); err == nil {
+		return true
+	}
+	_, err := strconv.ParseUint(string(tok), 10, 64)
+	return err == nil
+}
+
+// timeFormat is the date or timestamp format read_json_auto detects in a
+// string, of those brook reads.
+type timeFormat uint8
+
+const (
+	noTime       timeFormat = iota // none: the string is VARCHAR
+	unseenTime                     // no string seen yet
+	isoDate                        // %Y-%m-%d (DuckDB's DATE)
+	isoTimestamp                   // %Y-%m-%d %H:%M:%S
+	isoFraction                    // %Y-%m-%d %H:%M:%S.%f, 1 to 6 digits
+	isoZulu                        // %Y-%m-%dT%H:%M:%SZ
+)
+
+// timeFormatOf returns the format of s, as DuckDB's strptime matches it
+// (blanks around, one- or two-digit fields but a four-digit year, valid
+// dates and times), or noTime; and noTime for any string brook's TIMESTAMP
+// cast does not read as read_json_auto does.
+func timeFormatOf(s []byte) timeFormat {
+	i, j := 0, len(s)
+	for i < j && isBlankByte(s[i]) {
+		i++
+	}
+	for j > i && isBlankByte(s[j-1]) {
+		j--
+	}
+	t := s[i:j]
+	num := func(min, max int) (int, bool) { // digits at t's start
+		n, k := 0, 0
+		for k < len(t) && k < max && t[k]-'0' < 10 {
+			n = n*10 + int(t[k]-'0')
+			k++
+		}
+		t = t[k:]
+		return n, k >= min
+	}
+	sep := func(c byte) bool {
+		if len(t) > 0 && t[0] == c {
+			t = t[1:]
+			return true
+		}
+		return false
+	}
+	y, ok := num(4, 4)
+	if !ok || !sep('-') {
+		return noTime
+	}
+	m, ok := num(1, 2)
+	if !ok || m < 1 || m > 12 || !sep('-') {
+		return noTime
+	}
+	d, ok := num(1, 2)
+	if !ok || d < 1 || d > daysIn(y, m) {
+		return noTime
+	}
+	f := isoDate
+	if len(t) > 0 {
+		zulu := t[0] == 'T'
+		if !sep('T') && !sep(' ') {
+			return noTime
+		}
+		h, ok1 := num(1, 2)
+		c1 := sep(':')
+		mi, ok2 := num(1, 2)
+		c2 := sep(':')
+		sec, ok3 := num(1, 2)
+		if !ok1 || !ok2 || !ok3 || !c1 || !c2 || h > 23 || mi > 59 || sec > 59 {
+			return noTime
+		}
+		switch {
+		case zulu && sep('Z'):
+			f = isoZulu
+		case zulu:
+			return noTime
+		case sep('.'):
+			if _, ok := num(1, 6); !ok {
+				return noTime
+			}
+			f = isoFraction
+		default:
+			f = isoTimestamp
+		}
+		if len(t) > 0 {
+			return noTime
+		}
+	}
+	if _, ok := value.ParseTimestamp(string(s)); !ok {
+		return noTime
+	}
+	return f
+}
+
+// isBlankByte is DuckDB's CharacterIsSpace.
+func isBlankByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// daysIn returns the number of days of month m of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

@@ -62,8 +62,22 @@ func TestInferTypes(t *testing.T) {
 		{"float then int", []string{`2.5`, `1`}, value.Float},
 		{"exponent is a double", []string{`1e3`}, value.Float},
 		{"booleans", []string{`true`, `false`, `null`}, value.Bool},
-		{"timestamps", []string{`"2024-01-02T03:04:05Z"`, `"2024-01-02 03:04:05.123"`, `"2024-01-02"`, `null`}, value.Timestamp},
+		{"timestamps", []string{`"2024-01-02 03:04:05"`, `null`, `"2024-01-03 00:00:00"`}, value.Timestamp},
+		{"timestamps with a fraction", []string{`"2024-01-02 03:04:05.5"`, `" 2024-01-02 03:04:05.123456 "`}, value.Timestamp},
+		{"timestamps with T and Z", []string{`"2024-01-02T03:04:05Z"`, `"2024-1-3T4:05:06Z"`}, value.Timestamp},
+		{"dates", []string{`"2024-01-02"`, `"2024-02-29"`}, value.Timestamp},
+		{"timestamps of two formats", []string{`"2024-01-02 03:04:05.123"`, `"2024-01-02 03:04:05"`}, value.String},
+		{"date then timestamp", []string{`"2024-01-02"`, `"2024-01-02 03:04:05"`}, value.String},
+		{"T without Z", []string{`"2024-01-02T03:04:05"`}, value.String},
+		{"T with a fraction and Z", []string{`"2024-01-02T03:04:05.5Z"`}, value.String},
+		{"offset", []string{`"2024-01-02 03:04:05+01:00"`}, value.String},
+		{"seven-digit fraction", []string{`"2024-01-02 03:04:05.1234567"`}, value.String},
+		{"not a date", []string{`"2023-02-29"`}, value.String},
+		{"time of day", []string{`"03:04:05"`}, value.String},
 		{"timestamp and other string", []string{`"2024-01-02T03:04:05Z"`, `"later"`}, value.String},
+		{"integer beyond BIGINT, within 64 unsigned bits", []string{`18446744073709551615`}, value.Int},
+		{"integer beyond 64 bits", []string{`1`, `18446744073709551616`}, value.Float},
+		{"negative integer beyond BIGINT", []string{`-9223372036854775809`}, value.Float},
 		{"strings", []string{`"a"`, `"Port05507"`}, value.String},
 		{"numeric strings", []string{`"443"`, `"80"`}, value.String},
 		{"string then number", []string{`"a"`, `1`}, value.String},
@@ -194,7 +208,7 @@ func TestInferErrors(t *testing.T) {
 // without rejects.
 func TestInferThenDecode(t *testing.T) {
 	text := `{"i": 1, "f": 1, "s": "x", "b": true, "ts": "2024-01-02T00:00:00Z", "j": {"a": [1]}, "m": 1, "z": null}
-{"i": 2, "f": 2.5, "s": "y", "b": false, "ts": "2024-01-03", "j": [], "m": "two", "z": null}
+{"i": 2, "f": 2.5, "s": "y", "b": false, "ts": "2024-01-03T00:00:00Z", "j": [], "m": "two", "z": null}
 `
 	s, err := inferText(t, 0, text)
 	want := schema("i", value.Int, "f", value.Float, "s", value.String, "b", value.Bool,
