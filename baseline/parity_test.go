@@ -214,6 +214,14 @@ var aggregateCases = []string{
 	`SELECT k, sum(f) AS sf FROM t GROUP BY k HAVING min(f) >= 0 AND sqrt(min(f)) >= 0`,
 	`SELECT round(f) AS r, count(*) AS n, sum(i) AS si FROM t WHERE f BETWEEN -10 AND 10 GROUP BY round(f)`,
 	`SELECT lower(s) AS ls, count(*) AS n FROM t GROUP BY lower(s)`,
+	// -0.0 and 0.0 are one group, one window and one distinct value; all
+	// NaNs ("nan", "-nan") are one group
+	`SELECT k, g, count(*) AS n, count(DISTINCT g) AS dg FROM t GROUP BY k, g`,
+	`SELECT TRY_CAST(s AS DOUBLE) AS d, count(*) AS n FROM t GROUP BY 1`,
+	`SELECT count(DISTINCT TRY_CAST(s AS DOUBLE)) AS d, count(DISTINCT g) AS dg FROM t`,
+	`SELECT TUMBLE(g, 10) AS w, count(*) AS n FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 10)`,
+	`SELECT TUMBLE(g, 1) AS w, k, count(*) AS n FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 1), k`,
+	`SELECT HOP(g, 1, 2) AS w, k, count(*) AS n FROM t WHERE abs(g) < 1000 GROUP BY HOP(g, 1, 2), k`,
 }
 
 // dataset is a table t: a declared schema and NDJSON records, each with a
