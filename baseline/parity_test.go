@@ -542,3 +542,39 @@ func TestParityCoversEveryFunction(t *testing.T) {
 		t.Errorf("no parity case calls %s", strings.Join(missing, ", "))
 	}
 }
+
+// bigIntDataset holds BIGINTs about 2^53, where DOUBLEs are no longer
+// exact, and at BIGINT's limits, in i and j, and DOUBLEs in f.
+func bigIntDataset() *dataset {
+	ds := &dataset{schema: value.Schema{
+		{Name: "id", Type: value.Int}, {Name: "i", Type: value.Int}, {Name: "j", Type: value.Int},
+		{Name: "f", Type: value.Float}, {Name: "k", Type: value.String},
+	}}
+	for n, r := range []string{
+		`"i": 9007199254740992, "j": 9007199254740993, "f": 2.5, "k": "a"`,
+		`"i": 9007199254740993, "j": 9007199254740992, "f": 9007199254740993, "k": "a"`,
+		`"i": 9007199254740991, "j": -1, "k": "b"`,
+		`"i": -9007199254740992, "j": -9007199254740993, "f": -9007199254740993, "k": "b"`,
+		`"i": -9007199254740993, "j": 1, "f": 0.5, "k": "c"`,
+		`"i": 9223372036854775807, "j": 9223372036854775807, "f": 9223372036854775807, "k": "c"`,
+		`"i": -9223372036854775808, "j": -9223372036854775807, "f": 1, "k": "d"`,
+		`"i": 1, "j": 2, "f": 1.0, "k": "d"`,
+		`"i": null, "j": 0, "f": null, "k": "d"`,
+	} {
+		ds.rows = append(ds.rows, fmt.Sprintf(`{"id": %d, %s}`, n+1, r))
+	}
+	return ds
+}
+
+// TestExactIntegerParity: IN compares BIGINTs exactly when its list is of
+// BIGINTs, and as DOUBLEs when the list holds a DOUBLE, as DuckDB casts the
+// list to its common type.
+func TestExactIntegerParity(t *testing.T) {
+	checkScalars(t, bigIntDataset(), []string{
+		`i IN (9007199254740993)`, `i NOT IN (9007199254740993)`, `i IN (9007199254740993, 7)`, `i IN (-9007199254740993, 1)`,
+		`i IN (9007199254740993, 2.5)`, `i NOT IN (9007199254740993, 2.5)`, `i IN (1, 2.5)`, `i IN (9007199254740993, NULL)`,
+		`i NOT IN (9007199254740993, NULL)`, `i IN (j, 0)`, `i NOT IN (j)`, `i IN (j, 0.5)`, `i IN (f)`, `i IN (f, 7)`,
+		`i IN (9007199254740993 + 0, 5)`, `i IN (-9007199254740993, 1, 2, 3, 4, 5, 6, 7, 8, 9223372036854775807)`,
+		`i IN (9007199254740992.0)`, `f IN (9007199254740993)`, `i = 9007199254740993`, `i = f`,
+	})
+}

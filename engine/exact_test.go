@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/gob"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -167,5 +168,64 @@ func TestSignedZeroAndNaNGroups(t *testing.T) {
 		{"SELECT k, HOP(x, 5, 10) AS w, count(*) AS n FROM t GROUP BY k, HOP(x, 5, 10)", "A | -0.0 | 4\nA | -5.0 | 3\nA | 5.0 | 1\nB | -5.0 | 1\nB | 0.0 | 1\n"},
 	} {
 		requireEveryCut(t, c.query, zeros, c.want)
+	}
+}
+
+// TestInExactIntegers: a BIGINT IN a list of BIGINTs compares exactly, as =
+// does, and IN a list holding a DOUBLE compares every item as a DOUBLE, as
+// DuckDB casts the list to its common type; the same for the decoders'
+// filter, the general path and every cut of the input.
+func TestInExactIntegers(t *testing.T) {
+	lines := []string{
+		`{"k": "a", "v": 9007199254740992, "x": 2.5}`, `{"k": "a", "v": 9007199254740993, "x": 9007199254740993}`,
+		`{"k": "b", "v": 9007199254740991}`, `{"k": "b", "v": -9007199254740992}`, `{"k": "a", "v": 1}`,
+	}
+	for _, c := range []struct{ query, want string }{
+		// exact: only 9007199254740993 itself
+		{"SELECT k, count(*) AS n FROM t WHERE v IN (9007199254740993, 7) GROUP BY k", "a | 1\n"},
+		{"SELECT k, count(*) AS n FROM t WHERE v NOT IN (9007199254740993) GROUP BY k", "a | 2\nb | 2\n"},
+		{"SELECT k, count(*) AS n FROM t WHERE v IN (9007199254740993 + 0, NULL, 7) GROUP BY k", "a | 1\n"},
+		{"SELECT k, count(*) AS n FROM t WHERE v IN (-9007199254740993, 1, 2, 3, 4, 5, 6, 7, 8, 9) GROUP BY k", "a | 1\n"},
+		// as DOUBLEs: 9007199254740992 and 9007199254740993 are both 2^53
+		{"SELECT k, count(*) AS n FROM t WHERE v IN (9007199254740993, 2.5) GROUP BY k", "a | 2\n"},
+		{"SELECT k, count(*) AS n FROM t WHERE v NOT IN (9007199254740993, 0.5) GROUP BY k", "a | 1\nb | 2\n"},
+		{"SELECT k, count(*) AS n FROM t WHERE v IN (9007199254740993 + 0, x) GROUP BY k", "a | 2\n"},
+		{"SELECT sum(CASE WHEN v IN (9007199254740993) THEN 1 ELSE 0 END) AS e, sum(CASE WHEN v IN (9007199254740993, 1.5) THEN 1 ELSE 0 END) AS d FROM t", "1 | 2\n"},
+	} {
+		requireEveryCut(t, c.query, lines, c.want)
+	}
+
+	// the decoders' filter keeps what the general path keeps
+	vals := []value.Value{value.IntValue(9007199254740992), value.IntValue(9007199254740993), value.IntValue(9007199254740994),
+		value.IntValue(-9007199254740992), value.IntValue(-9007199254740993), value.IntValue(1), value.IntValue(math.MaxInt64),
+		value.IntValue(math.MinInt64), value.NullValue}
+	for _, query := range []string{
+		"SELECT v FROM t WHERE v IN (9007199254740993, 7)", "SELECT v FROM t WHERE v NOT IN (9007199254740993)",
+		"SELECT v FROM t WHERE v IN (-9007199254740993, 1, 2, 3, 4, 5, 6, 7, 8, 9223372036854775807)",
+		"SELECT v FROM t WHERE v IN (9007199254740993, 2.5)", "SELECT v FROM t WHERE v NOT IN (-9007199254740993, 2.5)",
+		"SELECT v FROM t WHERE v IN (9223372036854775807, 1.5)",
+	} {
+		p, err := sql.Build(query, exactSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := p.Where.(*sql.In)
+		keep := inNumbersFilter(in)
+		if keep == nil {
+			t.Fatalf("%s: no fast filter", query)
+		}
+		// the same list with an item that is not a literal: the general path
+		general := &sql.In{X: in.X, List: append([]sql.Expr{&sql.Binary{Op: "+", L: in.List[0], R: &sql.Literal{Val: value.IntValue(0)}, Typ: in.List[0].Type()}}, in.List[1:]...), Not: in.Not}
+		f, err := (&compiler{st: &evalState{}}).compileFilter(general)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			row := make([]value.Value, len(p.Columns))
+			row[in.X.(*sql.ColumnRef).Slot] = v
+			if got, want := keep(row), f(row).True(); got != want {
+				t.Errorf("%s with %s: the decoders' filter keeps %v, the general path %v", query, v.Format(), got, want)
+			}
+		}
 	}
 }
