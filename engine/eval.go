@@ -143,6 +143,9 @@ func (c *compiler) unary(x *sql.Unary) (evalFn, error) {
 			return value.BoolValue(v.I == 0)
 		}, nil
 	}
+	if hugeint(x) {
+		return func(row []value.Value) value.Value { return hugeNeg(f(row)) }, nil
+	}
 	st := c.st
 	return func(row []value.Value) value.Value {
 		v := f(row)
@@ -188,6 +191,9 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 			}
 			return value.StringValue(toText(a) + toText(b))
 		}, nil
+	}
+	if hugeint(x) {
+		return c.hugeArith(x.Op, l, r), nil
 	}
 	f, err := c.arith(x.Op, x.Typ, l, r)
 	if err != nil || x.Typ != value.Float {
@@ -306,8 +312,7 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 				return value.NullValue
 			}
 			if a.Kind != value.Int || b.Kind != value.Int {
-				// only a sum that left BIGINT's range (see sumInt) gets here
-				return floatOp(a, b)
+				return floatOp(a, b) // not reached: the arithmetic of a HUGEINT (the one BIGINT that may be a DOUBLE) is hugeArith
 			}
 			x, y := a.I, b.I
 			switch op {

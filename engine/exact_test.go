@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"math"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -225,6 +226,68 @@ func TestInExactIntegers(t *testing.T) {
 			row[in.X.(*sql.ColumnRef).Slot] = v
 			if got, want := keep(row), f(row).True(); got != want {
 				t.Errorf("%s with %s: the decoders' filter keeps %v, the general path %v", query, v.Format(), got, want)
+			}
+		}
+	}
+}
+
+// TestSumHugeint: SUM over BIGINT is a HUGEINT, as in DuckDB: a sum that
+// some prefix of the input takes beyond BIGINT's range, and arithmetic on
+// it, never fail, and the final answer is the same however the input is cut
+// into batches (pre-aggregated in partials, checkpointed). A result beyond
+// BIGINT is the nearest DOUBLE.
+func TestSumHugeint(t *testing.T) {
+	const max, negMax = `9223372036854775807`, `-9223372036854775807`
+	lines := []string{
+		`{"k": "a", "v": ` + max + `}`, `{"k": "b", "v": ` + negMax + `}`, `{"k": "a", "v": ` + max + `}`,
+		`{"k": "a", "v": ` + negMax + `}`, `{"k": "b", "v": ` + negMax + `}`, `{"k": "a", "v": ` + negMax + `}`, `{"k": "a", "v": 7}`,
+	}
+	for _, c := range []struct{ query, want string }{
+		{"SELECT k, sum(v) AS s, sum(v) + 1 AS s1, sum(v) - 1 AS s2, -sum(v) AS s3, abs(sum(v)) AS s4, sum(v) * 2 AS s5, avg(v) AS a FROM t GROUP BY k",
+			"a | 7 | 8 | 6 | -7 | 7 | 14 | 1.4\n" +
+				"b | -1.8446744073709552e+19 | -1.8446744073709552e+19 | -1.8446744073709552e+19 | 1.8446744073709552e+19 | 1.8446744073709552e+19 | -3.6893488147419103e+19 | -9.223372036854776e+18\n"},
+		{"SELECT k, sum(v) % 4 AS m, sum(v) % -1 AS m1, sum(v) % 0 AS m0 FROM t WHERE k = 'a' GROUP BY k", "a | 3 | 0 | NULL\n"},
+		{"SELECT k, count(*) AS n FROM t GROUP BY k HAVING sum(v) + 1 > 0", "a | 5\n"},
+		{"SELECT sum(v) + 1 AS s, coalesce(sum(v), 0) - 1 AS c, sum(v) * 3 AS m FROM t WHERE k = 'a'", "8 | 6 | 21\n"},
+		// arithmetic on a sum beyond BIGINT is DOUBLE arithmetic: DuckDB's
+		// exact answers 27670116110564327421 and 9223372036854775807, to
+		// DOUBLE precision
+		{"SELECT k, sum(v) + 9223372036854775807 AS s, sum(v) - 9223372036854775807 AS d FROM t WHERE v > 0 GROUP BY k", "a | 2.7670116110564327e+19 | 9.223372036854776e+18\n"},
+	} {
+		requireEveryCut(t, c.query, lines, c.want)
+	}
+}
+
+// TestInt128: the 128-bit sums, differences, products and negations of
+// BIGINTs at and about their limits are exact.
+func TestInt128(t *testing.T) {
+	vals := []int64{0, 1, -1, 2, -2, 7, -7, 1 << 32, -(1 << 32), 1<<53 + 1, math.MaxInt64, math.MaxInt64 - 1, math.MinInt64, math.MinInt64 + 1}
+	big128 := func(x int128) *big.Int {
+		b := new(big.Int).Lsh(big.NewInt(x.hi), 64)
+		return b.Add(b, new(big.Int).SetUint64(x.lo))
+	}
+	for _, x := range vals {
+		for _, y := range vals {
+			bx, by := big.NewInt(x), big.NewInt(y)
+			s := wide(x)
+			s.add(y)
+			d := wide(x)
+			d.addWide(wide(y).neg())
+			for _, c := range []struct {
+				op        string
+				got, want *big.Int
+			}{
+				{"+", big128(s), new(big.Int).Add(bx, by)},
+				{"-", big128(d), new(big.Int).Sub(bx, by)},
+				{"*", big128(mul64(x, y)), new(big.Int).Mul(bx, by)},
+				{"neg", big128(wide(x).neg()), new(big.Int).Neg(bx)},
+			} {
+				if c.got.Cmp(c.want) != 0 {
+					t.Errorf("%d %s %d = %v, want %v", x, c.op, y, c.got, c.want)
+				}
+			}
+			if v := hugeValue(mul64(x, y)); new(big.Int).Mul(bx, by).IsInt64() != (v.Kind == value.Int) {
+				t.Errorf("%d * %d: %s, a BIGINT exactly when it fits one", x, y, v.Format())
 			}
 		}
 	}
