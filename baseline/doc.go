@@ -21,4 +21,11 @@
 // Column references are qualified with the source alias so that no SELECT
 // alias can capture them, and ORDER BY reads the inner query's columns so
 // that the tie-breaking order is exactly the stream's (sql.Plan.TotalOrder).
+//
+// DuckDB sums BIGINTs into a HUGEINT, and arithmetic on the sum stays
+// HUGEINT: such a result is read as a BIGINT when it fits one and as the
+// nearest DOUBLE beyond, the values the stream gives (see the engine's
+// hugeint.go). An IN list of numbers is rendered as DuckDB's IN, which
+// compares x and every item in their common type: exactly when all are
+// BIGINTs, as DOUBLEs when one is a DOUBLE; the stream does the same.
 package baseline

@@ -214,6 +214,14 @@ var aggregateCases = []string{
 	`SELECT k, sum(f) AS sf FROM t GROUP BY k HAVING min(f) >= 0 AND sqrt(min(f)) >= 0`,
 	`SELECT round(f) AS r, count(*) AS n, sum(i) AS si FROM t WHERE f BETWEEN -10 AND 10 GROUP BY round(f)`,
 	`SELECT lower(s) AS ls, count(*) AS n FROM t GROUP BY lower(s)`,
+	// -0.0 and 0.0 are one group, one window and one distinct value; all
+	// NaNs ("nan", "-nan") are one group
+	`SELECT k, g, count(*) AS n, count(DISTINCT g) AS dg FROM t GROUP BY k, g`,
+	`SELECT TRY_CAST(s AS DOUBLE) AS d, count(*) AS n FROM t GROUP BY 1`,
+	`SELECT count(DISTINCT TRY_CAST(s AS DOUBLE)) AS d, count(DISTINCT g) AS dg FROM t`,
+	`SELECT TUMBLE(g, 10) AS w, count(*) AS n FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 10)`,
+	`SELECT TUMBLE(g, 1) AS w, k, count(*) AS n FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 1), k`,
+	`SELECT HOP(g, 1, 2) AS w, k, count(*) AS n FROM t WHERE abs(g) < 1000 GROUP BY HOP(g, 1, 2), k`,
 }
 
 // dataset is a table t: a declared schema and NDJSON records, each with a
@@ -533,4 +541,104 @@ func TestParityCoversEveryFunction(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("no parity case calls %s", strings.Join(missing, ", "))
 	}
+}
+
+// bigIntDataset holds BIGINTs about 2^53, where DOUBLEs are no longer
+// exact, and at BIGINT's limits, in i and j, and DOUBLEs in f.
+func bigIntDataset() *dataset {
+	ds := &dataset{schema: value.Schema{
+		{Name: "id", Type: value.Int}, {Name: "i", Type: value.Int}, {Name: "j", Type: value.Int},
+		{Name: "f", Type: value.Float}, {Name: "k", Type: value.String},
+	}}
+	for n, r := range []string{
+		`"i": 9007199254740992, "j": 9007199254740993, "f": 2.5, "k": "a"`,
+		`"i": 9007199254740993, "j": 9007199254740992, "f": 9007199254740993, "k": "a"`,
+		`"i": 9007199254740991, "j": -1, "k": "b"`,
+		`"i": -9007199254740992, "j": -9007199254740993, "f": -9007199254740993, "k": "b"`,
+		`"i": -9007199254740993, "j": 1, "f": 0.5, "k": "c"`,
+		`"i": 9223372036854775807, "j": 9223372036854775807, "f": 9223372036854775807, "k": "c"`,
+		`"i": -9223372036854775808, "j": -9223372036854775807, "f": 1, "k": "d"`,
+		`"i": 1, "j": 2, "f": 1.0, "k": "d"`,
+		`"i": null, "j": 0, "f": null, "k": "d"`,
+		`"i": 9223372036854775807, "j": 9223372036854775807, "f": 1, "k": "e"`,
+		`"i": 9223372036854775807, "j": 9223372036854775807, "f": 2, "k": "e"`,
+		`"i": -9223372036854775807, "j": -9223372036854775807, "f": 3, "k": "e"`,
+	} {
+		ds.rows = append(ds.rows, fmt.Sprintf(`{"id": %d, %s}`, n+1, r))
+	}
+	return ds
+}
+
+// TestExactIntegerParity: IN compares BIGINTs exactly when its list is of
+// BIGINTs, and as DOUBLEs when the list holds a DOUBLE, as DuckDB casts the
+// list to its common type.
+func TestExactIntegerParity(t *testing.T) {
+	checkScalars(t, bigIntDataset(), []string{
+		`i IN (9007199254740993)`, `i NOT IN (9007199254740993)`, `i IN (9007199254740993, 7)`, `i IN (-9007199254740993, 1)`,
+		`i IN (9007199254740993, 2.5)`, `i NOT IN (9007199254740993, 2.5)`, `i IN (1, 2.5)`, `i IN (9007199254740993, NULL)`,
+		`i NOT IN (9007199254740993, NULL)`, `i IN (j, 0)`, `i NOT IN (j)`, `i IN (j, 0.5)`, `i IN (f)`, `i IN (f, 7)`,
+		`i IN (9007199254740993 + 0, 5)`, `i IN (-9007199254740993, 1, 2, 3, 4, 5, 6, 7, 8, 9223372036854775807)`,
+		`i IN (9007199254740992.0)`, `f IN (9007199254740993)`, `i = 9007199254740993`, `i = f`,
+	})
+}
+
+// TestSumHugeintParity: SUM over BIGINT is DuckDB's HUGEINT, and so is
+// arithmetic on it: no BIGINT overflow, and the same answer whether the
+// stream reads the rows in one batch or in many.
+func TestSumHugeintParity(t *testing.T) {
+	ds := bigIntDataset()
+	ds.write(t)
+	db := openDB(t)
+	for _, query := range []string{
+		`SELECT k, sum(i) AS s, sum(i) + 1 AS s1, sum(i) - 1 AS s2, -sum(i) AS s3, abs(sum(i)) AS s4, sum(i) * 2 AS s5, sum(i) % 7 AS s6, avg(i) AS a, avg(j) AS aj FROM t GROUP BY k`,
+		`SELECT k, sum(j) AS s, sum(j) + 1 AS s1, sum(j) * -3 AS s2, coalesce(sum(j), 0) - 1 AS s3, avg(j) AS a FROM t WHERE j > 0 GROUP BY k`,
+		`SELECT k, count(*) AS n FROM t GROUP BY k HAVING sum(i) + 1 > 0`,
+		`SELECT sum(i) + 1 AS s, sum(j) - 9223372036854775807 AS d, avg(i) AS a FROM t`,
+	} {
+		t.Run(query, func(t *testing.T) {
+			plan := ds.build(t, query)
+			res, err := db.Run(context.Background(), plan, []string{ds.path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols := make([]string, len(plan.Output))
+			for i, o := range plan.Output {
+				cols[i] = o.Name
+			}
+			for _, perBatch := range []int{len(ds.rows), 1, 2, 5} {
+				stream, err := ds.runStreamBatches(plan, perBatch)
+				if err != nil {
+					t.Fatalf("%d rows per batch: %v", perBatch, err)
+				}
+				if r := diff.Compare(cols, plan.KeyColumns, stream, res.Rows, 1e-12); !r.Equal {
+					t.Errorf("%d rows per batch:\n%s\nSQL: %s", perBatch, r.Text(0), res.SQL)
+				}
+			}
+		})
+	}
+}
+
+// runStreamBatches is runStream with the records cut into batches of
+// perBatch, each processed in complete mode (its result computed).
+func (ds *dataset) runStreamBatches(plan *sql.Plan, perBatch int) ([][]value.Value, error) {
+	q, err := engine.New(plan, engine.Options{Mode: engine.Complete, KeepFinal: true})
+	if err != nil {
+		return nil, err
+	}
+	cols := plan.ColumnSchema()
+	dec := ingest.NewDecoder(cols)
+	for at := 0; at < len(ds.rows); at += perBatch {
+		lines := ds.rows[at:min(at+perBatch, len(ds.rows))]
+		var batch ingest.Batch
+		batch.Reset(len(cols))
+		data := []byte(strings.Join(lines, "\n") + "\n")
+		raw := &ingest.RawBatch{Chunks: []ingest.Chunk{{Name: ds.path, FirstLine: at + 1, Data: data}}}
+		if rejects, _ := dec.Decode(raw, &batch); len(rejects) > 0 {
+			return nil, fmt.Errorf("decoder rejected %d lines, first: %v", len(rejects), rejects[0])
+		}
+		if _, err := q.Process(&batch); err != nil {
+			return nil, err
+		}
+	}
+	return q.Final()
 }

@@ -143,6 +143,9 @@ func (c *compiler) unary(x *sql.Unary) (evalFn, error) {
 			return value.BoolValue(v.I == 0)
 		}, nil
 	}
+	if hugeint(x) {
+		return func(row []value.Value) value.Value { return hugeNeg(f(row)) }, nil
+	}
 	st := c.st
 	return func(row []value.Value) value.Value {
 		v := f(row)
@@ -188,6 +191,9 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 			}
 			return value.StringValue(toText(a) + toText(b))
 		}, nil
+	}
+	if hugeint(x) {
+		return c.hugeArith(x.Op, l, r), nil
 	}
 	f, err := c.arith(x.Op, x.Typ, l, r)
 	if err != nil || x.Typ != value.Float {
@@ -306,8 +312,7 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 				return value.NullValue
 			}
 			if a.Kind != value.Int || b.Kind != value.Int {
-				// only a sum that left BIGINT's range (see sumInt) gets here
-				return floatOp(a, b)
+				return floatOp(a, b) // not reached: the arithmetic of a HUGEINT (the one BIGINT that may be a DOUBLE) is hugeArith
 			}
 			x, y := a.I, b.I
 			switch op {
@@ -410,6 +415,38 @@ func columnsArith(x *sql.Binary, general evalFn) evalFn {
 	return general
 }
 
+// inAsDouble reports whether x IN (list) compares a BIGINT x with BIGINT
+// items as DOUBLEs. DuckDB casts x and every item of an IN list to their
+// common type: with a BIGINT x and a list of numbers, BIGINT (exact) unless
+// some item is a DOUBLE, and then DOUBLE, for every item. (A list with a
+// string item is rendered for DuckDB as a chain of equalities, each with
+// the types of its own operands, as value.Compare compares them.)
+func inAsDouble(x *sql.In) bool {
+	if x.X.Type() != value.Int {
+		return false
+	}
+	double := false
+	for _, item := range x.List {
+		switch item.Type() {
+		case value.Float:
+			double = true
+		case value.Int, value.Null:
+		default:
+			return false
+		}
+	}
+	return double
+}
+
+// inCompare compares x's value with an item's, as x IN (list) does (see
+// inAsDouble).
+func inCompare(v, item value.Value, asDouble bool) (int, bool) {
+	if asDouble && v.Kind == value.Int && item.Kind == value.Int {
+		return value.Compare(value.FloatValue(float64(v.I)), value.FloatValue(float64(item.I)))
+	}
+	return value.Compare(v, item)
+}
+
 // in evaluates x [NOT] IN (items): every item is evaluated, as DuckDB does.
 func (c *compiler) in(x *sql.In) (evalFn, error) {
 	f, err := c.compile(x.X)
@@ -425,6 +462,7 @@ func (c *compiler) in(x *sql.In) (evalFn, error) {
 		return fast, nil
 	}
 	vals := make([]value.Value, len(items))
+	asDouble := inAsDouble(x)
 	return func(row []value.Value) value.Value {
 		v := f(row)
 		for i, item := range items {
@@ -435,7 +473,7 @@ func (c *compiler) in(x *sql.In) (evalFn, error) {
 		}
 		sawNull := false
 		for _, item := range vals {
-			cmp, ok := value.Compare(v, item)
+			cmp, ok := inCompare(v, item, asDouble)
 			if !ok {
 				sawNull = true
 				continue
@@ -506,8 +544,11 @@ const (
 
 // numberListTest returns the membership test of x's list of non-NULL
 // numeric constants (NOT aside), or nil when the list does not qualify.
+// A BIGINT x is looked up exactly among BIGINT items, and as a DOUBLE when
+// some item is a DOUBLE (see inAsDouble); any other x as a DOUBLE.
 func numberListTest(x *sql.In) func(v *value.Value) inOutcome {
 	set := make(map[float64]bool, len(x.List))
+	ints := make(map[int64]bool, len(x.List))
 	for _, item := range x.List {
 		lit, ok := item.(*sql.Literal)
 		if !ok || !lit.Val.Kind.Numeric() {
@@ -518,38 +559,48 @@ func numberListTest(x *sql.In) func(v *value.Value) inOutcome {
 			return nil
 		}
 		set[n] = true
+		if lit.Val.Kind == value.Int {
+			ints[lit.Val.I] = true
+		}
 	}
 	switch x.X.Type() {
 	case value.Int, value.Float, value.String:
 	default:
 		return nil
 	}
-	// A short list is searched in a slice: cheaper than hashing a float.
+	exact := x.X.Type() == value.Int && !inAsDouble(x) // every item is a BIGINT
+	// A short list is searched in a slice: cheaper than hashing.
 	var small []float64
+	var smallInts []int64
 	if len(set) <= 8 {
 		for n := range set {
 			small = append(small, n)
+		}
+		for i := range ints {
+			smallInts = append(smallInts, i)
 		}
 	}
 	return func(v *value.Value) inOutcome {
 		switch {
 		case v.Kind == value.Null:
 			return inNull
+		case v.Kind == value.Int && exact:
+			if small != nil {
+				if slices.Contains(smallInts, v.I) {
+					return inYes
+				}
+				return inNo
+			}
+			if ints[v.I] {
+				return inYes
+			}
+			return inNo
 		case v.Kind == value.String && !value.MayBeNumber(v.S):
 			return inNull // not a number: every comparison is NULL
 		}
 		n, ok := v.AsFloat()
 		if !ok {
 			return inNull
-		}
-		if v.Kind == value.Int && (v.I > 1<<53 || v.I < -(1<<53)) {
-			// beyond exact float range: compare exactly, item by item
-			for _, item := range x.List {
-				if c, ok := value.Compare(*v, item.(*sql.Literal).Val); ok && c == 0 {
-					return inYes
-				}
-			}
-			return inNo
 		}
 		if small != nil {
 			if slices.Contains(small, n) {

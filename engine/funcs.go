@@ -369,6 +369,10 @@ func (c *compiler) call(x *sql.Call) (evalFn, error) {
 			return value.NullValue
 		}, nil
 	}
+	if x.Name == "abs" && hugeint(x) {
+		f := args[0]
+		return func(row []value.Value) value.Value { return hugeAbs(f(row)) }, nil
+	}
 	impl, ok := scalarFuncs[x.Name]
 	if !ok {
 		return nil, fmt.Errorf("engine: function %s is not implemented", x.Name)

@@ -153,9 +153,11 @@ func (ws *windowing) keyOf(ukey []byte) int32 {
 // at place k of keyWins (see keyOf), creating it if need be.
 func (ws *windowing) windowOf(g *groupTable, k int32, start float64) int32 {
 	wins := ws.keyWins[k]
-	want := math.Float64bits(start)       // as the encoding of start told windows apart
+	// Starts are compared as numbers, as DuckDB groups them: the window
+	// of the time -0.0, which starts at -0, is the one starting at 0. A
+	// start is never NaN (see timeOf).
 	for i := len(wins) - 1; i >= 0; i-- { // the latest windows first
-		if math.Float64bits(wins[i].start) == want {
+		if wins[i].start == start {
 			return wins[i].id
 		}
 	}
