@@ -270,7 +270,11 @@ func (g *dataGen) record(id int64) string {
 		b.WriteString(`"id": ` + strconv.FormatInt(id, 10))
 	}
 	g.field(&b, "ts", func() string {
-		t := g.unit.times(g.timeN())
+		n := g.timeN()
+		if n == 0 && g.r.IntN(3) == 0 {
+			return g.pick([]string{"-0.0", "-0", "0.0", "0"}) // time zero, signed or not
+		}
+		t := g.unit.times(n)
 		if g.base.mant != 0 {
 			// base + t, both decimals: bring them to one exponent.
 			e := min(g.base.exp, t.exp)

@@ -12,10 +12,11 @@ import (
 )
 
 var (
-	flagSeeds  = flag.Int("seeds", 240, "difftest: how many seeds TestDifferential runs")
+	flagSeeds  = flag.Int("seeds", 2000, "difftest: how many seeds TestDifferential runs")
 	flagFirst  = flag.Uint64("first", 0, "difftest: the first seed TestDifferential runs")
 	flagSeed   = flag.Int64("seed", -1, "difftest: run only this seed (known bugs included)")
 	flagShrink = flag.Bool("shrink", true, "difftest: shrink a finding's records and query before reporting it")
+	flagList   = flag.Bool("showknown", false, "difftest: log one line per finding of a known bug")
 	flagKeep   = flag.String("keep", "", "difftest: keep the data of findings under this directory (default: a new temporary directory)")
 )
 
@@ -66,10 +67,12 @@ func TestDifferential(t *testing.T) {
 	ctx := context.Background()
 	counts := map[Outcome]int{}
 	skipped := 0
+	known := map[int][]uint64{} // findings of open issues outside bugSeeds
 	for seed := first; seed < first+n; seed++ {
 		if issue, ok := bugSeeds[seed]; ok && *flagSeed < 0 {
 			if _, open := knownBugs[issue]; open {
 				skipped++
+				t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { t.Skipf("known bug #%d, being fixed", issue) })
 				continue
 			}
 		}
@@ -85,10 +88,24 @@ func TestDifferential(t *testing.T) {
 			}
 			continue
 		}
+		issue := classify(f)
+		if issue != 0 && *flagSeed < 0 {
+			known[issue] = append(known[issue], seed)
+			if *flagList {
+				t.Logf("seed %d: known bug #%d: %s: %s", seed, issue, f.Check, c.Query)
+			}
+			continue
+		}
 		if *flagShrink {
-			f = Shrink(ctx, r, f, q)
+			f = Shrink(ctx, r, f, q, func(g *Finding) bool { return classify(g) == issue })
+			if issue != 0 {
+				t.Logf("seed %d: known bug #%d: %s", seed, issue, knownBugs[issue].What)
+			}
 		}
 		report(t, f, fmt.Sprintf("seed-%d", seed))
+	}
+	for issue, seeds := range known {
+		t.Errorf("known bug #%d (%s) found by %d seeds not in bugSeeds: %v", issue, knownBugs[issue].What, len(seeds), seeds)
 	}
 	total := gen.Queries + gen.Refusals
 	t.Logf("%d seeds: %d agreed, %d both failed, %d findings, %d skipped as known bugs; planner refused %d of %d queries drawn (%.1f%%)",
@@ -98,5 +115,36 @@ func TestDifferential(t *testing.T) {
 	}
 	if n >= 100 && counts[BothFailed]*4 > int(n) {
 		t.Errorf("%d of %d queries failed on both sides: the generator makes too many failing queries to test much", counts[BothFailed], n)
+	}
+}
+
+var flagKnown = flag.Bool("known", false, "difftest: run the cases of known bugs too (they fail until fixed)")
+
+// TestRegressions runs the minimal cases of the issues the tester found.
+// Those of open issues (knownBugs) are skipped unless -known is given.
+func TestRegressions(t *testing.T) {
+	db := openDB(t)
+	r := &Runner{DB: db}
+	root := t.TempDir()
+	for i, reg := range regressions {
+		t.Run(fmt.Sprintf("%d/issue-%d", i, reg.Issue), func(t *testing.T) {
+			if _, open := knownBugs[reg.Issue]; open && !*flagKnown {
+				t.Skipf("known bug #%d, being fixed", reg.Issue)
+			}
+			data := &Dataset{Files: reg.Files}
+			dir := filepath.Join(root, fmt.Sprint(i))
+			files, err := data.Write(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files}
+			out, f := r.Check(context.Background(), c)
+			switch out {
+			case Refused:
+				t.Fatalf("the planner refuses %s", reg.Query)
+			case Disagreed:
+				report(t, f, fmt.Sprintf("regression-%d", i))
+			}
+		})
 	}
 }

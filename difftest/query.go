@@ -487,7 +487,7 @@ var (
 // window returns a window call for GROUP BY and the names of its start and
 // end for SELECT.
 func (g *queryGen) window() (call, start, end string) {
-	timeCol := g.pick([]string{"ts", "ts", "ts", "it", "at"})
+	timeCol := g.pick([]string{"ts", "ts", "ts", "it", "at", "g"}) // g: -0.0 and 0.0, negative times
 	size := func(list []string) string {
 		s := g.pick(list)
 		if timeCol == "it" {

@@ -114,6 +114,9 @@ func indent(s, pad string) string {
 // Keep copies the finding's data files into dir (created) and points the
 // case at the copy, so that the reproduction outlives the run.
 func (f *Finding) Keep(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
 	files, err := f.Case.Data.Write(dir)
 	if err != nil {
 		return err

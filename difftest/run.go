@@ -65,6 +65,7 @@ type Finding struct {
 	SErr   error
 	BErr   error
 	Flags  string // extra brook diff flags that reproduce the run (mode, lateness)
+	Plan   *sql.Plan
 }
 
 // Runner checks cases against one DuckDB database.
@@ -118,6 +119,7 @@ func (r *Runner) Check(ctx context.Context, c *Case) (Outcome, *Finding) {
 	}
 	single := chunks(lines, everyLine(len(lines)))
 	add(engineRun(plan, opts, single, -1, "engine, one record per micro-batch", "differential"))
+	add(engineRun(plan, opts, single, everyBatch, "engine, one record per micro-batch, restored from a checkpoint after every batch", "checkpoint"))
 
 	// Output modes: the last state of update mode is the complete result;
 	// append mode's windows under a watermark are the final result when
@@ -167,7 +169,7 @@ func (r *Runner) Check(ctx context.Context, c *Case) (Outcome, *Finding) {
 		if ru.err == nil {
 			allFailed = false
 		}
-		f := &Finding{Case: c, Check: ru.name, Kind: ru.kind, Stream: ru.rows, Base: brows, SErr: ru.err, BErr: berr, Flags: ru.flags}
+		f := &Finding{Case: c, Check: ru.name, Kind: ru.kind, Stream: ru.rows, Base: brows, SErr: ru.err, BErr: berr, Flags: ru.flags, Plan: plan}
 		switch {
 		case ru.err != nil && berr != nil:
 			continue // both fail: agreement, as in the parity tests
@@ -322,7 +324,8 @@ func chunks(lines []line, cuts []int) [][]ingest.Chunk {
 
 // engineRun runs the plan on an engine.Query directly, one micro-batch per
 // element of batches, restarting from a gob-encoded snapshot (as a
-// checkpoint holds it) after batch restartAfter (-1: never). In append and
+// checkpoint holds it) after batch restartAfter (-1: never; everyBatch:
+// after each). In append and
 // update mode the result is every row emitted; otherwise the final result.
 func engineRun(plan *sql.Plan, opts engine.Options, batches [][]ingest.Chunk, restartAfter int, name, kind string) run {
 	ru := run{name: name, kind: kind, order: opts.Mode == engine.Auto}
@@ -350,7 +353,7 @@ func engineRun(plan *sql.Plan, opts engine.Options, batches [][]ingest.Chunk, re
 		for _, row := range rows {
 			emitted = append(emitted, cloneRow(row))
 		}
-		if i == restartAfter {
+		if i == restartAfter || (restartAfter == everyBatch && i < len(batches)-1) {
 			if q, err = restart(q, plan, opts); err != nil {
 				ru.err = err
 				return ru
@@ -374,6 +377,9 @@ func engineRun(plan *sql.Plan, opts engine.Options, batches [][]ingest.Chunk, re
 	}
 	return ru
 }
+
+// everyBatch, as engineRun's restartAfter, restarts after every batch.
+const everyBatch = -2
 
 // restart snapshots q, encodes the snapshot as a checkpoint does (gob),
 // and restores it into a new query.

@@ -8,12 +8,13 @@ import (
 	"slices"
 )
 
-// Shrink cuts a finding down while a disagreement of the same kind stays:
+// Shrink cuts a finding down while a disagreement of the same kind (and,
+// when same is given, one that same accepts) stays:
 // first the query's clauses and SELECT items (when q, the query in parts,
 // is given), then the records, file by file, in halves and one by one,
 // and empty files. It returns the smallest finding; its case's data is
 // written under a new directory next to the original's.
-func Shrink(ctx context.Context, r *Runner, f *Finding, q *Query) *Finding {
+func Shrink(ctx context.Context, r *Runner, f *Finding, q *Query, same func(*Finding) bool) *Finding {
 	dir, err := os.MkdirTemp(filepath.Dir(f.Case.Dir), "shrink-")
 	if err != nil {
 		return f
@@ -28,7 +29,7 @@ func Shrink(ctx context.Context, r *Runner, f *Finding, q *Query) *Finding {
 		}
 		c := &Case{Seed: f.Case.Seed, Query: query, Data: data, Dir: d, Files: files}
 		out, g := r.Check(ctx, c)
-		if out != Disagreed || g.Kind != f.Kind {
+		if out != Disagreed || g.Kind != f.Kind || (same != nil && !same(g)) {
 			os.RemoveAll(d)
 			return nil
 		}
