@@ -137,7 +137,8 @@ func TestRegressions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files}
+			c := &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files,
+				Rerun: fmt.Sprintf("go test ./difftest -run 'TestRegressions/%d/' -known -v", i)}
 			out, f := r.Check(context.Background(), c)
 			switch out {
 			case Refused:

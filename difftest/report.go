@@ -87,7 +87,11 @@ func (f *Finding) Report() string {
 	}
 	fmt.Fprintf(&b, "  reproduce:\n    go run ./cmd/brook diff --source t=%s --schema %s %s -e %s\n",
 		c.Dir, shellQuote(Schema.String()), flags, shellQuote(c.Query))
-	fmt.Fprintf(&b, "    go test ./difftest -run 'TestDifferential$' -seed %d -v\n", c.Seed)
+	if c.Rerun != "" {
+		fmt.Fprintf(&b, "    %s\n", c.Rerun)
+	} else {
+		fmt.Fprintf(&b, "    go test ./difftest -run 'TestDifferential$' -seed %d -v\n", c.Seed)
+	}
 	return b.String()
 }
 

@@ -40,6 +40,9 @@ type Case struct {
 	Data  *Dataset
 	Dir   string   // where the files are
 	Files []string // their paths, in order
+	// Rerun is the go test command line that runs the case again (empty:
+	// the seed's, in TestDifferential).
+	Rerun string
 }
 
 // Outcome classifies a checked case.
@@ -180,7 +183,7 @@ func (r *Runner) Check(ctx context.Context, c *Case) (Outcome, *Finding) {
 			f.Detail = "DuckDB fails, the stream does not: " + berr.Error()
 			return Disagreed, f
 		}
-		if d := compare(plan, ru.rows, brows, ru.order); d != "" {
+		if d := compare(plan, ru.rows, brows, ru.order, int64(len(lines)), base.RowsRead); d != "" {
 			if strings.HasPrefix(d, "order:") && f.Kind == "differential" {
 				f.Kind = "order"
 			}
@@ -203,9 +206,10 @@ func pickLateness(rng *rand.Rand) float64 {
 // compare reports how the stream's rows differ from the baseline's: key by
 // key (or as multisets) as brook diff compares, and, when the plan sorts,
 // position by position.
-func compare(plan *sql.Plan, stream, base [][]value.Value, inOrder bool) string {
+func compare(plan *sql.Plan, stream, base [][]value.Value, inOrder bool, streamRead, baseRead int64) string {
 	names := plan.OutputSchema().Names()
 	rep := diff.Compare(names, plan.KeyColumns, stream, base, diff.DefaultTolerance)
+	rep.Stream.RowsRead, rep.Baseline.RowsRead = streamRead, baseRead
 	if !rep.Equal {
 		return rep.Text(10)
 	}

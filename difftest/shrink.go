@@ -27,7 +27,7 @@ func Shrink(ctx context.Context, r *Runner, f *Finding, q *Query, same func(*Fin
 		if err != nil {
 			return nil
 		}
-		c := &Case{Seed: f.Case.Seed, Query: query, Data: data, Dir: d, Files: files}
+		c := &Case{Seed: f.Case.Seed, Query: query, Data: data, Dir: d, Files: files, Rerun: f.Case.Rerun}
 		out, g := r.Check(ctx, c)
 		if out != Disagreed || g.Kind != f.Kind || (same != nil && !same(g)) {
 			os.RemoveAll(d)
