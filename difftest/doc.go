@@ -1,0 +1,54 @@
+// Package difftest is brook's random differential tester. It owns the
+// generators of random queries and nasty data, the runner that checks each
+// query on the stream against DuckDB and against itself, and the table of
+// regression cases (known bugs, by issue number) the tester found.
+//
+// A seed determines a case: a dataset (Schema's table t, written once as a
+// few NDJSON files, shared by QueriesPerDataset consecutive seeds) and a
+// query drawn from brook's SQL surface, redrawn until the planner accepts
+// it. Runner.Check runs the query
+//
+//   - on DuckDB (baseline.DB.Run), the reference answer;
+//   - with stream.Run over the directory, one file per micro-batch (as
+//     brook diff does) and all files in one micro-batch;
+//   - on an engine.Query directly, over random cuts of the records (empty
+//     micro-batches too) and one record per micro-batch;
+//   - over the same cuts, snapshotted after batch k, gob-encoded as a
+//     checkpoint, restored into a fresh engine.Query and continued;
+//   - in update mode, applying the emitted rows as upserts by key
+//     (aggregations without HAVING or LIMIT), with and without a watermark;
+//   - for windowed queries, in append mode under a watermark: the windows
+//     emitted, when no row was late, are the final result (also across a
+//     checkpoint restart);
+//
+// and compares every run with DuckDB as brook diff does (diff.Compare,
+// keyed by plan.KeyColumns), and position by position when the plan sorts.
+// A run that fails agrees with DuckDB only when DuckDB fails too.
+//
+// The default test runs seeds 0 to 1999 (about 15 s on two cores). A
+// longer run is one command:
+//
+//	go test ./difftest -run 'TestDifferential$' -first 2000 -seeds 20000
+//
+// and a single seed, with its finding printed in full:
+//
+//	go test ./difftest -run 'TestDifferential$' -seed 1234 -v
+//
+// A finding prints the seed, the query, the data files (kept on disk,
+// with a query.sql) and their records, both results, and a brook diff
+// command line that reproduces it; with -shrink (the default) the records
+// and the query's clauses are first cut down while the disagreement
+// stays.
+//
+// Open issues the tester found are listed in knownbugs_test.go: knownBugs
+// (by issue number, with a test that recognizes a finding of the issue, so
+// that long runs report only new findings; -showknown lists those too),
+// regressions (minimal cases, run by TestRegressions) and bugSeeds (the
+// seeds of the default range that hit them). Cases of an open issue are
+// skipped with "known bug #N, being fixed"; -known runs them anyway.
+// Removing an issue from knownBugs makes its cases run, and pass.
+//
+// What it leaves out: sum and avg of the nasty DOUBLE column (summing in
+// another order legitimately changes such sums), invalid JSON and bad
+// input, TIMESTAMP arithmetic, and sources other than files.
+package difftest
