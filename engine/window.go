@@ -391,8 +391,10 @@ func (ws *windowing) reset() {
 // fold their rows at once: a later row may merge sessions, which needs
 // their aggregates complete.
 func (ws *windowing) addSession(g *groupTable, row []value.Value, tv value.Value, t float64) {
-	if ws.lateness >= 0 && t < ws.watermark {
-		// A session closed by the watermark could have held this event.
+	if ws.lateness >= 0 && (t < ws.watermark || t+ws.gap <= ws.watermark) {
+		// A session closed by the watermark could have held this event
+		// (where t + gap rounds to t, beyond 2^53, a session of this
+		// very time may have closed already).
 		ws.recordLate(g, row, tv, t, t+ws.gap)
 		return
 	}
