@@ -87,6 +87,12 @@ func Render(p *sql.Plan, files []string) string {
 		}
 	}
 	for _, k := range p.GroupBy {
+		if l, ok := k.(*sql.Literal); ok {
+			// A bare integer in GROUP BY is an ordinal to DuckDB; a cast
+			// is the constant itself (SELECT DISTINCT 100 ...).
+			keys = append(keys, "CAST("+expr(k)+" AS "+l.Type().String()+")")
+			continue
+		}
 		keys = append(keys, expr(k))
 	}
 	if len(keys) > 0 {

@@ -144,7 +144,9 @@ func (r *Runner) Check(ctx context.Context, c *Case) (Outcome, *Finding) {
 			ru.rows = upsert(plan.KeyColumns, ru.rows)
 		}
 		ru.flags = flags
-		if ru.late == 0 {
+		// Upserts need a key that tells the result's rows apart: window
+		// ends beyond 2^53 can round to one value for two windows.
+		if ru.late == 0 && (berr != nil || uniqueKeys(plan.KeyColumns, brows)) {
 			add(ru)
 		}
 	}
@@ -419,6 +421,22 @@ func cloneRow(r []value.Value) []value.Value {
 		c[i] = v.Clone()
 	}
 	return c
+}
+
+// uniqueKeys reports whether no two rows share their key columns' values.
+func uniqueKeys(keyCols []int, rows [][]value.Value) bool {
+	seen := make(map[string]bool, len(rows))
+	for _, row := range rows {
+		var k []byte
+		for _, c := range keyCols {
+			k = value.AppendKey(k, row[c])
+		}
+		if seen[string(k)] {
+			return false
+		}
+		seen[string(k)] = true
+	}
+	return true
 }
 
 // upsert applies rows in order as upserts by key: the last row of each key

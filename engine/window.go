@@ -277,11 +277,7 @@ func (ws *windowing) paneStart(q float64, back int, step float64) float64 {
 	if ws.isTS {
 		return float64((int64(q) - int64(back)) * int64(step))
 	}
-	s := (q - float64(back)) * step
-	if s == 0 {
-		return 0 // not -0: -0.0 and 0.0 start the same window
-	}
-	return s
+	return (q - float64(back)) * step
 }
 
 // bounds returns group id's window start and end.

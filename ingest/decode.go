@@ -1060,6 +1060,9 @@ func (d *Decoder) decodeValue(b []byte, i int, slot int, dst *value.Value) (int,
 			if !ok {
 				return i, fmt.Sprintf("field %q: bad number %s", col.Name, tok)
 			}
+			if integer && f == 0 {
+				f = 0 // the integer -0 is 0, as read_json reads it; -0.0 stays -0.0
+			}
 			*dst = value.FloatValue(f)
 		case value.Int:
 			if integer {

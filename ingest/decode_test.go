@@ -838,6 +838,9 @@ func TestDecodeDecimalsExact(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tok, err)
 		}
+		if tok == "-0" {
+			want = 0 // the integer -0 is 0, as read_json reads it
+		}
 		if got := b.Row(i)[0]; got.Kind != value.Float || got.F != want || math.Signbit(got.F) != math.Signbit(want) {
 			t.Errorf("%s decoded as %v, want %v", tok, got, want)
 		}
