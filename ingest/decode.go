@@ -403,6 +403,8 @@ func ReasonClass(reason string) string {
 		}
 	case strings.Contains(reason, "corrupt gzip"):
 		return "corrupt .gz file"
+	case strings.HasPrefix(reason, "not a regular file"):
+		return "not a regular file"
 	case strings.HasPrefix(reason, "cannot read the file"):
 		return "unreadable file"
 	}

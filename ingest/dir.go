@@ -71,6 +71,10 @@ type FileError struct {
 	Name   string
 	Reason string // e.g. "corrupt gzip file: unexpected EOF"
 	Err    error
+	// NotRegular marks a name that is not a regular file (a named pipe,
+	// socket or device): it is never opened, and a run skips and counts
+	// it whatever --on-error says.
+	NotRegular bool
 }
 
 func (e *FileError) Error() string { return e.Name + ": " + e.Reason }
@@ -128,20 +132,75 @@ func Readable(name string) bool {
 	return false
 }
 
-// List returns the readable files under opts.Path in name order.
-func (s *DirSource) List() ([]string, error) { return listFiles(s.opts.Path) }
+// List returns the readable files under opts.Path in name order. Names
+// that are not regular files (a named pipe, socket or device called
+// x.json) are left out: opening one could block for ever. ListSkipping
+// says which they are.
+func (s *DirSource) List() ([]string, error) {
+	files, _, err := s.ListSkipping()
+	return files, err
+}
 
-func listFiles(path string) ([]string, error) {
-	var names []string
+// ListSkipping is List, and also returns, in name order, the entries with
+// a readable name that are not regular files, each as the *FileError a run
+// reports for it (see FileError.NotRegular): they are never opened.
+func (s *DirSource) ListSkipping() (files []string, skipped []*FileError, err error) {
+	names, irregular, err := listFiles(s.opts.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, name := range names {
+		if mode, bad := irregular[name]; bad {
+			skipped = append(skipped, notRegular(name, mode))
+		} else {
+			files = append(files, name)
+		}
+	}
+	return files, skipped, nil
+}
+
+// notRegular is the error for a name that is not a regular file.
+func notRegular(name string, mode fs.FileMode) *FileError {
+	what := "not a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		what += " (a named pipe)"
+	case mode&fs.ModeSocket != 0:
+		what += " (a socket)"
+	case mode&fs.ModeDevice != 0:
+		what += " (a device)"
+	}
+	return &FileError{Name: name, Reason: what + ": skipped, never opened", NotRegular: true, Err: errNotRegular}
+}
+
+var errNotRegular = errors.New("not a regular file")
+
+// listFiles returns the entries of path with a readable name, in name
+// order, directories left out; irregular holds the mode of those that are
+// not regular files (nil when there are none). A directory listing gives
+// each entry's type without a stat; only symbolic links are followed.
+func listFiles(path string) (names []string, irregular map[string]fs.FileMode, err error) {
+	mark := func(name string, mode fs.FileMode) {
+		if !mode.IsRegular() {
+			if irregular == nil {
+				irregular = map[string]fs.FileMode{}
+			}
+			irregular[name] = mode
+		}
+	}
 	if hasGlob(path) {
 		matches, err := filepath.Glob(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, m := range matches {
 			if Readable(m) {
-				if info, err := os.Stat(m); err == nil && info.IsDir() {
+				info, err := os.Stat(m)
+				if err == nil && info.IsDir() {
 					continue // as in a directory listing
+				}
+				if err == nil {
+					mark(m, info.Mode())
 				}
 				names = append(names, m)
 			}
@@ -149,23 +208,39 @@ func listFiles(path string) ([]string, error) {
 	} else {
 		info, err := os.Stat(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !info.IsDir() {
-			return []string{path}, nil
+			mark(path, info.Mode())
+			return []string{path}, irregular, nil
 		}
 		entries, err := os.ReadDir(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, e := range entries {
-			if !e.IsDir() && Readable(e.Name()) {
-				names = append(names, filepath.Join(path, e.Name()))
+			if e.IsDir() || !Readable(e.Name()) {
+				continue
 			}
+			name := filepath.Join(path, e.Name())
+			mode := e.Type()
+			if mode&fs.ModeSymlink != 0 {
+				info, err := os.Stat(name)
+				if err != nil {
+					names = append(names, name) // a dangling link: reading it says why
+					continue
+				}
+				if info.IsDir() {
+					continue
+				}
+				mode = info.Mode()
+			}
+			mark(name, mode)
+			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
-	return names, nil
+	return names, irregular, nil
 }
 
 // Next returns the next FilesPerBatch unread files. Without Follow it
@@ -205,7 +280,7 @@ func (s *DirSource) Next(ctx context.Context) (*RawBatch, error) {
 }
 
 func (s *DirSource) ready() ([]string, error) {
-	names, err := listFiles(s.opts.Path)
+	names, _, err := listFiles(s.opts.Path)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", s.opts.Path, err)
 	}
@@ -250,7 +325,9 @@ func (s *DirSource) read(names []string) (*RawBatch, error) {
 		// while reading, shows as a different stamp later (Changed).
 		info, err := os.Stat(name)
 		var data []byte
-		if err == nil {
+		if err == nil && !info.Mode().IsRegular() {
+			err = notRegular(name, info.Mode()) // opening it could block for ever
+		} else if err == nil {
 			if strings.HasSuffix(strings.ToLower(name), ".gz") {
 				data, err = ReadFile(name)
 			} else if data, err = readPooled(name); err == nil {

@@ -138,8 +138,11 @@ type Summary struct {
 	// first occurrence.
 	Reasons []diff.RejectReason
 	// Skipped lists the files that could not be read and were skipped
-	// (Skip and Quarantine); they are not in Files.
-	Skipped []string
+	// (Skip and Quarantine, and whatever OnError says for names that are
+	// not regular files); they are not in Files. SkippedWhy holds each
+	// one's reason.
+	Skipped    []string
+	SkippedWhy []string
 	// Cleaned maps each file copied to Options.CleanDir to its copy,
 	// LeftOut counts the rejected lines the copies leave out, and Repaired
 	// the accepted lines whose invalid UTF-8, in fields the query does not
@@ -283,13 +286,14 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			if !errors.As(d.err, &fe) {
 				return sum, d.err
 			}
-			if opts.OnError == Fail {
+			if opts.OnError == Fail && !fe.NotRegular { // a pipe or device is never read: always skipped
 				return sum, fmt.Errorf("%w (use --on-error skip or quarantine to count such files and go on)", d.err)
 			}
 			r := ingest.Reject{Source: fe.Name, Reason: fe.Reason}
 			d.release()
 			sum.tally(r)
 			sum.Skipped = append(sum.Skipped, fe.Name)
+			sum.SkippedWhy = append(sum.SkippedWhy, fe.Reason)
 			pending = append(pending, r)
 			if err := quarantine(opts, sum.Batches, []ingest.Reject{r}); err != nil {
 				return sum, err
@@ -671,7 +675,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 	skipper, _ := src.(fileSkipper)
 	skippable := func(err error) bool {
 		var fe *ingest.FileError
-		return skipper != nil && opts.OnError != Fail && errors.As(err, &fe)
+		return skipper != nil && errors.As(err, &fe) && (opts.OnError != Fail || fe.NotRegular)
 	}
 	width := len(cols)
 	inFlight := workers + 1 // one with the engine, the rest being decoded (a batch is shared among the decoders)

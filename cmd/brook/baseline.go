@@ -30,7 +30,7 @@ func cmdBaseline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if f.explain {
 		return l.explain(stdout, func(files []string) string { return baseline.Render(l.plan, files) })
 	}
-	files, err := l.files()
+	files, err := l.files(stderr)
 	if err != nil {
 		return err
 	}

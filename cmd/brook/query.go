@@ -345,8 +345,10 @@ func (l *loaded) stream() bool {
 	return b.Stream()
 }
 
-// files lists the files the plan's source holds now.
-func (l *loaded) files() ([]string, error) {
+// files lists the files the plan's source holds now; names that are not
+// regular files (a named pipe called x.json) are left out, each reported
+// on stderr.
+func (l *loaded) files(stderr io.Writer) ([]string, error) {
 	if b, _ := l.catalog.Binding(l.plan.Table); b.Stream() {
 		return nil, fmt.Errorf("source %s is a stream, not files: brook diff runs the baseline over what the stream consumed (spooled), and brook run --spool DIR keeps it", b.Path)
 	}
@@ -354,7 +356,11 @@ func (l *loaded) files() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return src.List()
+	files, skipped, err := src.ListSkipping()
+	for _, fe := range skipped {
+		fmt.Fprintf(stderr, "brook: skipped %s\n", fe)
+	}
+	return files, err
 }
 
 // explain prints what a query will do: the source and its schema, the plan
@@ -367,7 +373,7 @@ func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) err
 		files = []string{filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000000.jsonl"), filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000001.jsonl")}
 	} else {
 		var err error
-		if files, err = l.files(); err != nil {
+		if files, err = l.files(io.Discard); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "-- source %s: %s (%d files)\n", b.Name, b.Path, len(files))

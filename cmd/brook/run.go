@@ -226,6 +226,9 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err := sum.Ack(ctx); err != nil {
 		return err
 	}
+	for i, name := range sum.Skipped {
+		fmt.Fprintf(stderr, "brook: skipped %s: %s\n", name, sum.SkippedWhy[i])
+	}
 	if l.format == sink.Table {
 		late, noTime := q.Late()
 		extra := ""
