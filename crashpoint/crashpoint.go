@@ -24,9 +24,9 @@ import (
 const Env = "BROOK_CRASH_AT"
 
 var (
-	armed string       // the point's name, "" when none is armed
-	after int64  = 1   // crash at this hit
-	hits  atomic.Int64 // hits of the armed point so far
+	armed string           // the point's name, "" when none is armed
+	after int64        = 1 // crash at this hit
+	hits  atomic.Int64     // hits of the armed point so far
 )
 
 func init() { arm(os.Getenv(Env)) }
