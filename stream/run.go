@@ -383,6 +383,11 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			if err := commit(q, opts, sum); err != nil {
 				return sum, err
 			}
+			if sum.acker != nil { // acknowledged once durable
+				if err := sum.store.Wait(); err != nil {
+					return sum, err
+				}
+			}
 		}
 		if sum.acker != nil { // after the checkpoint: its state holds the batch
 			if opts.DeferAck {
@@ -402,6 +407,9 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err := commit(q, opts, sum); err != nil {
 			return sum, err
 		}
+	}
+	if err := sum.store.Wait(); err != nil { // the last commit is durable
+		return sum, err
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil

@@ -59,6 +59,9 @@ type Store struct {
 	needBase bool // the next commit writes a base (a new query, or a restored one)
 	rec      []byte
 	meta     bytes.Buffer
+	// synced receives the result of the log's fsync running in the
+	// background (see appendLog); nil when none is.
+	synced chan error
 }
 
 // OpenStore opens the checkpoint directory dir (creating it) for a query
@@ -236,18 +239,27 @@ func removeTemps(dir string) {
 // Commit makes c (its metadata) and the query's state durable: a change
 // record appended to the log and fsync'd, or a new base when one is due.
 // The query must have been StartLog'ged when the store was opened.
+//
+// Only the encoding runs here: the writes and fsyncs run in the
+// background while the next batch is processed, and the commit is durable
+// once Wait (or the next Commit, which waits first) returns. Until then a
+// crash recovers the commit before.
 func (s *Store) Commit(q *engine.Query, c *Checkpoint) error {
+	if err := s.Wait(); err != nil {
+		return err
+	}
 	due := s.needBase || (s.logSize > compactMin && s.logSize > compactFactor*s.baseSize)
 	var err error
 	if s.rec, err = s.frame(q, c, due); err != nil {
 		return err
 	}
 	if due {
-		err = s.writeBase()
-	} else {
-		err = s.appendLog()
+		s.synced = make(chan error, 1)
+		go func(rec []byte, done chan<- error) { done <- s.writeBase(rec) }(s.rec, s.synced)
+		s.rec = nil // the goroutine owns it
+		return nil
 	}
-	if err != nil {
+	if err = s.appendLog(); err != nil {
 		s.needBase = true // the log may end in a torn frame: start anew
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -291,12 +303,15 @@ func writeHalves(f *os.File, data []byte) error {
 // written to a temporary file, fsync'd and renamed, and the directory
 // fsync'd. A crash between the two leaves the new base and the old log,
 // whose frames the base's sequence number makes replay skip.
-func (s *Store) writeBase() error {
+//
+// It runs in the background, on a record the store no longer touches,
+// while the next batch is processed (see Wait).
+func (s *Store) writeBase(rec []byte) error {
 	if s.log != nil {
 		s.log.Close()
 		s.log = nil
 	}
-	if err := s.replace(baseFile, append([]byte(baseMagic), s.rec...)); err != nil {
+	if err := s.replace(baseFile, append([]byte(baseMagic), rec...)); err != nil {
 		return err
 	}
 	if err := s.replace(logFile, []byte(logMagic)); err != nil {
@@ -306,7 +321,7 @@ func (s *Store) writeBase() error {
 	if err != nil {
 		return err
 	}
-	s.log, s.logSize, s.baseSize, s.needBase = f, 0, int64(len(s.rec)), false
+	s.log, s.logSize, s.baseSize, s.needBase = f, 0, int64(len(rec)), false
 	return nil
 }
 
@@ -333,24 +348,43 @@ func (s *Store) replace(name string, data []byte) error {
 	return err
 }
 
-// appendLog appends s.rec to the log and fsyncs it: then it is committed.
+// appendLog appends s.rec to the log and starts its fsync: once that
+// returns, it is committed.
 func (s *Store) appendLog() error {
 	if err := writeHalves(s.log, s.rec); err != nil {
 		return err
 	}
-	if err := s.log.Sync(); err != nil {
-		return err
-	}
 	s.logSize += int64(len(s.rec))
+	s.synced = make(chan error, 1)
+	go func(f *os.File, done chan<- error) { done <- f.Sync() }(s.log, s.synced)
 	return nil
 }
 
-// Close closes the log.
-func (s *Store) Close() error {
-	if s == nil || s.log == nil {
+// Wait waits for the last commit to be durable.
+func (s *Store) Wait() error {
+	if s == nil || s.synced == nil {
 		return nil
 	}
-	err := s.log.Close()
-	s.log = nil
+	err := <-s.synced
+	s.synced = nil
+	if err != nil {
+		s.needBase = true
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Close waits for the last commit and closes the log.
+func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
+	err := s.Wait()
+	if s.log != nil {
+		if cerr := s.log.Close(); err == nil {
+			err = cerr
+		}
+		s.log = nil
+	}
 	return err
 }
