@@ -427,9 +427,8 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 		return err
 	}
 	sum.store, sum.syncAt = store, time.Now()
-	defer q.StartLog()
 	if cp == nil {
-		return nil
+		return store.Begin(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query})
 	}
 	r, ok := src.(Resumer)
 	if !ok {
@@ -444,7 +443,7 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 	sum.Batches, sum.RowsIn, sum.Rejected, sum.Files = cp.Batches, cp.RowsIn, cp.Rejected, cp.Files
 	sum.synced = cp.Batches
 	sum.Resumed = true
-	return nil
+	return store.Begin(q, cp)
 }
 
 // commit writes the checkpoint after a batch.

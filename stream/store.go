@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"brook/crashpoint"
 	"brook/engine"
@@ -39,11 +40,11 @@ const (
 )
 
 // compactFactor: the log is compacted into a new base when it grows beyond
-// this many times the base (and beyond compactMin bytes). Variables for
-// tests.
+// this many times the base and beyond compactMin bytes: recovery then
+// replays at most about that much. Variables for tests.
 var (
 	compactFactor int64 = 4
-	compactMin    int64 = 1 << 20
+	compactMin    int64 = 16 << 20
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -59,9 +60,17 @@ type Store struct {
 	needBase bool // the next commit writes a base (a new query, or a restored one)
 	rec      []byte
 	meta     bytes.Buffer
-	// synced receives the result of the log's fsync running in the
-	// background (see appendLog); nil when none is.
+	// synced receives the result of a base write running in the
+	// background (see writeBase); nil when none is.
 	synced chan error
+	// The log's fsyncs run in the background, one at a time, each making
+	// durable every frame written before it started (see appendLog).
+	mu      sync.Mutex
+	cond    *sync.Cond
+	written int64 // frames appended to the log
+	durable int64 // frames an fsync has made durable
+	syncing bool  // a syncer goroutine runs
+	syncErr error
 }
 
 // OpenStore opens the checkpoint directory dir (creating it) for a query
@@ -75,7 +84,9 @@ func OpenStore(dir, identity string, q *engine.Query) (*Store, *Checkpoint, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Store{dir: dir, needBase: true}, cp, nil
+	st := &Store{dir: dir, needBase: true}
+	st.cond = sync.NewCond(&st.mu)
+	return st, cp, nil
 }
 
 // LoadCheckpoint reads the metadata of the last checkpoint committed in
@@ -152,6 +163,9 @@ func loadStore(dir, identity string, q *engine.Query) (*Checkpoint, error) {
 	}
 	if cp.Identity != identity {
 		return nil, fmt.Errorf("%w: %s holds the state of another query or output mode:\n%s\nuse a different --checkpoint directory for this query, or empty that one to start over", ErrCheckpointMismatch, dir, cp.Query)
+	}
+	if cp.Batches == 0 { // the empty base of a run that committed no batch
+		return nil, nil
 	}
 	if q == nil {
 		return &cp, nil
@@ -236,6 +250,22 @@ func removeTemps(dir string) {
 	}
 }
 
+// Begin writes a new base holding the query's current state (new, or just
+// restored from the checkpoint c describes) in the background, so that
+// the commits after it are change records. Call it once, after OpenStore
+// and before the first Commit.
+func (s *Store) Begin(q *engine.Query, c *Checkpoint) error {
+	var err error
+	if s.rec, err = s.frame(q, c, true); err != nil {
+		return err
+	}
+	s.synced = make(chan error, 1)
+	go func(rec []byte, done chan<- error) { done <- s.writeBase(rec) }(s.rec, s.synced)
+	s.rec = nil
+	q.StartLog()
+	return nil
+}
+
 // Commit makes c (its metadata) and the query's state durable: a change
 // record appended to the log and fsync'd, or a new base when one is due.
 // The query must have been StartLog'ged when the store was opened.
@@ -245,10 +275,15 @@ func removeTemps(dir string) {
 // once Wait (or the next Commit, which waits first) returns. Until then a
 // crash recovers the commit before.
 func (s *Store) Commit(q *engine.Query, c *Checkpoint) error {
-	if err := s.Wait(); err != nil {
+	if err := s.waitBase(); err != nil {
 		return err
 	}
 	due := s.needBase || (s.logSize > compactMin && s.logSize > compactFactor*s.baseSize)
+	if due {
+		if err := s.Wait(); err != nil {
+			return err
+		}
+	}
 	var err error
 	if s.rec, err = s.frame(q, c, due); err != nil {
 		return err
@@ -355,13 +390,42 @@ func (s *Store) appendLog() error {
 		return err
 	}
 	s.logSize += int64(len(s.rec))
-	s.synced = make(chan error, 1)
-	go func(f *os.File, done chan<- error) { done <- f.Sync() }(s.log, s.synced)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.syncErr != nil {
+		return s.syncErr
+	}
+	s.written++
+	if !s.syncing {
+		s.syncing = true
+		go s.syncLoop(s.log)
+	}
 	return nil
 }
 
-// Wait waits for the last commit to be durable.
-func (s *Store) Wait() error {
+// syncLoop fsyncs the log until every frame written is durable: frames
+// appended while an fsync runs are made durable together by the next.
+func (s *Store) syncLoop(f *os.File) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.durable < s.written && s.syncErr == nil {
+		target := s.written
+		s.mu.Unlock()
+		err := f.Sync()
+		s.mu.Lock()
+		if err != nil {
+			s.syncErr = err
+		} else {
+			s.durable = target
+		}
+		s.cond.Broadcast()
+	}
+	s.syncing = false
+	s.cond.Broadcast()
+}
+
+// waitBase waits for a base being written in the background.
+func (s *Store) waitBase() error {
 	if s == nil || s.synced == nil {
 		return nil
 	}
@@ -369,6 +433,27 @@ func (s *Store) Wait() error {
 	s.synced = nil
 	if err != nil {
 		s.needBase = true
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Wait waits for the last commit to be durable.
+func (s *Store) Wait() error {
+	if s == nil {
+		return nil
+	}
+	if err := s.waitBase(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.syncing {
+		s.cond.Wait()
+	}
+	if err := s.syncErr; err != nil {
+		s.syncErr, s.needBase = nil, true
+		s.written = s.durable
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
