@@ -10,12 +10,12 @@ import (
 )
 
 // BenchmarkCheckpointWrite measures one commit after a batch that touched
-// 1,000 of 100,000 groups: the change record (encoding and the write; the
-// fsync runs in the background and is waited for), against a full record
-// of all groups, which is what every commit wrote before change records.
-// It reports the bytes written per commit.
+// 100, 1,000 or 10,000 of 100,000 groups: the change record (encoding and
+// the write; the fsync runs in the background and is waited for), against
+// a full record of all groups, which is what every commit wrote before
+// change records. It reports the bytes written per commit.
 func BenchmarkCheckpointWrite(b *testing.B) {
-	const groups, touched = 100_000, 1_000
+	const groups = 100_000
 	q, err := engine.New(planFor(b, ckQuery, ckSchema), engine.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -34,10 +34,14 @@ func BenchmarkCheckpointWrite(b *testing.B) {
 		}
 	}
 	batch(0, groups, 0)
-	for _, full := range []bool{false, true} {
-		name := "changes"
+	for _, c := range []struct {
+		touched int
+		full    bool
+	}{{100, false}, {1000, false}, {10000, false}, {1000, true}} {
+		touched, full := c.touched, c.full
+		name := fmt.Sprintf("changes/touched=%d", touched)
 		if full {
-			name = "full"
+			name = fmt.Sprintf("full/touched=%d", touched)
 		}
 		b.Run(name, func(b *testing.B) {
 			st, _, err := OpenStore(b.TempDir(), "bench", q)
