@@ -20,6 +20,10 @@ type countDistinct struct {
 	// added, when checkpoints are logged, journals the values new to their
 	// group since the last record: (group, value) pairs (see appendAdded).
 	added *[]byte
+	// onNew is journalMerged, made once; mergeDst the group MergeFrom
+	// merges into.
+	onNew    func(strProbe, string)
+	mergeDst int32
 }
 
 func (a *countDistinct) Grow(groups int) { a.sets = grow(a.sets, groups) }
@@ -129,13 +133,10 @@ func (a *countDistinct) MergeFrom(src Aggregate, dst, s int32) {
 	var t uint64
 	var onNew func(strProbe, string)
 	if a.added != nil {
-		onNew = func(p strProbe, k string) {
-			if longProbe(p) {
-				a.journal(dst, k)
-			} else {
-				a.journalProbe(dst, p)
-			}
+		if a.onNew == nil {
+			a.onNew = a.journalMerged
 		}
+		a.mergeDst, onNew = dst, a.onNew
 	}
 	a.probes, a.at, t = a.sets[dst].mergeFrom(&src.(*countDistinct).sets[s], a.probes, a.at, onNew)
 	a.touched += t
@@ -148,6 +149,15 @@ func (a *countDistinct) journal(g int32, k string) {
 	j := binary.LittleEndian.AppendUint32(*a.added, uint32(g))
 	j = binary.AppendUvarint(j, uint64(len(k)))
 	*a.added = append(j, k...)
+}
+
+// journalMerged journals a value MergeFrom added to group a.mergeDst.
+func (a *countDistinct) journalMerged(p strProbe, k string) {
+	if longProbe(p) {
+		a.journal(a.mergeDst, k)
+	} else {
+		a.journalProbe(a.mergeDst, p)
+	}
 }
 
 // journalProbe is journal for a short string known by its probe.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"brook/value"
 )
@@ -203,6 +204,7 @@ type changeLog struct {
 	dirty   []int32  // groups noted in this epoch
 	evicted []int32  // groups released in this epoch
 	added   [][]byte // per COUNT(DISTINCT) aggregate, its journal
+	ids     []int32  // AppendRecord's scratch
 }
 
 func (l *changeLog) grow(id int32) {
@@ -273,6 +275,10 @@ func (q *Query) AppendRecord(dst []byte, full bool) ([]byte, error) {
 	}
 	born := func(id int32) bool { return full || l.bornAt[id] == l.epoch }
 	var ids []int32
+	if l != nil {
+		ids = l.ids[:0]
+		defer func() { l.ids = ids[:0] }()
+	}
 	if full {
 		dst = append(dst, 0)
 		ids = g.ids()
@@ -310,26 +316,33 @@ func (q *Query) AppendRecord(dst []byte, full bool) ([]byte, error) {
 			dst = a.(codec).appendState(dst, id)
 		}
 	}
-	var scratch []byte
 	for i := range g.aggs {
 		if _, ok := g.aggs[i].(*countDistinct); !ok {
 			continue
 		}
-		scratch = scratch[:0]
-		if !full {
-			j := l.added[distinctIndex(g, i)]
-			for len(j) > 0 {
+		if full {
+			dst = append(dst, 0)
+			continue
+		}
+		// The values of groups still there and not created since the last
+		// record (those have their whole set above): sized, then copied.
+		journal := l.added[distinctIndex(g, i)]
+		keep := func(visit func(entry []byte)) {
+			for j := journal; len(j) > 0; {
 				id := int32(binary.LittleEndian.Uint32(j))
 				n, m := binary.Uvarint(j[4:])
 				end := 4 + m + int(n)
 				if g.live[id] && l.bornAt[id] != l.epoch {
-					scratch = append(scratch, j[:end]...)
+					visit(j[:end])
 				}
 				j = j[end:]
 			}
 		}
-		dst = binary.AppendUvarint(dst, uint64(len(scratch)))
-		dst = append(dst, scratch...)
+		size := 0
+		keep(func(e []byte) { size += len(e) })
+		dst = binary.AppendUvarint(dst, uint64(size))
+		dst = slices.Grow(dst, size)
+		keep(func(e []byte) { dst = append(dst, e...) })
 	}
 	if l != nil {
 		l.epoch++
