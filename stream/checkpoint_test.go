@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -263,5 +264,66 @@ func TestCheckpointRefusesOtherQueriesAndDamage(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, oldFile), []byte("brook checkpoint v2\n..."), 0o600)
 	if _, err := LoadCheckpoint(dir, idA); !errors.Is(err, ErrCheckpointMismatch) || !strings.Contains(err.Error(), "incompatible version") {
 		t.Errorf("a checkpoint of brook before v3: %v", err)
+	}
+}
+
+// logFrames returns the sequence numbers of the log's frames in dir.
+func logFrames(t *testing.T, dir string) []uint64 {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, logFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for src := data[len(logMagic):]; len(src) > 0; {
+		f, rest, err := readFrame(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs, src = append(seqs, f.seq), rest
+	}
+	return seqs
+}
+
+// TestRunCheckpointInterval: with an interval of 3 batches a run commits
+// after batches 3 and 6 and, stopping, after its last; every batch by
+// default; a run resumed from either ends with the uninterrupted result.
+func TestRunCheckpointInterval(t *testing.T) {
+	data := t.TempDir()
+	for i := range 8 {
+		var sb strings.Builder
+		for r := range 50 {
+			fmt.Fprintf(&sb, `{"v":%d,"k":"k%d"}`+"\n", i*100+r, r%7)
+		}
+		os.WriteFile(filepath.Join(data, fmt.Sprintf("f%d.json", i)), []byte(sb.String()), 0o644)
+	}
+	schema := value.Schema{{Name: "v", Type: value.Int}, {Name: "k", Type: value.String}}
+	p := planFor(t, "SELECT k, count(*) AS n, sum(v) AS s, count(DISTINCT v) AS d FROM t GROUP BY k ORDER BY k", schema)
+	run := func(opts Options, maxBatches int64) string {
+		q, _ := engine.New(p, engine.Options{})
+		src, _ := ingest.OpenDir(ingest.DirOptions{Path: data, FilesPerBatch: 1})
+		opts.MaxBatches = maxBatches
+		if opts.CheckpointDir != "" {
+			opts.Identity = Identity(q, engine.Options{})
+		}
+		var last [][]value.Value
+		if _, err := Run(context.Background(), q, src, opts, func(b Batch) error { last = b.Rows; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(last)
+	}
+	want := run(Options{}, 0)
+	for _, c := range []struct {
+		interval int64
+		frames   string
+	}{{0, "[1 2 3 4 5 6 7]"}, {3, "[3 6 7]"}} {
+		dir := t.TempDir()
+		run(Options{CheckpointDir: dir, CheckpointInterval: c.interval}, 7)
+		if got := fmt.Sprint(logFrames(t, dir)); got != c.frames {
+			t.Errorf("interval %d: commits after batches %s, want %s", c.interval, got, c.frames)
+		}
+		if got := run(Options{CheckpointDir: dir, CheckpointInterval: c.interval}, 0); got != want {
+			t.Errorf("interval %d: resumed result %s, want %s", c.interval, got, want)
+		}
 	}
 }
