@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"brook/ingest"
@@ -183,6 +184,15 @@ func TestRecordSmall(t *testing.T) {
 	again, _ := q.AppendRecord(nil, false)
 	if len(again) >= len(delta) { // no new distinct value: none logged
 		t.Errorf("a batch adding no distinct value wrote %d bytes, one adding one %d", len(again), len(delta))
+	}
+	// A record cut anywhere is refused as damaged, without a panic.
+	for _, rec := range [][]byte{full, delta} {
+		for n := 0; n < len(rec); n += 1 + n/8 {
+			r, _ := NewReplay(q)
+			if err := r.Apply(rec[:n]); err == nil || !strings.Contains(err.Error(), "damaged") {
+				t.Fatalf("a record cut to %d of %d bytes: %v", n, len(rec), err)
+			}
+		}
 	}
 }
 
