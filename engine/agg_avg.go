@@ -1,6 +1,11 @@
 package engine
 
-import "brook/value"
+import (
+	"encoding/binary"
+	"math"
+
+	"brook/value"
+)
 
 // avg is AVG: a DOUBLE, NULL when a group has no non-NULL value. BIGINTs
 // are summed exactly (as DuckDB does, in 128 bits) and divided at the end,
@@ -40,3 +45,24 @@ func (a *avg) MergeFrom(src Aggregate, dst, s int32) {
 }
 
 var _ Aggregate = (*avg)(nil)
+
+// appendState writes the DOUBLE sum's bits, both halves of the BIGINT sum
+// and the count.
+func (a *avg) appendState(dst []byte, g int32) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.sum[g]))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(a.ints[g].hi))
+	dst = binary.LittleEndian.AppendUint64(dst, a.ints[g].lo)
+	return binary.AppendVarint(dst, a.n[g])
+}
+func (a *avg) readState(src []byte, g int32) ([]byte, error) {
+	var w [3]uint64
+	var err error
+	for i := range w {
+		if w[i], src, err = readUint64(src); err != nil {
+			return nil, err
+		}
+	}
+	a.sum[g], a.ints[g] = math.Float64frombits(w[0]), int128{hi: int64(w[1]), lo: w[2]}
+	a.n[g], src, err = readVarint(src)
+	return src, err
+}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/binary"
+
 	"brook/ingest"
 	"brook/value"
 )
@@ -44,3 +46,18 @@ var (
 	_ Aggregate = (*countStar)(nil)
 	_ Aggregate = (*count)(nil)
 )
+
+func (a *countStar) appendState(dst []byte, g int32) []byte {
+	return binary.AppendVarint(dst, a.n[g])
+}
+func (a *countStar) readState(src []byte, g int32) ([]byte, error) {
+	var err error
+	a.n[g], src, err = readVarint(src)
+	return src, err
+}
+func (a *count) appendState(dst []byte, g int32) []byte { return binary.AppendVarint(dst, a.n[g]) }
+func (a *count) readState(src []byte, g int32) ([]byte, error) {
+	var err error
+	a.n[g], src, err = readVarint(src)
+	return src, err
+}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/binary"
+
 	"brook/ingest"
 	"brook/value"
 )
@@ -15,6 +17,13 @@ type countDistinct struct {
 	probes  []strProbe
 	at      []int32
 	touched uint64 // keeps the touches of AddMany from being optimised away
+	// added, when checkpoints are logged, journals the values new to their
+	// group since the last record: (group, value) pairs (see appendAdded).
+	added *[]byte
+	// onNew is journalMerged, made once; mergeDst the group MergeFrom
+	// merges into.
+	onNew    func(strProbe, string)
+	mergeDst int32
 }
 
 func (a *countDistinct) Grow(groups int) { a.sets = grow(a.sets, groups) }
@@ -26,11 +35,15 @@ func (a *countDistinct) Add(g int32, v value.Value) {
 	// The argument has one type, so strings can be their own keys (no
 	// encoding to build); other values use their binary encoding.
 	if v.Kind == value.String {
-		a.sets[g].add(v.S)
+		if a.sets[g].add(v.S) && a.added != nil {
+			a.journal(g, v.S)
+		}
 		return
 	}
 	a.scratch = value.AppendKey(a.scratch[:0], v)
-	a.sets[g].add(string(a.scratch))
+	if a.sets[g].add(string(a.scratch)) && a.added != nil {
+		a.journal(g, string(a.scratch))
+	}
 }
 
 // AddMany adds vals[i] to the set of group ids[i], for a tile of rows: it
@@ -51,7 +64,9 @@ func (a *countDistinct) AddMany(ids []int32, vals []value.Value) {
 		switch v.Kind {
 		case value.Null:
 		case value.String:
-			a.sets[ids[i]].slotProbe(v.S, a.probes[i], true)
+			if _, found := a.sets[ids[i]].slotProbe(v.S, a.probes[i], true); !found && a.added != nil {
+				a.journal(ids[i], v.S)
+			}
 		default:
 			a.Add(ids[i], v)
 		}
@@ -95,9 +110,14 @@ func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
 				a.Add(p.id, *v)
 			}
 		case longProbe(pr):
-			a.sets[p.id].slotProbe(b.Values[int(p.row)*b.Width+slot].S, pr, true)
+			k := b.Values[int(p.row)*b.Width+slot].S
+			if _, found := a.sets[p.id].slotProbe(k, pr, true); !found && a.added != nil {
+				a.journal(p.id, k)
+			}
 		default:
-			a.sets[p.id].slotProbe("", pr, true)
+			if _, found := a.sets[p.id].slotProbe("", pr, true); !found && a.added != nil {
+				a.journalProbe(p.id, pr)
+			}
 		}
 	}
 }
@@ -111,8 +131,67 @@ func (a *countDistinct) Clear(g int32) { a.sets[g].reset() }
 
 func (a *countDistinct) MergeFrom(src Aggregate, dst, s int32) {
 	var t uint64
-	a.probes, a.at, t = a.sets[dst].mergeFrom(&src.(*countDistinct).sets[s], a.probes, a.at)
+	var onNew func(strProbe, string)
+	if a.added != nil {
+		if a.onNew == nil {
+			a.onNew = a.journalMerged
+		}
+		a.mergeDst, onNew = dst, a.onNew
+	}
+	a.probes, a.at, t = a.sets[dst].mergeFrom(&src.(*countDistinct).sets[s], a.probes, a.at, onNew)
 	a.touched += t
 }
 
 var _ Aggregate = (*countDistinct)(nil)
+
+// journal notes that k is new to group g's set.
+func (a *countDistinct) journal(g int32, k string) {
+	j := binary.LittleEndian.AppendUint32(*a.added, uint32(g))
+	j = binary.AppendUvarint(j, uint64(len(k)))
+	*a.added = append(j, k...)
+}
+
+// journalMerged journals a value MergeFrom added to group a.mergeDst.
+func (a *countDistinct) journalMerged(p strProbe, k string) {
+	if longProbe(p) {
+		a.journal(a.mergeDst, k)
+	} else {
+		a.journalProbe(a.mergeDst, p)
+	}
+}
+
+// journalProbe is journal for a short string known by its probe.
+func (a *countDistinct) journalProbe(g int32, p strProbe) {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], p.Lo)
+	binary.LittleEndian.PutUint64(b[8:], p.Hi)
+	a.journal(g, value.UnsafeString(b[:p.Hi>>56-1]))
+}
+
+// appendState writes group g's whole set: its size, then each value's
+// length and bytes, exactly.
+func (a *countDistinct) appendState(dst []byte, g int32) []byte {
+	dst = binary.AppendUvarint(dst, uint64(a.sets[g].n))
+	a.sets[g].each(func(k string) {
+		dst = binary.AppendUvarint(dst, uint64(len(k)))
+		dst = append(dst, k...)
+	})
+	return dst
+}
+
+// readState adds the values appendState wrote to group g's set (a set is
+// restored whole into an empty group, or grown by a record's new values).
+func (a *countDistinct) readState(src []byte, g int32) ([]byte, error) {
+	n, src, err := readUvarint(src)
+	if err != nil {
+		return nil, err
+	}
+	for ; n > 0; n-- {
+		var k string
+		if k, src, err = readString(src); err != nil {
+			return nil, err
+		}
+		a.sets[g].add(k)
+	}
+	return src, nil
+}

@@ -49,3 +49,11 @@ func (a *extremum) MergeFrom(src Aggregate, dst, s int32) {
 }
 
 var _ Aggregate = (*extremum)(nil)
+
+// appendState writes the best value so far (see appendValue).
+func (a *extremum) appendState(dst []byte, g int32) []byte { return appendValue(dst, a.best[g]) }
+func (a *extremum) readState(src []byte, g int32) ([]byte, error) {
+	var err error
+	a.best[g], src, err = readValue(src)
+	return src, err
+}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/binary"
+	"math"
 	"math/big"
 	"math/bits"
 
@@ -128,3 +130,40 @@ var (
 	_ Aggregate = (*sumFloat)(nil)
 	_ Aggregate = (*sumInt)(nil)
 )
+
+// appendState writes the sum's IEEE bits (the sign of -0.0 and a NaN's
+// payload kept) and whether a value was seen.
+func (a *sumFloat) appendState(dst []byte, g int32) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(a.sum[g]))
+	return appendBool(dst, a.seen[g])
+}
+func (a *sumFloat) readState(src []byte, g int32) ([]byte, error) {
+	bits, src, err := readUint64(src)
+	if err != nil {
+		return nil, err
+	}
+	a.sum[g] = math.Float64frombits(bits)
+	a.seen[g], src, err = readBool(src)
+	return src, err
+}
+
+// appendState writes both halves of the 128-bit sum and whether a value
+// was seen.
+func (a *sumInt) appendState(dst []byte, g int32) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(a.sum[g].hi))
+	dst = binary.LittleEndian.AppendUint64(dst, a.sum[g].lo)
+	return appendBool(dst, a.seen[g])
+}
+func (a *sumInt) readState(src []byte, g int32) ([]byte, error) {
+	hi, src, err := readUint64(src)
+	if err != nil {
+		return nil, err
+	}
+	lo, src, err := readUint64(src)
+	if err != nil {
+		return nil, err
+	}
+	a.sum[g] = int128{hi: int64(hi), lo: lo}
+	a.seen[g], src, err = readBool(src)
+	return src, err
+}

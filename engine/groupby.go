@@ -48,6 +48,8 @@ type groupTable struct {
 	dirtyMark []uint32
 	epoch     uint32
 
+	log *changeLog // what changed since the last checkpoint record; nil when not logging
+
 	win *windowing // nil without an event-time window
 
 	// Per group, its output row as complete mode last projected it, whether
@@ -142,6 +144,9 @@ func (g *groupTable) ids() []int32 {
 }
 
 func (g *groupTable) beginBatch() {
+	if g.log != nil {
+		g.log.note(g.dirty)
+	}
 	g.dirty = g.dirty[:0]
 	g.epoch++
 }
@@ -192,6 +197,9 @@ func (g *groupTable) newGroupKeys(indexKey string, keys []value.Value) int32 {
 		}
 	}
 	g.nLive++
+	if g.log != nil {
+		g.log.born(id)
+	}
 	return id
 }
 
@@ -223,6 +231,9 @@ func (g *groupTable) release(id int32) {
 	}
 	g.free = append(g.free, id)
 	g.nLive--
+	if g.log != nil {
+		g.log.evicted = append(g.log.evicted, id)
+	}
 }
 
 // add assigns input row number rowIdx of the current batch to its group

@@ -59,6 +59,7 @@ func (q *Query) Snapshot() (*Snapshot, error) {
 	if g == nil {
 		return s, nil
 	}
+	q.windowGlobals(s)
 	for _, id := range g.ids() {
 		gs := GroupState{Keys: g.keys[id]}
 		if g.win != nil {
@@ -76,7 +77,30 @@ func (q *Query) Snapshot() (*Snapshot, error) {
 		}
 		s.Groups = append(s.Groups, gs)
 	}
-	if w := g.win; w != nil {
+	return s, nil
+}
+
+// globals returns the part of the query's state that is not per group.
+func (q *Query) globals() *Snapshot {
+	s := &Snapshot{RowsIn: q.rowsIn, Final: q.final, FinalKeys: q.finalKeys}
+	if q.best != nil {
+		for _, r := range q.best.rows {
+			s.Top, s.TopKeys = append(s.Top, r.out), append(s.TopKeys, r.keys)
+		}
+	}
+	for _, r := range q.closed {
+		s.Closed, s.ClosedKey = append(s.Closed, r.out), append(s.ClosedKey, r.keys)
+	}
+	q.windowGlobals(s)
+	return s
+}
+
+// windowGlobals copies the watermark, late counts and late windows into s.
+func (q *Query) windowGlobals(s *Snapshot) {
+	if q.groups == nil {
+		return
+	}
+	if w := q.groups.win; w != nil {
 		s.Watermark, s.MaxTime, s.MaxClosed, s.Late, s.NoTime = w.watermark, w.maxTime, w.maxClosedEnd, w.late, w.noTime
 		if w.lateLog != nil {
 			for _, lw := range w.lateLog.Windows {
@@ -84,7 +108,6 @@ func (q *Query) Snapshot() (*Snapshot, error) {
 			}
 		}
 	}
-	return s, nil
 }
 
 // Restore loads a snapshot taken from a query of the same plan into q,

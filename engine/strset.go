@@ -209,7 +209,9 @@ func (s *strTable[V]) longAt(sl *strSlot[V]) string {
 // first slots here are touched before any is filled, so that their cache
 // misses overlap (see touch). probes and at are scratch, returned for
 // reuse. It returns the sum of the touched words, to keep the touches.
-func (s *strTable[V]) mergeFrom(src *strTable[V], probes []strProbe, at []int32) ([]strProbe, []int32, uint64) {
+// onNew, when not nil, is called with each string that was not here (k is
+// only set for long strings).
+func (s *strTable[V]) mergeFrom(src *strTable[V], probes []strProbe, at []int32, onNew func(p strProbe, k string)) ([]strProbe, []int32, uint64) {
 	const tile = 64
 	var t uint64
 	for i := 0; i < len(src.slots); {
@@ -231,7 +233,9 @@ func (s *strTable[V]) mergeFrom(src *strTable[V], probes []strProbe, at []int32)
 			if p.Hi == longProbeMarks {
 				k = src.longAt(&src.slots[at[j]])
 			}
-			s.slotProbe(k, p, true)
+			if _, found := s.slotProbe(k, p, true); !found && onNew != nil {
+				onNew(p, k)
+			}
 		}
 	}
 	return probes, at, t

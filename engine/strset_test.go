@@ -139,7 +139,7 @@ func TestStrSetMerge(t *testing.T) {
 		}
 		want[k] = true
 	}
-	a.mergeFrom(&b, nil, nil)
+	a.mergeFrom(&b, nil, nil, nil)
 	if int(a.n) != len(want) {
 		t.Fatalf("n = %d after the merge, want %d", a.n, len(want))
 	}

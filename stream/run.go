@@ -94,6 +94,14 @@ type Options struct {
 	// against resuming another query's state.
 	CheckpointDir string
 	Identity      string
+	// CheckpointInterval commits only every this many batches, and
+	// CheckpointPeriod only once this long has passed since the last
+	// commit (when both are set, whichever comes first); with neither,
+	// every batch is committed. A crash then replays the batches since
+	// the last commit, and a source that is acknowledged still commits
+	// every batch.
+	CheckpointInterval int64
+	CheckpointPeriod   time.Duration
 	// LateRows receives every row the watermark dropped, as NDJSON:
 	// {"time": ..., "windows": [[start, end], ...], "row": {...}}.
 	LateRows io.Writer
@@ -152,6 +160,9 @@ type Summary struct {
 	Repaired int64
 
 	acker   ingest.Acker
+	store   *Store           // the checkpoint store (CheckpointDir)
+	synced  int64            // batches committed to it
+	syncAt  time.Time        // when they were
 	lastRaw *ingest.RawBatch // the last batch not yet acknowledged (DeferAck)
 }
 
@@ -228,6 +239,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err := resume(q, src, opts, sum); err != nil {
 			return sum, err
 		}
+		defer sum.store.Close()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -367,9 +379,14 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err != nil {
 			return sum, err
 		}
-		if opts.CheckpointDir != "" {
+		if opts.CheckpointDir != "" && commitDue(opts, sum) {
 			if err := commit(q, opts, sum); err != nil {
 				return sum, err
+			}
+			if sum.acker != nil { // acknowledged once durable
+				if err := sum.store.Wait(); err != nil {
+					return sum, err
+				}
 			}
 		}
 		if sum.acker != nil { // after the checkpoint: its state holds the batch
@@ -386,6 +403,14 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			break
 		}
 	}
+	if opts.CheckpointDir != "" && sum.synced != sum.Batches {
+		if err := commit(q, opts, sum); err != nil {
+			return sum, err
+		}
+	}
+	if err := sum.store.Wait(); err != nil { // the last commit is durable
+		return sum, err
+	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
 }
@@ -397,9 +422,13 @@ type Resumer interface {
 
 // resume restores the query and the source from the checkpoint, if any.
 func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) error {
-	cp, err := LoadCheckpoint(opts.CheckpointDir, opts.Identity)
-	if err != nil || cp == nil {
+	store, cp, err := OpenStore(opts.CheckpointDir, opts.Identity, q)
+	if err != nil {
 		return err
+	}
+	sum.store, sum.syncAt = store, time.Now()
+	if cp == nil {
+		return store.Begin(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query})
 	}
 	r, ok := src.(Resumer)
 	if !ok {
@@ -412,18 +441,28 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	sum.Batches, sum.RowsIn, sum.Rejected, sum.Files = cp.Batches, cp.RowsIn, cp.Rejected, cp.Files
+	sum.synced = cp.Batches
 	sum.Resumed = true
-	return nil
+	return store.Begin(q, cp)
 }
 
 // commit writes the checkpoint after a batch.
 func commit(q *engine.Query, opts Options, sum *Summary) error {
-	snap, err := q.Snapshot()
-	if err != nil {
-		return err
+	sum.synced, sum.syncAt = sum.Batches, time.Now()
+	return sum.store.Commit(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query,
+		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files})
+}
+
+// commitDue reports whether the batch just processed is to be committed
+// (see Options.CheckpointInterval).
+func commitDue(opts Options, sum *Summary) bool {
+	if sum.acker != nil || (opts.CheckpointInterval <= 1 && opts.CheckpointPeriod <= 0) {
+		return true
 	}
-	return SaveCheckpoint(opts.CheckpointDir, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query,
-		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files, State: snap})
+	if opts.CheckpointInterval > 0 && sum.Batches-sum.synced >= opts.CheckpointInterval {
+		return true
+	}
+	return opts.CheckpointPeriod > 0 && time.Since(sum.syncAt) >= opts.CheckpointPeriod
 }
 
 // writeLate writes the late rows the query recorded in its last batch.

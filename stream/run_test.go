@@ -58,7 +58,7 @@ type fixedCatalog value.Schema
 func (c fixedCatalog) Schema(string) (value.Schema, error) { return value.Schema(c), nil }
 func (c fixedCatalog) Tables() []string                    { return []string{"t"} }
 
-func planFor(t *testing.T, query string, schema value.Schema) *sql.Plan {
+func planFor(t testing.TB, query string, schema value.Schema) *sql.Plan {
 	t.Helper()
 	p, err := sql.Build(query, fixedCatalog(schema))
 	if err != nil {
