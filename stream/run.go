@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"brook/crashpoint"
 	"brook/diff"
 	"brook/engine"
 	"brook/ingest"
@@ -66,7 +67,9 @@ type Options struct {
 	// "raw_truncated" when raw is only the start of an over-long line. An
 	// unreadable file is a record with line 0 and an empty raw. A batch
 	// replayed after a crash (see CheckpointDir) writes its records again,
-	// with the same batch number.
+	// with the same batch number: with a checkpoint, the dead-letter file
+	// must be one of Outputs, cut back on resume, so that each record
+	// appears once.
 	DeadLetter io.Writer
 	// MaxLineBytes is the longest line the decoders accept; longer lines
 	// are rejected (0: ingest.DefaultMaxLineBytes).
@@ -83,7 +86,9 @@ type Options struct {
 	// the originals, so that a baseline reads exactly what the stream
 	// read.
 	CleanDir string
-	// MaxBatches stops after this many batches (0: until the source ends).
+	// MaxBatches stops after this many batches processed by this run (0:
+	// until the source ends); batches restored from a checkpoint do not
+	// count.
 	MaxBatches int64
 	// IdleTimeout closes every open window when no batch has arrived for
 	// this long (processing time); 0 never does.
@@ -94,6 +99,15 @@ type Options struct {
 	// against resuming another query's state.
 	CheckpointDir string
 	Identity      string
+	// Sources names the source bindings (see SourceIdentity): a
+	// checkpoint written over other sources is refused.
+	Sources string
+	// Outputs are the outputs taking part in the commit protocol after
+	// every batch (see Participant): file sinks and side outputs such as
+	// DeadLetter and LateRows. Their positions are recorded in the
+	// checkpoint; the caller opens them cut back to the positions of the
+	// checkpoint it resumes from (see LoadCheckpointFor).
+	Outputs []Output
 	// LateRows receives every row the watermark dropped, as NDJSON:
 	// {"time": ..., "windows": [[start, end], ...], "row": {...}}.
 	LateRows io.Writer
@@ -223,6 +237,7 @@ func ack(ctx context.Context, a ingest.Acker, raw *ingest.RawBatch) error {
 func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, emit func(Batch) error) (*Summary, error) {
 	sum := &Summary{}
 	sum.acker, _ = src.(ingest.Acker)
+	opts.Outputs = sortOutputs(opts.Outputs)
 	start := time.Now()
 	if opts.CheckpointDir != "" {
 		if err := resume(q, src, opts, sum); err != nil {
@@ -248,7 +263,8 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	var idle <-chan time.Time
 	var pending []ingest.Reject // unreadable files, shown with the next batch
-	for opts.MaxBatches == 0 || sum.Batches < opts.MaxBatches {
+	var processed int64         // batches of this run (MaxBatches)
+	for opts.MaxBatches == 0 || processed < opts.MaxBatches {
 		if opts.IdleTimeout > 0 {
 			idle = time.After(opts.IdleTimeout)
 		}
@@ -355,6 +371,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: rejects, Rows: rows, Arrived: d.arrived,
 			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Blank: d.blank, Late: late, Watermark: q.Watermark()}
 		sum.Batches++
+		processed++
 		sum.RowsIn += int64(rowsIn)
 		for _, r := range d.rejects {
 			sum.tally(r)
@@ -368,10 +385,11 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			return sum, err
 		}
 		if opts.CheckpointDir != "" {
-			if err := commit(q, opts, sum); err != nil {
+			if err := commitBatch(q, opts, sum); err != nil {
 				return sum, err
 			}
 		}
+		crashpoint.Hit("before-ack")
 		if sum.acker != nil { // after the checkpoint: its state holds the batch
 			if opts.DeferAck {
 				sum.lastRaw = raw
@@ -397,7 +415,7 @@ type Resumer interface {
 
 // resume restores the query and the source from the checkpoint, if any.
 func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) error {
-	cp, err := LoadCheckpoint(opts.CheckpointDir, opts.Identity)
+	cp, err := LoadCheckpointFor(opts.CheckpointDir, opts.Identity, opts.Sources)
 	if err != nil || cp == nil {
 		return err
 	}
@@ -414,16 +432,6 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 	sum.Batches, sum.RowsIn, sum.Rejected, sum.Files = cp.Batches, cp.RowsIn, cp.Rejected, cp.Files
 	sum.Resumed = true
 	return nil
-}
-
-// commit writes the checkpoint after a batch.
-func commit(q *engine.Query, opts Options, sum *Summary) error {
-	snap, err := q.Snapshot()
-	if err != nil {
-		return err
-	}
-	return SaveCheckpoint(opts.CheckpointDir, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query,
-		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files, State: snap})
 }
 
 // writeLate writes the late rows the query recorded in its last batch.
