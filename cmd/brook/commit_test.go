@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	gosql "database/sql"
 	"errors"
 	"fmt"
@@ -10,8 +11,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	_ "github.com/marcboeker/go-duckdb" // reads the Parquet sink back
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"brook/crashpoint"
 	"brook/gen"
@@ -48,12 +52,13 @@ var commitOutputs = []string{"out.jsonl", "out.csv", "out.parquet", "dead.jsonl"
 // commitArgs runs bytes_per_10s in append mode with a watermark over data,
 // one file per batch, into the outputs in dir, with the checkpoint in
 // dir/ckpt.
-func commitArgs(dir, data string) []string {
+func commitArgs(dir, data string, extra ...string) []string {
 	args := []string{"run", "--checkpoint", filepath.Join(dir, "ckpt"), "--files-per-batch", "1", "--mode", "append", "--lateness", "5s",
 		"--on-error", "quarantine", "--dead-letter", filepath.Join(dir, "dead.jsonl"), "--late-rows", filepath.Join(dir, "late.jsonl")}
 	for _, o := range commitOutputs[:3] {
 		args = append(args, "--sink", "file://"+filepath.Join(dir, o))
 	}
+	args = append(args, extra...)
 	return append(args, "--source", "flows="+data, "../../queries/bytes_per_10s.sql")
 }
 
@@ -137,31 +142,43 @@ func runBrook(t *testing.T, crashAt string, args ...string) (crashed bool) {
 	return false
 }
 
-// TestCrashPoints crashes `brook run --checkpoint`, with JSONL, CSV and
-// Parquet sinks, a dead-letter file (bad lines quarantined) and a late-rows
+// TestCrashPoints crashes `brook run --checkpoint`, with JSONL, CSV,
+// Parquet and (transactional) Kafka sinks, the broker in this process, a dead-letter file (bad lines quarantined) and a late-rows
 // file, at every point of the commit protocol: after the batch's output is
 // emitted, after the outputs are pre-committed (synced), in the middle of
 // writing the checkpoint file, after the checkpoint, and before the source
 // is acknowledged. Each crash is a SIGKILL at the point's second hit, then
 // again at the second hit of the restarted run; a last run finishes. Every
 // sink file, the dead-letter and the late-rows file must equal those of a
-// run that never crashed: no batch, rejected line or late row lost or
-// written twice.
+// run that never crashed, and so must what a read_committed consumer reads
+// from the Kafka topic: no batch, rejected line or late row lost or written
+// twice.
 func TestCrashPoints(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "flows")
 	commitData(t, data, 6)
+	points := []string{"after-emit", "after-precommit", "checkpoint-write", "after-checkpoint", "before-ack"}
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, append([]string{"base"}, points...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	addr := cluster.ListenAddrs()[0]
 	base := t.TempDir()
-	if runBrook(t, "", commitArgs(base, data)...) {
+	if runBrook(t, "", commitArgs(base, data, "--sink", "kafka://"+addr+"/base")...) {
 		t.Fatal("the run without a crash point crashed")
 	}
 	want := readOutputs(t, base)
+	want["kafka"] = readCommitted(t, addr, "base")
+	if strings.Count(want["kafka"], "\n") != strings.Count(want["out.jsonl"], "\n") {
+		t.Fatalf("the Kafka sink holds other rows than the JSONL sink:\n%s", want["kafka"])
+	}
 	if !strings.Contains(want["dead.jsonl"], "oops 5") || !strings.Contains(want["late.jsonl"], `"srcbytes":5`) || strings.Count(want["out.jsonl"], "\n") < 10 {
 		t.Fatalf("the data yields too little to test:\n%v", want)
 	}
-	for _, point := range []string{"after-emit", "after-precommit", "checkpoint-write", "after-checkpoint", "before-ack"} {
+	for _, point := range points {
 		t.Run(point, func(t *testing.T) {
 			dir := t.TempDir()
-			args := commitArgs(dir, data)
+			args := commitArgs(dir, data, "--sink", "kafka://"+addr+"/"+point)
 			for crash := 0; crash < 2; crash++ {
 				if !runBrook(t, point+":2", args...) {
 					t.Fatalf("crash %d at %s:2 did not happen", crash+1, point)
@@ -170,9 +187,60 @@ func TestCrashPoints(t *testing.T) {
 			if runBrook(t, "", args...) {
 				t.Fatal("the last run crashed")
 			}
-			compareOutputs(t, "after two crashes at "+point, readOutputs(t, dir), want)
+			got := readOutputs(t, dir)
+			got["kafka"] = readCommitted(t, addr, point)
+			compareOutputs(t, "after two crashes at "+point, got, want)
+			if got["kafka"] != want["kafka"] {
+				t.Errorf("after two crashes at %s, the Kafka topic (read_committed) differs from the run that never crashed:\n%s\nwant:\n%s", point, got["kafka"], want["kafka"])
+			}
 		})
 	}
+}
+
+// readCommitted returns the records of a one-partition topic that a
+// read_committed consumer sees, one line each: batch header, closing
+// header, key and value. It first appends an end marker, outside any
+// transaction, and reads up to it.
+func readCommitted(t *testing.T, addr, topic string) string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a bound on a broken test, not a measurement
+	defer cancel()
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("end")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for done := false; !done; {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("topic %s: no end marker after:\n%s", topic, b.String())
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if string(r.Value) == "end" {
+				done = true
+				return
+			}
+			if done {
+				return
+			}
+			var batch, closing string
+			for _, h := range r.Headers {
+				switch h.Key {
+				case "brook-batch":
+					batch = string(h.Value)
+				case "brook-closing":
+					closing = "closing"
+				}
+			}
+			fmt.Fprintf(&b, "%s %s %s %s\n", batch, closing, r.Key, r.Value)
+		})
+	}
+	return b.String()
 }
 
 // TestResumeCutsUncommittedOutput: a run commits three batches and ends;
