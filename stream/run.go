@@ -226,9 +226,12 @@ func ack(ctx context.Context, a ingest.Acker, raw *ingest.RawBatch) error {
 
 // Run processes micro-batches from src until it is drained (or ctx ends,
 // which is a clean stop after the current batch) and calls emit after each
-// one. An emit error stops the run and is returned. When src is an
-// ingest.Acker, each batch is acknowledged once emit returned nil for it
-// (or, with Options.DeferAck, when the caller calls Summary.Ack).
+// one. An emit error stops the run and is returned. With
+// Options.CheckpointDir, each emitted batch is then committed by the commit
+// protocol (see Participant): Options.Outputs pre-committed, the
+// checkpoint written with their positions, the outputs committed. When src
+// is an ingest.Acker, each batch is acknowledged after that (or, with
+// Options.DeferAck, when the caller calls Summary.Ack).
 //
 // Reading and decoding run ahead of the engine: while the engine folds
 // batch n, batch n+1 is read and decoded, its lines split across
