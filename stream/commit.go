@@ -45,14 +45,10 @@ type Output struct {
 	Participant
 }
 
-// ErrSourceMismatch: the checkpoint directory holds the state of the same
-// query over other source bindings. It wraps ErrCheckpointMismatch.
-var ErrSourceMismatch = fmt.Errorf("%w: other sources", ErrCheckpointMismatch)
-
 // LoadCheckpointFor loads the checkpoint in dir as LoadCheckpoint does and
-// also refuses, with ErrSourceMismatch, one written over other source
-// bindings than sources (see SourceIdentity): resuming would count the
-// files of one directory as done in another.
+// also refuses, with ErrCheckpointMismatch and a message naming both, one
+// written over other source bindings than sources (see SourceIdentity):
+// resuming would count the files of one directory as done in another.
 func LoadCheckpointFor(dir, identity, sources string) (*Checkpoint, error) {
 	cp, err := LoadCheckpoint(dir, identity)
 	if err != nil || cp == nil {
@@ -105,16 +101,21 @@ func sortOutputs(outs []Output) []Output {
 	return outs
 }
 
-// SourceIdentity names the source bindings of c for a checkpoint:
-// "name=path" pairs sorted by name, a local path made absolute so that the
-// same directory reached from another working directory is the same
-// source.
-func SourceIdentity(c *Catalog) string {
-	var b strings.Builder
-	for i, name := range c.Tables() {
-		s, _ := c.Binding(name)
-		if i > 0 {
-			b.WriteByte(' ')
+// SourceIdentity names the bindings in c of the tables a query reads, for
+// a checkpoint: "name=path" pairs sorted by name, a local path made
+// absolute so that the same directory reached from another working
+// directory is the same source. Tables without a binding are left out.
+func SourceIdentity(c *Catalog, tables ...string) string {
+	tables = slices.Clone(tables)
+	for i := range tables {
+		tables[i] = strings.ToLower(tables[i])
+	}
+	slices.Sort(tables)
+	var parts []string
+	for _, name := range slices.Compact(tables) {
+		s, ok := c.Binding(name)
+		if !ok {
+			continue
 		}
 		path := s.Path
 		if !ingest.IsStream(path) && !strings.Contains(path, "://") {
@@ -122,7 +123,7 @@ func SourceIdentity(c *Catalog) string {
 				path = abs
 			}
 		}
-		fmt.Fprintf(&b, "%s=%s", strings.ToLower(s.Name), path)
+		parts = append(parts, name+"="+path)
 	}
-	return b.String()
+	return strings.Join(parts, " ")
 }

@@ -140,7 +140,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final}
 	if *checkpoint != "" {
 		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
-		identity, sources = stream.Identity(q, l.engineOptions(final)), stream.SourceIdentity(l.catalog)
+		identity, sources = stream.Identity(q, l.engineOptions(final)), stream.SourceIdentity(l.catalog, l.plan.Table)
 		if cp, err = stream.LoadCheckpointFor(*checkpoint, identity, sources); err != nil {
 			return err
 		}
