@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"brook/baseline"
 	"brook/dashboard"
@@ -163,7 +165,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	for i, o := range outs {
 		if p, ok := o.(stream.Participant); ok && *checkpoint != "" {
-			sopts.Outputs = append(sopts.Outputs, stream.Output{Name: sinkOutputName(i, (*sinks)[i]), Participant: p})
+			sopts.Outputs = append(sopts.Outputs, stream.Output{Name: sinkOutputName((*sinks)[i]), Participant: p})
 		}
 	}
 	defer func() { // on an early return; emptied once closed normally
@@ -267,8 +269,18 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return nil
 }
 
-// sinkOutputName names the i-th --sink in the checkpoint's outputs.
-func sinkOutputName(i int, uri string) string { return fmt.Sprintf("sink %d %s", i, uri) }
+// sinkOutputName names a --sink in the checkpoint's outputs: a file sink
+// by its absolute path (however the URI spells it), any other by its URI.
+func sinkOutputName(uri string) string {
+	path, isFile := strings.CutPrefix(uri, "file://")
+	if !isFile && strings.Contains(uri, "://") {
+		return "sink " + uri
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return "sink file://" + path
+}
 
 // openSinks opens the --sink URIs (console when there are none); resumed
 // from cp, each file sink is cut back to the length cp recorded for it.
@@ -277,9 +289,9 @@ func openSinks(uris []string, t sink.Target, cp *stream.Checkpoint) ([]sink.Sink
 		uris = []string{"console"}
 	}
 	var outs []sink.Sink
-	for i, u := range uris {
+	for _, u := range uris {
 		if cp != nil {
-			t.Committed, t.HasCommitted = cp.Outputs[sinkOutputName(i, u)]
+			t.Committed, t.HasCommitted = cp.Outputs[sinkOutputName(u)]
 		}
 		o, err := sink.Open(u, t)
 		if err != nil {
