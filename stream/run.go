@@ -109,7 +109,8 @@ type Options struct {
 	// checkpoint it resumes from (see LoadCheckpointFor).
 	Outputs []Output
 	// LateRows receives every row the watermark dropped, as NDJSON:
-	// {"time": ..., "windows": [[start, end], ...], "row": {...}}.
+	// {"time": ..., "windows": [[start, end], ...], "row": {...}}. With a
+	// checkpoint it must be one of Outputs, like DeadLetter.
 	LateRows io.Writer
 	// DeferAck holds back acknowledging batches to a source that takes
 	// acks (ingest.Acker, e.g. Kafka offsets) until the caller calls
