@@ -2,16 +2,13 @@ package sink
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	gosql "database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/marcboeker/go-duckdb" // the Parquet sink writes through DuckDB
@@ -29,17 +26,23 @@ import (
 // The sinks, by URI (see Open):
 //
 //   - console (the default): tables like Spark's console sink, or CSV or
-//     JSON lines by --format, on standard output.
+//     JSON lines by --format, on standard output. It cannot be
+//     exactly-once: standard output cannot be taken back, so after a crash
+//     the batches written since the last checkpoint are printed again.
 //   - file:///path/out.jsonl (or .json, .ndjson): one JSON object per row,
-//     with a leading "batch" key for per-batch output; the file is created
-//     (or truncated) when the run starts and every batch is appended, so in
-//     complete mode the latest batch holds the whole result, in update mode
-//     the last row of a key is its current value, and in append mode every
-//     row appears once.
+//     with a leading "batch" key for per-batch output; every batch is
+//     appended, so in complete mode the latest batch holds the whole
+//     result, in update mode the last row of a key is its current value,
+//     and in append mode every row appears once. The file is created (or
+//     truncated) when a run starts afresh; a run resumed from a checkpoint
+//     cuts it back to the length the checkpoint committed and appends (see
+//     OpenFile and stream.Participant), so each batch appears exactly once
+//     whatever the crash.
 //   - file:///path/out.csv: the same as CSV, header first, with a leading
 //     "batch" column for per-batch output.
 //   - file:///path/out.parquet: the same rows (and batch column) written as
-//     one Parquet file by DuckDB when the run ends.
+//     one Parquet file by DuckDB when the run ends, from a spool file that
+//     takes part in the commit protocol like the other file sinks.
 //   - kafka://brokers/topic: one JSON record per emitted row, keyed by the
 //     row's group key (see KafkaSink).
 type Sink interface {
@@ -55,14 +58,20 @@ type Target struct {
 	Format Format       // the console sink's format
 	Stdout io.Writer    // where the console sink writes
 	// Resume, with ResumeBatch, says the run resumes from a checkpoint
-	// after batch ResumeBatch-1: a file sink keeps the rows of batches
-	// before ResumeBatch and drops the rest (the output of batches that
-	// were written but not committed, about to be replayed), so a replayed
+	// after batch ResumeBatch-1: a file sink keeps what the checkpoint
+	// committed (see Committed) and drops the rest (the output of batches
+	// that were written but not committed, about to be replayed), so a replayed
 	// batch replaces its earlier output instead of duplicating it. A Kafka
 	// sink skips a replayed batch that its topic already holds (see
 	// KafkaSink).
 	Resume      bool
 	ResumeBatch int64
+	// Committed, when HasCommitted, is the length in bytes the checkpoint
+	// resumed from recorded for this sink's file (its position in the
+	// commit protocol, see stream.Participant): a resumed file sink cuts
+	// its file back to it and appends.
+	Committed    int64
+	HasCommitted bool
 	// Final says the run emits only its final result (--emit final): a
 	// file sink then holds nothing else, so a resumed run writes the file
 	// anew rather than keeping earlier rows.
@@ -90,13 +99,20 @@ func Open(uri string, t Target) (Sink, error) {
 	return nil, fmt.Errorf("sink %s: unknown kind (want console, file:///path/out.jsonl|.csv|.parquet or kafka://brokers/topic)", uri)
 }
 
+// console is the console sink. It takes no part in the commit protocol: it
+// cannot be exactly-once, since what it printed cannot be taken back; a
+// batch replayed after a crash is printed again.
 type console struct{ *Writer }
 
 func (console) Close() error { return nil }
 
 // OpenFile opens a file sink; the format follows the extension: .jsonl,
-// .json or .ndjson (JSON lines), .csv, or .parquet. The file is created or
-// truncated.
+// .json or .ndjson (JSON lines), .csv, or .parquet. A run resumed from a
+// checkpoint that recorded the file's committed length (t.Resume and
+// t.HasCommitted) cuts the file back to that length and appends to it:
+// whatever a crashed run wrote after its last checkpoint, a torn row
+// included, is dropped and written again by the replayed batches. Any other
+// run, and every run with --emit final, creates (or truncates) the file.
 func OpenFile(path string, t Target) (Sink, error) {
 	if path == "" {
 		return nil, fmt.Errorf("file sink: no path (want file:///path/out.jsonl)")
@@ -116,74 +132,89 @@ func OpenFile(path string, t Target) (Sink, error) {
 	if parquet {
 		return openParquet(path, t)
 	}
-	var file *os.File
-	var err error
-	kept := false
-	if t.Resume && !t.Final {
-		kept, err = keepCommitted(path, f, t.ResumeBatch)
-		if err != nil {
-			return nil, fmt.Errorf("file sink: %w", err)
-		}
-		file, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	} else {
-		file, err = os.Create(path)
-	}
+	file, err := OpenAppendFile(path, t.Committed, t.Resume && t.HasCommitted && !t.Final)
 	if err != nil {
 		return nil, fmt.Errorf("file sink: %w", err)
 	}
 	bw := bufio.NewWriterSize(file, 64<<10)
 	w := NewWriter(bw, f, t.Schema)
-	w.started = kept // the CSV header is already there
+	w.started = file.Size() > 0 // the CSV header is already there
 	return &fileSink{file: file, buf: bw, w: w}, nil
 }
 
-// keepCommitted rewrites the file at path (write, then rename) keeping the
-// header and the rows of batches before batch, and reports whether it kept
-// anything. A missing file is not an error.
-func keepCommitted(path string, f Format, batch int64) (bool, error) {
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return false, nil
+// AppendFile is an append-only output file that takes part in a run's
+// commit protocol (it implements stream.Participant): PreCommit syncs it
+// and returns its length, which the checkpoint records; a resumed run
+// reopens it cut back to that length. The file sinks and the --dead-letter
+// and --late-rows side outputs are AppendFiles.
+type AppendFile struct {
+	f    *os.File
+	size int64
+}
+
+// OpenAppendFile opens path for appending. With resume it cuts the file
+// back to committed bytes (an error if it holds fewer: it was changed
+// outside brook) and appends after them; without, it creates or truncates
+// the file.
+func OpenAppendFile(path string, committed int64, resume bool) (*AppendFile, error) {
+	if !resume {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		return &AppendFile{f: f}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && st.Size() < committed {
+		err = fmt.Errorf("%s holds %d bytes, fewer than the %d its checkpoint committed: it was changed outside brook; "+
+			"restore it or start over with an empty --checkpoint directory", path, st.Size(), committed)
+	}
+	if err == nil {
+		err = f.Truncate(committed)
 	}
 	if err != nil {
-		return false, err
+		f.Close()
+		return nil, err
 	}
-	var out bytes.Buffer
-	if f == CSV {
-		r := csv.NewReader(bytes.NewReader(data))
-		r.FieldsPerRecord = -1
-		w := csv.NewWriter(&out)
-		for i := 0; ; i++ {
-			rec, err := r.Read()
-			if err != nil {
-				break // io.EOF, or a torn last record from the crash
-			}
-			if n, err := strconv.ParseInt(rec[0], 10, 64); i == 0 || (err == nil && n < batch) {
-				w.Write(rec)
-			}
-		}
-		w.Flush()
-	} else {
-		for _, line := range strings.SplitAfter(string(data), "\n") {
-			if !strings.HasSuffix(line, "\n") {
-				continue // a torn last line from the crash
-			}
-			var n int64
-			if _, err := fmt.Sscanf(strings.TrimPrefix(line, `{"batch":`), "%d", &n); err == nil && n < batch {
-				out.WriteString(line)
-			}
-		}
+	return &AppendFile{f: f, size: committed}, nil
+}
+
+// Write appends p.
+func (a *AppendFile) Write(p []byte) (int, error) {
+	n, err := a.f.Write(p)
+	a.size += int64(n)
+	return n, err
+}
+
+// Size is the file's length: what was there when it was opened plus what
+// was written since.
+func (a *AppendFile) Size() int64 { return a.size }
+
+// PreCommit syncs the file to disk and returns its length.
+func (a *AppendFile) PreCommit() (int64, error) {
+	return a.size, a.f.Sync()
+}
+
+// Commit does nothing: the synced bytes are the output, and the checkpoint
+// that records their length is what makes them committed.
+func (a *AppendFile) Commit() error { return nil }
+
+// Close syncs and closes the file.
+func (a *AppendFile) Close() error {
+	err := a.f.Sync()
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
 	}
-	tmp := path + ".resume"
-	if err := os.WriteFile(tmp, out.Bytes(), 0o644); err != nil {
-		return false, err
-	}
-	return out.Len() > 0, os.Rename(tmp, path)
+	return err
 }
 
 // fileSink writes JSON lines or CSV to a file, flushed after every batch.
 type fileSink struct {
-	file *os.File
+	file *AppendFile
 	buf  *bufio.Writer
 	w    *Writer
 }
@@ -202,11 +233,20 @@ func (s *fileSink) Result(rows [][]value.Value) error {
 	return s.buf.Flush()
 }
 
+// PreCommit flushes and syncs the file and returns its length (see
+// AppendFile).
+func (s *fileSink) PreCommit() (int64, error) {
+	if err := s.buf.Flush(); err != nil {
+		return 0, err
+	}
+	return s.file.PreCommit()
+}
+
+// Commit does nothing (see AppendFile.Commit).
+func (s *fileSink) Commit() error { return nil }
+
 func (s *fileSink) Close() error {
 	err := s.buf.Flush()
-	if serr := s.file.Sync(); err == nil {
-		err = serr
-	}
 	if cerr := s.file.Close(); err == nil {
 		err = cerr
 	}
@@ -214,22 +254,27 @@ func (s *fileSink) Close() error {
 }
 
 // parquetSink spools rows as JSON lines next to the target and has DuckDB
-// write them as Parquet, with the result's column types, on Close.
+// write them as Parquet, with the result's column types, on Close. The
+// spool is an AppendFile: with a checkpoint it is kept after the run and
+// cut back on resume like any file sink, so the Parquet file written when a
+// resumed run ends holds every batch once, those of earlier runs included.
 type parquetSink struct {
 	fileSink
 	path, tmp string
 	schema    value.Schema
 	batches   bool // rows carry a batch column
+	keep      bool // keep the spool (the run has a checkpoint)
 }
 
 func openParquet(path string, t Target) (Sink, error) {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".jsonl.tmp")
-	file, err := os.Create(tmp)
+	file, err := OpenAppendFile(tmp, t.Committed, t.Resume && t.HasCommitted && !t.Final)
 	if err != nil {
 		return nil, fmt.Errorf("parquet sink: %w", err)
 	}
 	bw := bufio.NewWriterSize(file, 64<<10)
-	return &parquetSink{fileSink: fileSink{file: file, buf: bw, w: NewWriter(bw, JSON, t.Schema)}, path: path, tmp: tmp, schema: t.Schema}, nil
+	return &parquetSink{fileSink: fileSink{file: file, buf: bw, w: NewWriter(bw, JSON, t.Schema)}, path: path, tmp: tmp, schema: t.Schema,
+		batches: file.Size() > 0, keep: t.Checkpoint != "" && !t.Final}, nil
 }
 
 func (s *parquetSink) Batch(info BatchInfo, rows [][]value.Value) error {
@@ -238,7 +283,9 @@ func (s *parquetSink) Batch(info BatchInfo, rows [][]value.Value) error {
 }
 
 func (s *parquetSink) Close() error {
-	defer os.Remove(s.tmp)
+	if !s.keep {
+		defer os.Remove(s.tmp)
+	}
 	if err := s.fileSink.Close(); err != nil {
 		return err
 	}

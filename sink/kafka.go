@@ -431,6 +431,28 @@ func (s *KafkaSink) key(row []value.Value) []byte {
 	return b
 }
 
+// PreCommit is the Kafka sink's part in a run's commit protocol (see
+// stream.Participant): it flushes the client and returns 0 (the sink has no
+// position to record). Its order differs from the file sinks' on purpose:
+// a transactional sink has already committed each emission's transaction
+// in Batch, before the run writes its checkpoint. Committing after the
+// checkpoint instead could lose a batch: a transaction left open by a
+// crash cannot be committed by the restarted process, since opening the
+// sink fences the old producer and the broker aborts its transaction,
+// while the checkpoint, already written, says the batch is done and it is
+// not replayed. Committing first, a crash between the commit and the
+// checkpoint replays the batch, and the resume scan (see KafkaSink) finds
+// it committed and skips it: each batch is in the topic exactly once.
+func (s *KafkaSink) PreCommit() (int64, error) {
+	if err := s.cl.Flush(context.Background()); err != nil {
+		return 0, fmt.Errorf("kafka sink %s: %w", s.topic, err)
+	}
+	return 0, nil
+}
+
+// Commit does nothing: see PreCommit.
+func (s *KafkaSink) Commit() error { return nil }
+
 // Close flushes and closes the client.
 func (s *KafkaSink) Close() error {
 	err := s.cl.Flush(context.Background())

@@ -124,9 +124,11 @@ func TestTableWidthsAndReuse(t *testing.T) {
 	}
 }
 
-// TestFileSinkResume: resuming from a checkpoint keeps the output of the
-// committed batches and drops what a crashed run wrote after them, so the
-// replayed batch replaces it.
+// TestFileSinkResume: resuming from a checkpoint cuts the file back to
+// the length the checkpoint committed (PreCommit's position) and appends:
+// the batches written after it, and a torn row, are dropped, so a replayed
+// batch replaces them. In CSV, a row of batch 10 torn after its "1" would
+// parse as a row of batch 1: it is dropped all the same.
 func TestFileSinkResume(t *testing.T) {
 	for _, ext := range []string{".jsonl", ".csv"} {
 		path := t.TempDir() + "/out" + ext
@@ -134,24 +136,59 @@ func TestFileSinkResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for b := int64(0); b < 3; b++ {
+		var committed int64
+		for b := int64(0); b < 12; b++ {
 			s.Batch(BatchInfo{ID: b}, [][]value.Value{{value.StringValue(fmt.Sprint("d", b)), value.IntValue(b), value.FloatValue(1)}})
+			if b == 9 { // the checkpoint holds batches 0..9
+				if committed, err = s.(*fileSink).PreCommit(); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		s.Close()
-		// The crash: batch 2 was written but not committed; batch 3 torn.
-		os.WriteFile(path, append(must(os.ReadFile(path)), []byte("3,d3,3")...), 0o644)
-		s, err = OpenFile(path, Target{Schema: schema, Resume: true, ResumeBatch: 2})
+		// The crash: batches 10 and 11 were written but not committed,
+		// and a row of batch 12 is torn after its "1".
+		os.WriteFile(path, append(must(os.ReadFile(path)), []byte("1")...), 0o644)
+		s, err = OpenFile(path, Target{Schema: schema, Resume: true, ResumeBatch: 10, Committed: committed, HasCommitted: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Batch(BatchInfo{ID: 2}, [][]value.Value{{value.StringValue("again"), value.IntValue(2), value.FloatValue(1)}})
+		s.Batch(BatchInfo{ID: 10}, [][]value.Value{{value.StringValue("again"), value.IntValue(10), value.FloatValue(1)}})
 		s.Close()
 		got := string(must(os.ReadFile(path)))
-		if strings.Count(got, "d0") != 1 || strings.Count(got, "d1") != 1 || strings.Contains(got, "d2") || strings.Contains(got, "d3") || !strings.Contains(got, "again") {
+		want := ""
+		for b := 0; b < 10; b++ {
+			want += fmt.Sprintf("d%d\n", b)
+		}
+		var devs string
+		for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+			switch {
+			case strings.HasPrefix(line, "batch,"):
+				continue
+			case ext == ".csv":
+				f := strings.Split(line, ",")
+				if len(f) != 4 {
+					t.Fatalf("csv: torn row %q kept after resume:\n%s", line, got)
+				}
+				devs += f[1] + "\n"
+			default:
+				var rec struct{ Dev string }
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatalf("jsonl: %q: %v", line, err)
+				}
+				devs += rec.Dev + "\n"
+			}
+		}
+		if devs != want+"again\n" {
 			t.Errorf("%s after resume:\n%s", ext, got)
 		}
 		if ext == ".csv" && strings.Count(got, "batch,dev") != 1 {
 			t.Errorf("csv header repeated:\n%s", got)
+		}
+		// A checkpoint that committed more than the file holds: the file
+		// was changed outside brook.
+		if _, err := OpenFile(path, Target{Schema: schema, Resume: true, ResumeBatch: 10, Committed: 1 << 20, HasCommitted: true}); err == nil || !strings.Contains(err.Error(), "changed outside brook") {
+			t.Errorf("%s shorter than committed: %v", ext, err)
 		}
 	}
 }

@@ -35,12 +35,20 @@ type Checkpoint struct {
 	Rejected int64
 	Files    []string         // files fully processed, in order (directory sources)
 	Offsets  map[string]int64 // per-partition positions of other sources
-	State    *engine.Snapshot
+	// Sources names the source bindings the state was read from (see
+	// SourceIdentity); a run over other sources refuses the checkpoint.
+	Sources string
+	// Outputs holds, by output name, the position (a file's committed
+	// length in bytes) of every output taking part in the commit
+	// protocol (see Participant): on resume each is cut back to it.
+	Outputs map[string]int64
+	State   *engine.Snapshot
 }
 
 // Identity names what a checkpoint's state is valid for: the plan (which
 // fixes the schema, the windows and the aggregates), the output mode and the
-// watermark settings.
+// watermark settings. The sources the state was read from are checked apart
+// (see SourceIdentity and LoadCheckpointFor), to say which one differs.
 func Identity(q *engine.Query, opts engine.Options) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\nmode=%s watermark=%v lateness=%g\n%s", checkpointMagic, q.Plan().String(), q.Mode(), opts.Watermark, opts.Lateness, q.Plan().Schema)

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"brook/crashpoint"
 	"brook/diff"
 	"brook/engine"
 	"brook/ingest"
@@ -66,7 +67,9 @@ type Options struct {
 	// "raw_truncated" when raw is only the start of an over-long line. An
 	// unreadable file is a record with line 0 and an empty raw. A batch
 	// replayed after a crash (see CheckpointDir) writes its records again,
-	// with the same batch number.
+	// with the same batch number: with a checkpoint, the dead-letter file
+	// must be one of Outputs, cut back on resume, so that each record
+	// appears once.
 	DeadLetter io.Writer
 	// MaxLineBytes is the longest line the decoders accept; longer lines
 	// are rejected (0: ingest.DefaultMaxLineBytes).
@@ -83,7 +86,9 @@ type Options struct {
 	// the originals, so that a baseline reads exactly what the stream
 	// read.
 	CleanDir string
-	// MaxBatches stops after this many batches (0: until the source ends).
+	// MaxBatches stops after this many batches processed by this run (0:
+	// until the source ends); batches restored from a checkpoint do not
+	// count.
 	MaxBatches int64
 	// IdleTimeout closes every open window when no batch has arrived for
 	// this long (processing time); 0 never does.
@@ -102,8 +107,18 @@ type Options struct {
 	// every batch.
 	CheckpointInterval int64
 	CheckpointPeriod   time.Duration
+	// Sources names the source bindings (see SourceIdentity): a
+	// checkpoint written over other sources is refused.
+	Sources string
+	// Outputs are the outputs taking part in the commit protocol after
+	// every batch (see Participant): file sinks and side outputs such as
+	// DeadLetter and LateRows. Their positions are recorded in the
+	// checkpoint; the caller opens them cut back to the positions of the
+	// checkpoint it resumes from (see LoadCheckpointFor).
+	Outputs []Output
 	// LateRows receives every row the watermark dropped, as NDJSON:
-	// {"time": ..., "windows": [[start, end], ...], "row": {...}}.
+	// {"time": ..., "windows": [[start, end], ...], "row": {...}}. With a
+	// checkpoint it must be one of Outputs, like DeadLetter.
 	LateRows io.Writer
 	// DeferAck holds back acknowledging batches to a source that takes
 	// acks (ingest.Acker, e.g. Kafka offsets) until the caller calls
@@ -223,9 +238,12 @@ func ack(ctx context.Context, a ingest.Acker, raw *ingest.RawBatch) error {
 
 // Run processes micro-batches from src until it is drained (or ctx ends,
 // which is a clean stop after the current batch) and calls emit after each
-// one. An emit error stops the run and is returned. When src is an
-// ingest.Acker, each batch is acknowledged once emit returned nil for it
-// (or, with Options.DeferAck, when the caller calls Summary.Ack).
+// one. An emit error stops the run and is returned. With
+// Options.CheckpointDir, each emitted batch is then committed by the commit
+// protocol (see Participant): Options.Outputs pre-committed, the
+// checkpoint written with their positions, the outputs committed. When src
+// is an ingest.Acker, each batch is acknowledged after that (or, with
+// Options.DeferAck, when the caller calls Summary.Ack).
 //
 // Reading and decoding run ahead of the engine: while the engine folds
 // batch n, batch n+1 is read and decoded, its lines split across
@@ -234,6 +252,7 @@ func ack(ctx context.Context, a ingest.Acker, raw *ingest.RawBatch) error {
 func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, emit func(Batch) error) (*Summary, error) {
 	sum := &Summary{}
 	sum.acker, _ = src.(ingest.Acker)
+	opts.Outputs = sortOutputs(opts.Outputs)
 	start := time.Now()
 	if opts.CheckpointDir != "" {
 		if err := resume(q, src, opts, sum); err != nil {
@@ -260,7 +279,8 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	}
 	var idle <-chan time.Time
 	var pending []ingest.Reject // unreadable files, shown with the next batch
-	for opts.MaxBatches == 0 || sum.Batches < opts.MaxBatches {
+	var processed int64         // batches of this run (MaxBatches)
+	for opts.MaxBatches == 0 || processed < opts.MaxBatches {
 		if opts.IdleTimeout > 0 {
 			idle = time.After(opts.IdleTimeout)
 		}
@@ -367,6 +387,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: rejects, Rows: rows, Arrived: d.arrived,
 			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Blank: d.blank, Late: late, Watermark: q.Watermark()}
 		sum.Batches++
+		processed++
 		sum.RowsIn += int64(rowsIn)
 		for _, r := range d.rejects {
 			sum.tally(r)
@@ -380,7 +401,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			return sum, err
 		}
 		if opts.CheckpointDir != "" && commitDue(opts, sum) {
-			if err := commit(q, opts, sum); err != nil {
+			if err := commitBatch(q, opts, sum); err != nil {
 				return sum, err
 			}
 			if sum.acker != nil { // acknowledged once durable
@@ -389,6 +410,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 				}
 			}
 		}
+		crashpoint.Hit("before-ack")
 		if sum.acker != nil { // after the checkpoint: its state holds the batch
 			if opts.DeferAck {
 				sum.lastRaw = raw
@@ -404,7 +426,7 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		}
 	}
 	if opts.CheckpointDir != "" && sum.synced != sum.Batches {
-		if err := commit(q, opts, sum); err != nil {
+		if err := commitBatch(q, opts, sum); err != nil {
 			return sum, err
 		}
 	}
@@ -423,12 +445,15 @@ type Resumer interface {
 // resume restores the query and the source from the checkpoint, if any.
 func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) error {
 	store, cp, err := OpenStore(opts.CheckpointDir, opts.Identity, q)
+	if err == nil && cp != nil {
+		err = checkSources(opts.CheckpointDir, cp, opts.Sources)
+	}
 	if err != nil {
 		return err
 	}
 	sum.store, sum.syncAt = store, time.Now()
 	if cp == nil {
-		return store.Begin(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query})
+		return store.Begin(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query, Sources: opts.Sources})
 	}
 	r, ok := src.(Resumer)
 	if !ok {
@@ -444,13 +469,6 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 	sum.synced = cp.Batches
 	sum.Resumed = true
 	return store.Begin(q, cp)
-}
-
-// commit writes the checkpoint after a batch.
-func commit(q *engine.Query, opts Options, sum *Summary) error {
-	sum.synced, sum.syncAt = sum.Batches, time.Now()
-	return sum.store.Commit(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query,
-		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files})
 }
 
 // commitDue reports whether the batch just processed is to be committed

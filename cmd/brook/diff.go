@@ -75,7 +75,7 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return exitError, err
 	}
-	sopts, closeFiles, err := l.streamOptions(false)
+	sopts, closeFiles, err := l.streamOptions(nil)
 	if err != nil {
 		return exitError, err
 	}

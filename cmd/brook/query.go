@@ -115,9 +115,10 @@ func (l *loaded) engineOptions(keepFinal bool) engine.Options {
 }
 
 // streamOptions opens the late-rows and dead-letter files if asked (the
-// dead letter file is appended to when appendDeadLetter, as a run resumed
-// from a checkpoint does); call the returned function when done.
-func (l *loaded) streamOptions(appendDeadLetter bool) (stream.Options, func() error, error) {
+// returned function closes them). Both take part in the commit protocol
+// (see stream.Participant): resumed from cp, each is cut back to the length
+// cp recorded for it and appended to; otherwise it is created anew.
+func (l *loaded) streamOptions(cp *stream.Checkpoint) (stream.Options, func() error, error) {
 	opts := stream.Options{OnError: l.onError, IdleTimeout: l.idleTimeout, MaxLineBytes: l.maxLineBytes, MaxGroups: l.maxGroups}
 	var closers []func() error
 	closeAll := func() error {
@@ -129,26 +130,34 @@ func (l *loaded) streamOptions(appendDeadLetter bool) (stream.Options, func() er
 		}
 		return first
 	}
+	open := func(flag, path string) (*sink.AppendFile, error) {
+		var committed int64
+		resume := false
+		if cp != nil {
+			committed, resume = cp.Outputs[flag]
+		}
+		f, err := sink.OpenAppendFile(path, committed, resume)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		closers = append(closers, f.Close)
+		opts.Outputs = append(opts.Outputs, stream.Output{Name: flag, Participant: f})
+		return f, nil
+	}
 	if l.lateRows != "" {
-		f, err := os.Create(l.lateRows)
+		f, err := open("late-rows", l.lateRows)
 		if err != nil {
 			return opts, nil, err
 		}
 		opts.LateRows = f
-		closers = append(closers, f.Close)
 	}
 	if l.deadLetter != "" {
-		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		if appendDeadLetter {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-		}
-		f, err := os.OpenFile(l.deadLetter, flags, 0o644)
+		f, err := open("dead-letter", l.deadLetter)
 		if err != nil {
-			closeAll()
-			return opts, nil, fmt.Errorf("--dead-letter: %w", err)
+			return opts, nil, err
 		}
 		opts.DeadLetter = f
-		closers = append(closers, f.Close)
 	}
 	return opts, closeAll, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"brook/baseline"
@@ -33,17 +35,24 @@ window once, final, when the watermark passes its end, rows for closed windows
 are dropped as late (counted; --late-rows writes them), and closed windows are
 evicted so memory stays bounded. When the input ends, every window closes.
 
---checkpoint DIR commits, after every micro-batch and once its output is
-written, the source position and what the batch changed in the query state
-(the groups and windows it touched or closed, the new distinct values),
-appended to a log in DIR, checksummed and fsync'd; the log is compacted into
-a base holding the whole state as it grows. Restarted with the same DIR, a
-run resumes after the last committed batch: no row is counted twice or lost.
-A checkpoint of another query is refused; a damaged one is reported as such.
---checkpoint-interval N (batches) or a duration (10s) commits less often:
-cheaper, but a crash then replays the batches since the last commit (the
-default, 1, commits every batch; an acknowledged source such as Kafka
-commits every batch regardless).
+--checkpoint DIR commits after every micro-batch, once its output is written
+and synced to disk, the source position, what the batch changed in the query
+state (the groups and windows it touched or closed, the new distinct values)
+and the length of every output file (file sinks, --dead-letter, --late-rows):
+a checksummed record appended to a log in DIR and fsync'd, the log compacted
+into a base holding the whole state as it grows; then Kafka offsets are
+committed. Restarted with the same DIR, a run resumes after the last
+committed batch and cuts each output file back to its committed length
+before appending: after a crash at any point, every batch's rows, rejected
+lines and late rows appear exactly once in the files (a Kafka sink commits
+each batch's transaction before the checkpoint and skips, on resume, a batch
+the topic already holds). The console sink cannot be exactly-once: the
+batches after the last checkpoint are printed again. A checkpoint of another
+query, or of the same query over other --source bindings, is refused; a
+damaged one is reported as such. --checkpoint-interval N (batches) or a
+duration (10s) commits less often: cheaper, but a crash then replays the
+batches since the last commit (the default, 1, commits every batch; an
+acknowledged source such as Kafka commits every batch regardless).
 SIGINT and SIGTERM stop a run cleanly after the current batch.
 
 A followed directory never has a file half-read: names starting with "." or
@@ -67,7 +76,8 @@ complete mode the latest batch is the whole result, in update mode the last
 row of a key is current, in append mode each row appears once);
 file:///path/out.parquet (the same, written by DuckDB when the run ends);
 kafka://brokers/topic (one JSON record per emitted row, keyed by the group
-key). With --emit final each sink receives only the final result.`
+key). With --emit final each sink receives only the final result. The console
+sink is never exactly-once (see --checkpoint).`
 
 const runExamples = `  brook run queries/webservers.sql
   brook run --source flows=../shared/datasets/lanl --emit final queries/top_talkers.sql
@@ -88,7 +98,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	emit := f.fs.String("emit", "batches", "what to print: batches (each micro-batch's output) or final (the result once the source is drained)")
 	f.fs.StringVar(&f.mode, "mode", "", "output mode: complete, update or append (default: complete for aggregations, append for plain queries)")
 	follow := f.fs.Bool("follow", false, "keep watching the source for new files until interrupted")
-	maxBatches := f.fs.Int64("max-batches", 0, "stop after this many micro-batches (0: no limit)")
+	maxBatches := f.fs.Int64("max-batches", 0, "stop after this run has processed this many micro-batches (0: no limit); batches restored from --checkpoint do not count")
 	cpuProfile := f.fs.String("cpuprofile", "", "write a CPU profile of the run to this file (inspect with go tool pprof)")
 	memProfile := f.fs.String("memprofile", "", "write a memory profile (every allocation of the run, and the heap at its end) to this file (go tool pprof -sample_index=alloc_space)")
 	traceOut := f.fs.String("trace", "", "write an execution trace of the run (goroutines, cores, GC) to this file (inspect with go tool trace)")
@@ -135,34 +145,39 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	identity := ""
+	var identity, sources string
+	var cp *stream.Checkpoint
 	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final}
 	if *checkpoint != "" {
 		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
-		identity = stream.Identity(q, l.engineOptions(final))
-		cp, err := stream.LoadCheckpoint(*checkpoint, identity)
-		if err != nil {
+		identity, sources = stream.Identity(q, l.engineOptions(final)), stream.SourceIdentity(l.catalog, l.plan.Table)
+		if cp, err = stream.LoadCheckpointFor(*checkpoint, identity, sources); err != nil {
 			return err
 		}
 		if cp != nil { // file sinks keep the committed batches' output
 			target.Resume, target.ResumeBatch = true, cp.Batches
 		}
 	}
-	sopts, closeFiles, err := l.streamOptions(target.Resume) // a resumed run appends to its dead letter file
+	sopts, closeFiles, err := l.streamOptions(cp) // a resumed run cuts its side outputs back and appends
 	if err != nil {
 		return err
 	}
 	defer closeFiles()
 	sopts.MaxBatches = *maxBatches
 	if *checkpoint != "" {
-		sopts.CheckpointDir, sopts.Identity = *checkpoint, identity
+		sopts.CheckpointDir, sopts.Identity, sopts.Sources = *checkpoint, identity, sources
 		if sopts.CheckpointInterval, sopts.CheckpointPeriod, err = parseInterval(*ckInterval); err != nil {
 			return err
 		}
 	}
-	outs, err := openSinks(*sinks, target)
+	outs, err := openSinks(*sinks, target, cp)
 	if err != nil {
 		return err
+	}
+	for i, o := range outs {
+		if p, ok := o.(stream.Participant); ok && *checkpoint != "" {
+			sopts.Outputs = append(sopts.Outputs, stream.Output{Name: sinkOutputName((*sinks)[i]), Participant: p})
+		}
 	}
 	defer func() { // on an early return; emptied once closed normally
 		for _, o := range outs {
@@ -265,13 +280,30 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return nil
 }
 
-// openSinks opens the --sink URIs (console when there are none).
-func openSinks(uris []string, t sink.Target) ([]sink.Sink, error) {
+// sinkOutputName names a --sink in the checkpoint's outputs: a file sink
+// by its absolute path (however the URI spells it), any other by its URI.
+func sinkOutputName(uri string) string {
+	path, isFile := strings.CutPrefix(uri, "file://")
+	if !isFile && strings.Contains(uri, "://") {
+		return "sink " + uri
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return "sink file://" + path
+}
+
+// openSinks opens the --sink URIs (console when there are none); resumed
+// from cp, each file sink is cut back to the length cp recorded for it.
+func openSinks(uris []string, t sink.Target, cp *stream.Checkpoint) ([]sink.Sink, error) {
 	if len(uris) == 0 {
 		uris = []string{"console"}
 	}
 	var outs []sink.Sink
 	for _, u := range uris {
+		if cp != nil {
+			t.Committed, t.HasCommitted = cp.Outputs[sinkOutputName(u)]
+		}
 		o, err := sink.Open(u, t)
 		if err != nil {
 			for _, o := range outs {
