@@ -42,9 +42,12 @@ type Options struct {
 	ExitIdle time.Duration
 	// Stdin is what "-" and "stdin:" read (default: nothing, an error).
 	Stdin io.Reader
-	// MaxLineBytes bounds how much of one line standard input holds (see
-	// LimitLines; default DefaultMaxLineBytes), so that an endless line
-	// cannot exhaust memory. Give decoders the same maximum.
+	// MaxLineBytes bounds how much of one line a line-reading source
+	// (standard input, tcp://, tcp-listen://) holds: a longer line is cut
+	// to MaxLineBytes+1 bytes as it is read and the rest dropped unread
+	// into memory (see LimitLines; default DefaultMaxLineBytes), so that an
+	// endless line cannot exhaust memory. Give decoders the same maximum,
+	// and they reject the cut line as too long.
 	MaxLineBytes int
 }
 
@@ -163,9 +166,6 @@ func Open(uri string, opts Options) (Source, error) {
 	registryMu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("source %s: unknown scheme %q (known: %s, or a directory, glob or file path)", uri, s, strings.Join(Schemes(), ", "))
-	}
-	if s == "stdin" && opts.Stdin != nil {
-		opts.Stdin = LimitLines(opts.Stdin, opts.MaxLineBytes)
 	}
 	return open(uri, opts)
 }

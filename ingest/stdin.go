@@ -104,28 +104,45 @@ func (s *LineSource) send(b block) error {
 
 // readLines reads r into blocks of whole lines until end of file; a last
 // line without a newline is delivered as it is.
+//
+// Memory stays bounded whatever r sends: a line longer than the source's
+// MaxLineBytes (default DefaultMaxLineBytes) is cut to its first
+// MaxLineBytes+1 bytes as it arrives and the rest of it, up to its
+// newline, is read and dropped without being held (see LimitLines), so a
+// decoder with the same maximum rejects it as too long at its own line
+// number. The read buffer only grows, by doubling, while one unfinished
+// line fills it, so it never exceeds max(blockSize, 2*(MaxLineBytes+1)).
 func (s *LineSource) readLines(name string, r io.Reader) error {
+	r = LimitLines(r, s.opts.MaxLineBytes)
 	line := 1
-	var carry []byte
+	buf := make([]byte, 0, blockSize)
 	for {
-		buf := make([]byte, len(carry), max(blockSize, 2*len(carry)))
-		copy(buf, carry)
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if cut := bytes.LastIndexByte(buf, '\n'); cut >= 0 {
-			carry = buf[cut+1:]
-			data := buf[:cut+1]
+		if len(buf) == cap(buf) {
+			// Full: move the unfinished line (all of buf, as sent lines
+			// are cut off) to a fresh buffer, with room to grow.
+			nb := make([]byte, len(buf), max(blockSize, 2*len(buf)))
+			copy(nb, buf)
+			buf = nb
+		}
+		from := len(buf)
+		n, err := r.Read(buf[from:cap(buf)])
+		buf = buf[:from+n]
+		if cut := bytes.LastIndexByte(buf[from:], '\n'); cut >= 0 {
+			cut += from
+			// The block is capped at its length: the bytes after it are
+			// the next lines', written by later reads, never seen by the
+			// block's reader.
+			data := buf[: cut+1 : cut+1]
+			buf = buf[cut+1:]
 			lines := bytes.Count(data, []byte{'\n'})
 			if serr := s.send(block{name: name, firstLine: line, data: data, lines: lines}); serr != nil {
 				return serr
 			}
 			line += lines
-		} else {
-			carry = buf
 		}
 		if err == io.EOF {
-			if len(bytes.TrimSpace(carry)) > 0 {
-				return s.send(block{name: name, firstLine: line, data: carry})
+			if len(bytes.TrimSpace(buf)) > 0 {
+				return s.send(block{name: name, firstLine: line, data: buf})
 			}
 			return nil
 		}
