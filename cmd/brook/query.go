@@ -309,6 +309,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		ctx = context.Background()
 	}
 	l.catalog.SetSourceOptions(ctx, l.sourceOpts)
+	l.catalog.SkipUnreadable(l.onError != stream.Fail)
 	if l.plan, err = sql.Build(text, l.catalog); err != nil {
 		var se *sql.Error
 		if errors.As(err, &se) {
