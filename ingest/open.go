@@ -49,6 +49,19 @@ type Options struct {
 	// endless line cannot exhaust memory. Give decoders the same maximum,
 	// and they reject the cut line as too long.
 	MaxLineBytes int
+	// Waiting, when set, is told once, when a source that may wait for
+	// input indefinitely is open, what it waits on: "reading standard
+	// input", "listening on tcp-listen://127.0.0.1:4000 for producers"
+	// (the address it got, useful with port 0), "following DIR for new
+	// files".
+	Waiting func(what string)
+}
+
+// waiting tells opts.Waiting, if set, what the source waits on.
+func (o Options) waiting(format string, args ...any) {
+	if o.Waiting != nil {
+		o.Waiting(fmt.Sprintf(format, args...))
+	}
 }
 
 func (o Options) maxRecords() int {
@@ -219,6 +232,9 @@ func openPath(path string, opts Options) (Source, error) {
 	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger, Trigger: opts.Trigger})
 	if err != nil {
 		return nil, err
+	}
+	if opts.Follow {
+		opts.waiting("following %s for new files", path)
 	}
 	if opts.ExitIdle > 0 && opts.Follow {
 		return &idleSource{DirSource: src, idle: opts.ExitIdle}, nil

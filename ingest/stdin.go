@@ -19,7 +19,9 @@ func openStdin(uri string, opts Options) (Source, error) {
 	if opts.Stdin == nil {
 		return nil, errors.New("source -: no standard input to read")
 	}
-	return NewReaderSource("stdin", opts.Stdin, opts), nil
+	src := NewReaderSource("stdin", opts.Stdin, opts)
+	opts.waiting("reading standard input")
+	return src, nil
 }
 
 // NewReaderSource returns a streaming source of the NDJSON lines read from

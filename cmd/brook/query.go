@@ -50,6 +50,7 @@ type queryFlags struct {
 	maxRecords int
 	spool      string
 	stdin      io.Reader       // what --source NAME=- reads
+	stderr     io.Writer       // where a waiting source says what it waits on
 	ctx        context.Context // ends sampling a streaming source's schema
 }
 
@@ -63,7 +64,7 @@ func (f *queryFlags) addStreamFlags(ctx context.Context, stdin io.Reader, spoolU
 }
 
 func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags {
-	f := &queryFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError)}
+	f := &queryFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError), stderr: stderr}
 	fs := f.fs
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -302,7 +303,8 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if fl := f.fs.Lookup("follow"); fl != nil {
 		follow = fl.Value.String() == "true"
 	}
-	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes}
+	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes,
+		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
 	l.spool = f.spool
 	ctx := f.ctx
 	if ctx == nil {
