@@ -49,6 +49,9 @@ type Options struct {
 	// endless line cannot exhaust memory. Give decoders the same maximum,
 	// and they reject the cut line as too long.
 	MaxLineBytes int
+	// Settle is how long a followed file must stay unchanged, ending with
+	// a newline, before it is read (default 1s; see DirSource).
+	Settle time.Duration
 	// Waiting, when set, is told once, when a source that may wait for
 	// input indefinitely is open, what it waits on: "reading standard
 	// input", "listening on tcp-listen://127.0.0.1:4000 for producers"
@@ -229,7 +232,8 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 }
 
 func openPath(path string, opts Options) (Source, error) {
-	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger, Trigger: opts.Trigger})
+	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger, Trigger: opts.Trigger,
+		Settle: opts.Settle, Note: opts.Waiting})
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,7 @@ type queryFlags struct {
 	spool      string
 	stdin      io.Reader       // what --source NAME=- reads
 	stderr     io.Writer       // where a waiting source says what it waits on
+	settle     time.Duration   // run --settle
 	ctx        context.Context // ends sampling a streaming source's schema
 }
 
@@ -296,6 +297,9 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if f.maxRecords < 1 && f.fs.Lookup("max-records") != nil {
 		return nil, fmt.Errorf("--max-records must be at least 1")
 	}
+	if f.fs.Lookup("settle") != nil && f.settle <= 0 {
+		return nil, fmt.Errorf("--settle wants a positive duration")
+	}
 	if f.trigger < 0 || f.exitIdle < 0 {
 		return nil, fmt.Errorf("--trigger and --exit-idle want a positive duration")
 	}
@@ -303,7 +307,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if fl := f.fs.Lookup("follow"); fl != nil {
 		follow = fl.Value.String() == "true"
 	}
-	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes,
+	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
 		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
 	l.spool = f.spool
 	ctx := f.ctx
