@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ type child struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	stderr strings.Builder
+	stdout strings.Builder
 	grew   chan struct{} // receives after stderr grows
 	exited chan error
 }
@@ -40,6 +42,10 @@ func startBrook(t *testing.T, args ...string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -47,17 +53,25 @@ func startBrook(t *testing.T, args ...string) *child {
 		stdin.Close()
 		c.cmd.Process.Kill()
 	})
-	go func() {
-		sc := bufio.NewScanner(stderr)
+	var read sync.WaitGroup
+	collect := func(r io.Reader, into *strings.Builder) {
+		defer read.Done()
+		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			c.mu.Lock()
-			c.stderr.WriteString(sc.Text() + "\n")
+			into.WriteString(sc.Text() + "\n")
 			c.mu.Unlock()
 			select {
 			case c.grew <- struct{}{}:
 			default:
 			}
 		}
+	}
+	read.Add(2)
+	go collect(stderr, &c.stderr)
+	go collect(stdout, &c.stdout)
+	go func() {
+		read.Wait() // Wait closes the pipes: read them to their end first
 		c.exited <- c.cmd.Wait()
 	}()
 	return c
@@ -69,16 +83,33 @@ func (c *child) errText() string {
 	return c.stderr.String()
 }
 
+func (c *child) outText() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stdout.String()
+}
+
 // waitFor waits until the child printed want on standard error.
 func (c *child) waitFor(t *testing.T, want string) {
 	t.Helper()
+	c.waitText(t, want, c.errText)
+}
+
+// waitForOut waits until the child printed want on standard output.
+func (c *child) waitForOut(t *testing.T, want string) {
+	t.Helper()
+	c.waitText(t, want, c.outText)
+}
+
+func (c *child) waitText(t *testing.T, want string, text func() string) {
+	t.Helper()
 	guard := time.After(hangGuard)
-	for !strings.Contains(c.errText(), want) {
+	for !strings.Contains(text(), want) {
 		select {
 		case <-c.grew:
 		case err := <-c.exited:
 			c.exited <- err
-			if !strings.Contains(c.errText(), want) {
+			if !strings.Contains(text(), want) {
 				t.Fatalf("brook exited (%v) without printing %q:\n%s", err, want, c.errText())
 			}
 		case <-guard:
@@ -93,6 +124,12 @@ func (c *child) signal(t *testing.T, sig syscall.Signal) int {
 	if err := c.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
+	return c.wait(t)
+}
+
+// wait waits for the child to exit and returns its status.
+func (c *child) wait(t *testing.T) int {
+	t.Helper()
 	select {
 	case err := <-c.exited:
 		var ee *exec.ExitError
@@ -104,7 +141,7 @@ func (c *child) signal(t *testing.T, sig syscall.Signal) int {
 		}
 		return 0
 	case <-time.After(hangGuard):
-		t.Fatalf("brook still running after %v\n%s", sig, c.errText())
+		t.Fatalf("brook still running\n%s", c.errText())
 		return -1
 	}
 }
