@@ -75,9 +75,9 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, rest := args[0], args[1:]
 	// The REPL takes Ctrl-C as "cancel the statement", any number of
-	// times; every other command ends on the first signal, and a second
-	// one ends the process at once.
-	ctx, stop := signalContext(cmd != "repl")
+	// times, and ends on SIGTERM; every other command ends on the first
+	// signal, and a second one ends the process at once.
+	ctx, stop := signalContext(cmd == "repl")
 	defer stop()
 	var err error
 	code := exitOK
@@ -110,7 +110,7 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	var intr interrupted
-	if errors.As(context.Cause(ctx), &intr) && cmd != "repl" {
+	if errors.As(context.Cause(ctx), &intr) {
 		switch {
 		case err == nil:
 			// The command stopped cleanly (run and produce: after the
@@ -148,11 +148,12 @@ func (e interrupted) name() string {
 
 // signalContext returns a context that the first SIGINT or SIGTERM
 // cancels, with an interrupted cause naming the signal, and a function to
-// call when the command returns. With once, the handler is removed at the
-// first signal, so that a second one ends the process at once (the
-// default action), whatever the command is doing; without, every signal
-// is caught for as long as the command runs.
-func signalContext(once bool) (context.Context, func()) {
+// call when the command returns. The handler is then removed, so that a
+// second signal ends the process at once (the default action), whatever
+// the command is doing. For the REPL (repl), SIGINT is caught and left to
+// it (it cancels the running statement) for as long as it runs, and only
+// SIGTERM cancels the context.
+func signalContext(repl bool) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -161,11 +162,14 @@ func signalContext(once bool) (context.Context, func()) {
 		for {
 			select {
 			case sig := <-ch:
-				if once {
+				if repl && sig == os.Interrupt {
+					continue
+				}
+				if !repl {
 					signal.Stop(ch)
 				}
 				cancel(interrupted{sig})
-				if once {
+				if !repl {
 					return
 				}
 			case <-done:

@@ -149,7 +149,8 @@ func (c *child) wait(t *testing.T) int {
 // TestSignalEndsWaitingCommands sends SIGTERM or SIGINT to brook commands
 // while they wait for input that never comes, once they said what they
 // wait on. Each must end with a short message: a run stopped between
-// batches exits 0 ("stopped by SIGTERM", after its summary); a command cut
+// batches exits 0 ("stopped by SIGTERM", after its summary), as does the
+// REPL (which takes Ctrl-C as "cancel the statement"); a command cut
 // short before it finished (a run still inferring its schema, a diff, a
 // producer, gen) exits 2 ("interrupted by SIGTERM before it finished").
 func TestSignalEndsWaitingCommands(t *testing.T) {
@@ -176,13 +177,19 @@ func TestSignalEndsWaitingCommands(t *testing.T) {
 			"brook: reading standard input", syscall.SIGTERM, exitError, "brook diff: interrupted by SIGTERM before it finished"},
 		{"produce from idle stdin", []string{"produce", "--from", "-", "--to", t.TempDir()},
 			"brook produce: reading standard input", syscall.SIGTERM, exitError, "brook produce: interrupted by SIGTERM before it finished"},
+		{"repl waiting for a statement", []string{"repl", "--source", "flows=../../testdata/flows"},
+			"", syscall.SIGTERM, exitOK, "brook repl: stopped by SIGTERM"},
 		{"produce to tcp-listen without consumers", []string{"produce", "--from", "gen:rows=10", "--to", "tcp-listen://127.0.0.1:0"},
 			"brook produce: waiting for a consumer on tcp-listen://127.0.0.1:", syscall.SIGTERM, exitError, "brook produce: interrupted by SIGTERM before it finished"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ch := startBrook(t, c.args...)
-			ch.waitFor(t, c.waitFor)
+			if c.waitFor == "" { // the REPL: its banner on stdout
+				ch.waitForOut(t, "brook REPL:")
+			} else {
+				ch.waitFor(t, c.waitFor)
+			}
 			code := ch.signal(t, c.sig)
 			if errText := ch.errText(); code != c.code || !strings.Contains(errText, c.says) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d saying %q", code, errText, c.code, c.says)
