@@ -44,8 +44,9 @@ type Options struct {
 	Stdin io.Reader
 	// MaxLineBytes bounds how much of one line a line-reading source
 	// (standard input, tcp://, tcp-listen://) holds: a longer line is cut
-	// to MaxLineBytes+1 bytes as it is read and the rest dropped unread
-	// into memory (see LimitLines; default DefaultMaxLineBytes), so that an
+	// to MaxLineBytes+1 bytes (at least MaxRawKept+1) as it is read and the
+	// rest dropped unread into memory (see LimitLines; default
+	// DefaultMaxLineBytes), so that an
 	// endless line cannot exhaust memory. Give decoders the same maximum,
 	// and they reject the cut line as too long.
 	MaxLineBytes int

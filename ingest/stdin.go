@@ -108,14 +108,20 @@ func (s *LineSource) send(b block) error {
 // line without a newline is delivered as it is.
 //
 // Memory stays bounded whatever r sends: a line longer than the source's
-// MaxLineBytes (default DefaultMaxLineBytes) is cut to its first
-// MaxLineBytes+1 bytes as it arrives and the rest of it, up to its
-// newline, is read and dropped without being held (see LimitLines), so a
-// decoder with the same maximum rejects it as too long at its own line
-// number. The read buffer only grows, by doubling, while one unfinished
-// line fills it, so it never exceeds max(blockSize, 2*(MaxLineBytes+1)).
+// MaxLineBytes (default DefaultMaxLineBytes) is cut as it arrives, to its
+// first MaxLineBytes+1 bytes, or MaxRawKept+1 when that is more, and the
+// rest of it, up to its newline, is read and dropped without being held
+// (see LimitLines). A decoder with the same maximum rejects the cut line as
+// too long at its own line number, keeping its first MaxRawKept bytes
+// marked as truncated, as for a file. The read buffer only grows, by
+// doubling, while one unfinished line fills it, so it never exceeds about
+// max(blockSize, 2*(the cut+1)).
 func (s *LineSource) readLines(name string, r io.Reader) error {
-	r = LimitLines(r, s.opts.MaxLineBytes)
+	limit := s.opts.MaxLineBytes
+	if limit <= 0 {
+		limit = DefaultMaxLineBytes
+	}
+	r = LimitLines(r, max(limit, MaxRawKept))
 	line := 1
 	buf := make([]byte, 0, blockSize)
 	for {
