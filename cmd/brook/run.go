@@ -37,7 +37,9 @@ written, the source position and the whole query state (groups, distinct
 sets, windows, watermark), atomically (write, fsync, rename) and checksummed.
 Restarted with the same DIR, a run resumes after the last committed batch: no
 row is counted twice or lost. A checkpoint of another query is refused.
-SIGINT and SIGTERM stop a run cleanly after the current batch.
+SIGINT and SIGTERM stop a run cleanly after the current batch, also while it
+waits for input (exit 0, "stopped by SIGTERM"); a run still inferring its
+schema exits 2, "interrupted". A second signal ends it at once.
 
 A followed directory: names starting with "." or "_" are ignored, so a file
 written under such a name and renamed into place is never seen half-written
