@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,5 +229,31 @@ func TestSignalEndsGen(t *testing.T) {
 	}
 	if code != exitError || !strings.Contains(ch.errText(), "brook gen: interrupted by SIGTERM before it finished") || len(entries) >= files || tmp > 0 {
 		t.Errorf("exit %d, %d of %d files written, %d temporary files left; stderr:\n%s\nwant exit 2, interrupted, no temporary file", code, len(entries), files, tmp, ch.errText())
+	}
+}
+
+// TestSignalEndsProduceToStalledConsumer: a consumer connects to brook
+// produce --to tcp-listen:// and stops reading after one byte, so
+// produce's write of its first chunk blocks; SIGTERM still ends it.
+func TestSignalEndsProduceToStalledConsumer(t *testing.T) {
+	ch := startBrook(t, "produce", "--from", "gen:rows=100000000", "--chunk", "100000", "--to", "tcp-listen://127.0.0.1:0")
+	const says = "brook produce: waiting for a consumer on tcp-listen://"
+	ch.waitFor(t, says)
+	text := ch.errText()
+	addr, _, _ := strings.Cut(text[strings.Index(text, says)+len(says):], "\n")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// One byte read shows produce is writing its first chunk, about 13 MB
+	// in one write: far more than the socket buffers hold, so with nothing
+	// more read, that write cannot finish.
+	if _, err := io.ReadFull(conn, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	code := ch.signal(t, syscall.SIGTERM)
+	if code != exitError || !strings.Contains(ch.errText(), "brook produce: interrupted by SIGTERM before it finished") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 2, interrupted", code, ch.errText())
 	}
 }
