@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -525,6 +526,13 @@ func FileName(i int) string {
 // RowsPerFile, or Files > MaxFiles, is an error. On error no temporary file
 // is left behind; files already renamed into place stay.
 func WriteDir(dir string, opts Options) ([]string, error) {
+	return WriteDirContext(context.Background(), dir, opts)
+}
+
+// WriteDirContext is WriteDir that stops, with ctx's error, once ctx ends:
+// the file being written is abandoned (its temporary file removed) and the
+// files already renamed into place stay.
+func WriteDirContext(ctx context.Context, dir string, opts Options) ([]string, error) {
 	if opts.Files < 0 || opts.RowsPerFile < 0 {
 		return nil, fmt.Errorf("gen: negative Files (%d) or RowsPerFile (%d)", opts.Files, opts.RowsPerFile)
 	}
@@ -539,7 +547,10 @@ func WriteDir(dir string, opts Options) ([]string, error) {
 	paths := make([]string, 0, opts.Files)
 	for i := 1; i <= opts.Files; i++ {
 		p := filepath.Join(dir, FileName(i))
-		if err := writeFile(p, g, opts.RowsPerFile); err != nil {
+		if err := ctx.Err(); err != nil {
+			return paths, err
+		}
+		if err := writeFile(ctx, p, g, opts.RowsPerFile); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
@@ -549,7 +560,7 @@ func WriteDir(dir string, opts Options) ([]string, error) {
 
 // writeFile writes n rows of g to a ".name.*.tmp" file next to path, syncs
 // it and renames it to path, removing the temporary file on failure.
-func writeFile(path string, g *Generator, n int) (err error) {
+func writeFile(ctx context.Context, path string, g *Generator, n int) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -561,7 +572,7 @@ func writeFile(path string, g *Generator, n int) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if err = Write(f, g, n); err != nil {
+	if err = Write(ctxWriter{ctx, f}, g, n); err != nil {
 		return err
 	}
 	if err = f.Chmod(0o644); err != nil {
@@ -577,4 +588,17 @@ func writeFile(path string, g *Generator, n int) (err error) {
 		return err
 	}
 	return nil
+}
+
+// ctxWriter writes to w until ctx ends, then fails with ctx's error.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }

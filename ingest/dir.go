@@ -31,8 +31,11 @@ type DirOptions struct {
 	// Poll is how often a followed directory is listed (default 250ms).
 	Poll time.Duration
 	// Settle is how long a file's size and modification time must stay
-	// unchanged before a followed file is read (default 1s); see OpenDir.
+	// unchanged before a followed file is read (default 1s); see DirSource.
 	Settle time.Duration
+	// Note, when set, is told of a followed file that waits for more than
+	// Settle: one whose last line has no newline yet.
+	Note func(msg string)
 	// Trigger, when set, starts micro-batches at most once per interval of
 	// processing time, as Spark's processing-time trigger does: a backlog
 	// is read one batch per interval instead of as fast as possible.
@@ -41,11 +44,22 @@ type DirOptions struct {
 
 // DirSource reads NDJSON files in name order.
 //
-// A file still being written is never half-read. Two rules make that so:
-// names starting with "." or "_" are never read (write to ".name.tmp" then
-// rename into place, the atomic way), and with Follow a file is read only
-// once its size and modification time have not changed for Settle. Without
-// Follow the files present when a batch starts are taken as complete.
+// Names starting with "." or "_" are never read: writing a file under such
+// a name and renaming it into place is the way to hand over a file that is
+// never seen half-written. Without Follow the files present when a batch
+// starts are taken as complete.
+//
+// With Follow, a file is complete, and read, once it ends with a newline
+// (or is empty, or is a .gz file) and its size and modification time have
+// not changed for Settle. A file whose last line has no newline yet is
+// waited for however long it stays still (and Note is told). That is all
+// a reader can check: a writer that pauses longer than Settle right after
+// a newline has its file read early. So a followed file that changes
+// after it was read (another size or modification time) is never ignored:
+// the next Next returns a *FileError naming it, once per change (a run
+// stops on it under --on-error fail, counts it under skip). A file removed
+// after it was read is not an error.
+//
 // A file is read once; files that appear later with a name ordering before
 // ones already read are still picked up.
 type DirSource struct {
@@ -53,8 +67,11 @@ type DirSource struct {
 	done   map[string]bool
 	seen   map[string]fileState
 	stamps map[string]FileStamp // of every file read, as it was read
-	clock  func() time.Time
-	last   time.Time // when the previous batch was handed out (Trigger)
+	// reported is, for each followed file that changed after it was
+	// read, its stamp when that was reported (each change once).
+	reported map[string]FileStamp
+	clock    func() time.Time
+	last     time.Time // when the previous batch was handed out (Trigger)
 }
 
 // FileStamp is a file's size and modification time, taken when a source
@@ -86,6 +103,7 @@ type fileState struct {
 	size    int64
 	modTime time.Time
 	since   time.Time // when this size and modTime were first seen
+	noted   bool      // Note was told it waits for its last newline
 }
 
 // OpenDir checks that opts.Path exists (a glob must match or its directory
@@ -111,7 +129,7 @@ func OpenDir(opts DirOptions) (*DirSource, error) {
 			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
 		}
 	}
-	return &DirSource{opts: opts, done: map[string]bool{}, seen: map[string]fileState{}, stamps: map[string]FileStamp{}, clock: time.Now}, nil
+	return &DirSource{opts: opts, done: map[string]bool{}, seen: map[string]fileState{}, stamps: map[string]FileStamp{}, reported: map[string]FileStamp{}, clock: time.Now}, nil
 }
 
 func hasGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
@@ -289,6 +307,11 @@ func (s *DirSource) ready() ([]string, error) {
 	blocked := false // an earlier file is not ready: keep name order
 	for _, name := range names {
 		if s.done[name] {
+			if s.opts.Follow {
+				if fe := s.changedSinceRead(name); fe != nil {
+					return nil, fe
+				}
+			}
 			continue
 		}
 		if !s.opts.Follow {
@@ -306,6 +329,15 @@ func (s *DirSource) ready() ([]string, error) {
 			continue
 		}
 		if !blocked && now.Sub(st.since) >= s.opts.Settle {
+			if !endsLine(name, info) {
+				if !st.noted && s.opts.Note != nil {
+					s.opts.Note(fmt.Sprintf("waiting for %s: unchanged for %v, but its last line has no newline yet (a followed file is read once complete: write it under a temporary name and rename it into place)", name, s.opts.Settle))
+				}
+				st.noted = true
+				s.seen[name] = st
+				blocked = true // keep name order
+				continue
+			}
 			ready = append(ready, name)
 		} else {
 			blocked = true // wait for this file before later ones
@@ -313,6 +345,53 @@ func (s *DirSource) ready() ([]string, error) {
 	}
 	return ready, nil
 }
+
+// endsLine reports whether the file info describes can be complete: it is
+// empty, a .gz file (whose end gzip checks), not a regular file (reading
+// it says why it is not read), or its last byte is a newline.
+func endsLine(name string, info fs.FileInfo) bool {
+	if info.Size() == 0 || !info.Mode().IsRegular() || strings.HasSuffix(strings.ToLower(name), ".gz") {
+		return true
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return true // reading it says why
+	}
+	defer f.Close()
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, info.Size()-1); err != nil {
+		return true // shrunk meanwhile: the next stat sees it
+	}
+	return last[0] == '\n'
+}
+
+// changedSinceRead returns the error for a file read earlier that now has
+// another size or modification time, once per change; nil when it is as
+// read, removed, or was not read by this source.
+func (s *DirSource) changedSinceRead(name string) *FileError {
+	st, ok := s.stamps[name]
+	if !ok {
+		return nil
+	}
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil // removed after it was read: not an error
+	}
+	now := FileStamp{Size: info.Size(), ModTime: info.ModTime()}
+	same := func(a, b FileStamp) bool { return a.Size == b.Size && a.ModTime.Equal(b.ModTime) }
+	if same(now, st) || same(now, s.reported[name]) {
+		return nil
+	}
+	why := st.Check(name)
+	if why == "" {
+		return nil
+	}
+	s.reported[name] = now
+	return &FileError{Name: name, Err: errChangedAfterRead,
+		Reason: why + ": brook read it once, as it was then, and does not read it again (a followed file is read once it ends with a newline and has not changed for --settle; write it under a temporary name and rename it into place)"}
+}
+
+var errChangedAfterRead = errors.New("changed after it was read")
 
 // read reads the named files in order. When one cannot be read no file of
 // the batch counts as read, and the error is a *FileError naming it (see

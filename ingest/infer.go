@@ -41,20 +41,45 @@ type seenKinds struct {
 //     JSON: a string and a number, a boolean and a number) and only nulls
 //     (JSON) → VARCHAR holding the JSON text.
 //
-// Malformed lines are skipped while sampling.
+// Malformed lines are skipped while sampling. A file that cannot be read
+// (a corrupt .gz file, one removed or unreadable) stops inference with its
+// error; InferSkipping can skip it instead.
 func Infer(files []string, sampleRows int) (value.Schema, error) {
+	s, _, err := InferSkipping(files, sampleRows, false)
+	return s, err
+}
+
+// InferSkipping is Infer that, with skip, samples past the files it cannot
+// read instead of stopping at the first (as a run with --on-error skip or
+// quarantine goes past them, counting them). It returns those files, in
+// order, each as a *FileError naming it.
+func InferSkipping(files []string, sampleRows int, skip bool) (value.Schema, []*FileError, error) {
 	smp := newSampler(sampleRows)
+	var skipped []*FileError
 	for _, f := range files {
 		if smp.full() {
 			break // later files are never opened
 		}
 		data, err := ReadFile(f)
 		if err != nil {
-			return nil, err
+			if !skip {
+				return nil, skipped, err
+			}
+			fe, ok := err.(*FileError)
+			if !ok {
+				fe = &FileError{Name: f, Reason: "cannot read the file: " + pathErrText(err), Err: err}
+			}
+			skipped = append(skipped, fe)
+			continue
 		}
 		smp.feed(data, true)
 	}
-	return smp.schema(fmt.Errorf("no JSON records to infer a schema from in %d file(s); declare one with --schema", len(files)))
+	none := fmt.Errorf("no JSON records to infer a schema from in %d file(s); declare one with --schema", len(files))
+	if len(skipped) > 0 {
+		none = fmt.Errorf("no JSON records to infer a schema from in %d file(s), %d of them unreadable (first: %v); declare one with --schema", len(files), len(skipped), skipped[0])
+	}
+	s, err := smp.schema(none)
+	return s, skipped, err
 }
 
 // sampler accumulates the kinds of values seen per key over NDJSON text.

@@ -42,10 +42,30 @@ type Options struct {
 	ExitIdle time.Duration
 	// Stdin is what "-" and "stdin:" read (default: nothing, an error).
 	Stdin io.Reader
-	// MaxLineBytes bounds how much of one line standard input holds (see
-	// LimitLines; default DefaultMaxLineBytes), so that an endless line
-	// cannot exhaust memory. Give decoders the same maximum.
+	// MaxLineBytes bounds how much of one line a line-reading source
+	// (standard input, tcp://, tcp-listen://) holds: a longer line is cut
+	// to MaxLineBytes+1 bytes (at least MaxRawKept+1) as it is read and the
+	// rest dropped unread into memory (see LimitLines; default
+	// DefaultMaxLineBytes), so that an
+	// endless line cannot exhaust memory. Give decoders the same maximum,
+	// and they reject the cut line as too long.
 	MaxLineBytes int
+	// Settle is how long a followed file must stay unchanged, ending with
+	// a newline, before it is read (default 1s; see DirSource).
+	Settle time.Duration
+	// Waiting, when set, is told once, when a source that may wait for
+	// input indefinitely is open, what it waits on: "reading standard
+	// input", "listening on tcp-listen://127.0.0.1:4000 for producers"
+	// (the address it got, useful with port 0), "following DIR for new
+	// files".
+	Waiting func(what string)
+}
+
+// waiting tells opts.Waiting, if set, what the source waits on.
+func (o Options) waiting(format string, args ...any) {
+	if o.Waiting != nil {
+		o.Waiting(fmt.Sprintf(format, args...))
+	}
 }
 
 func (o Options) maxRecords() int {
@@ -164,9 +184,6 @@ func Open(uri string, opts Options) (Source, error) {
 	if !ok {
 		return nil, fmt.Errorf("source %s: unknown scheme %q (known: %s, or a directory, glob or file path)", uri, s, strings.Join(Schemes(), ", "))
 	}
-	if s == "stdin" && opts.Stdin != nil {
-		opts.Stdin = LimitLines(opts.Stdin, opts.MaxLineBytes)
-	}
 	return open(uri, opts)
 }
 
@@ -216,9 +233,13 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 }
 
 func openPath(path string, opts Options) (Source, error) {
-	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger, Trigger: opts.Trigger})
+	src, err := OpenDir(DirOptions{Path: path, FilesPerBatch: opts.FilesPerBatch, Follow: opts.Follow, Poll: opts.Trigger, Trigger: opts.Trigger,
+		Settle: opts.Settle, Note: opts.Waiting})
 	if err != nil {
 		return nil, err
+	}
+	if opts.Follow {
+		opts.waiting("following %s for new files", path)
 	}
 	if opts.ExitIdle > 0 && opts.Follow {
 		return &idleSource{DirSource: src, idle: opts.ExitIdle}, nil

@@ -19,7 +19,9 @@ func openStdin(uri string, opts Options) (Source, error) {
 	if opts.Stdin == nil {
 		return nil, errors.New("source -: no standard input to read")
 	}
-	return NewReaderSource("stdin", opts.Stdin, opts), nil
+	src := NewReaderSource("stdin", opts.Stdin, opts)
+	opts.waiting("reading standard input")
+	return src, nil
 }
 
 // NewReaderSource returns a streaming source of the NDJSON lines read from
@@ -104,28 +106,51 @@ func (s *LineSource) send(b block) error {
 
 // readLines reads r into blocks of whole lines until end of file; a last
 // line without a newline is delivered as it is.
+//
+// Memory stays bounded whatever r sends: a line longer than the source's
+// MaxLineBytes (default DefaultMaxLineBytes) is cut as it arrives, to its
+// first MaxLineBytes+1 bytes, or MaxRawKept+1 when that is more, and the
+// rest of it, up to its newline, is read and dropped without being held
+// (see LimitLines). A decoder with the same maximum rejects the cut line as
+// too long at its own line number, keeping its first MaxRawKept bytes
+// marked as truncated, as for a file. The read buffer only grows, by
+// doubling, while one unfinished line fills it, so it never exceeds about
+// max(blockSize, 2*(the cut+1)).
 func (s *LineSource) readLines(name string, r io.Reader) error {
+	limit := s.opts.MaxLineBytes
+	if limit <= 0 {
+		limit = DefaultMaxLineBytes
+	}
+	r = LimitLines(r, max(limit, MaxRawKept))
 	line := 1
-	var carry []byte
+	buf := make([]byte, 0, blockSize)
 	for {
-		buf := make([]byte, len(carry), max(blockSize, 2*len(carry)))
-		copy(buf, carry)
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if cut := bytes.LastIndexByte(buf, '\n'); cut >= 0 {
-			carry = buf[cut+1:]
-			data := buf[:cut+1]
+		if len(buf) == cap(buf) {
+			// Full: move the unfinished line (all of buf, as sent lines
+			// are cut off) to a fresh buffer, with room to grow.
+			nb := make([]byte, len(buf), max(blockSize, 2*len(buf)))
+			copy(nb, buf)
+			buf = nb
+		}
+		from := len(buf)
+		n, err := r.Read(buf[from:cap(buf)])
+		buf = buf[:from+n]
+		if cut := bytes.LastIndexByte(buf[from:], '\n'); cut >= 0 {
+			cut += from
+			// The block is capped at its length: the bytes after it are
+			// the next lines', written by later reads, never seen by the
+			// block's reader.
+			data := buf[: cut+1 : cut+1]
+			buf = buf[cut+1:]
 			lines := bytes.Count(data, []byte{'\n'})
 			if serr := s.send(block{name: name, firstLine: line, data: data, lines: lines}); serr != nil {
 				return serr
 			}
 			line += lines
-		} else {
-			carry = buf
 		}
 		if err == io.EOF {
-			if len(bytes.TrimSpace(carry)) > 0 {
-				return s.send(block{name: name, firstLine: line, data: carry})
+			if len(bytes.TrimSpace(buf)) > 0 {
+				return s.send(block{name: name, firstLine: line, data: buf})
 			}
 			return nil
 		}

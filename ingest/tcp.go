@@ -177,5 +177,6 @@ func openTCPListen(uri string, opts Options) (Source, error) {
 		}
 	}()
 	go s.closeWhenRead()
+	opts.waiting("listening on tcp-listen://%s for producers", ln.Addr())
 	return s, nil
 }

@@ -150,6 +150,13 @@ func Run(ctx context.Context, cfg Config) error {
 	s.rl = rl
 	s.out = rl.Stdout()
 	defer rl.Close()
+	// The end of ctx (SIGTERM; Ctrl-C only cancels a statement) ends the
+	// session: its statements and live queries stop, and the line being
+	// read returns.
+	defer context.AfterFunc(ctx, func() {
+		s.stop()
+		rl.Close()
+	})()
 	s.refreshWords()
 	if cfg.Banner != nil {
 		fmt.Fprint(s.out, *cfg.Banner)

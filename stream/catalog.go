@@ -40,7 +40,15 @@ type Catalog struct {
 	bindings map[string]*Binding // by lower-case name
 	opts     ingest.Options      // for streaming sources, see SetSourceOptions
 	ctx      context.Context     // ends sampling a streaming source
+	skipBad  bool                // inference skips unreadable files
 }
+
+// SkipUnreadable makes schema inference go past files it cannot read (a
+// corrupt .gz file, one removed or unreadable) instead of stopping at the
+// first, as a run with --on-error skip or quarantine does: the run then
+// meets them again and counts them. Off (the default, --on-error fail),
+// inference stops with the file's error.
+func (c *Catalog) SkipUnreadable(skip bool) { c.skipBad = skip }
 
 // SetSourceOptions sets the options streaming sources are opened with.
 // Call it before planning: inferring a streaming source's schema opens the
@@ -117,7 +125,7 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("source %s has no %s files to infer a schema from; declare one with --schema 'name TYPE, ...'", b.Path, strings.Join(ingest.Extensions, "/"))
 	}
-	s, err := ingest.Infer(files, ingest.DefaultSampleRows)
+	s, _, err := ingest.InferSkipping(files, ingest.DefaultSampleRows, c.skipBad)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", b.Path, err)
 	}

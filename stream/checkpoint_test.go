@@ -220,8 +220,15 @@ func TestCheckpointRefusesOtherQueriesAndDamage(t *testing.T) {
 	if err != nil || c.Batches != 3 || c.Files[0] != "a.json" {
 		t.Fatalf("round trip: %+v, %v", c, err)
 	}
+	if _, err := os.Stat(filepath.Join(dir, ".checkpoint-12345")); err != nil {
+		t.Errorf("LoadCheckpoint, a reader, removed a temporary file: %v", err)
+	}
+	if st, _, err = OpenStore(dir, idA, qa); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	if _, err := os.Stat(filepath.Join(dir, ".checkpoint-12345")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a stale temporary file was left: %v", err)
+		t.Errorf("a stale temporary file was left by OpenStore: %v", err)
 	}
 	if _, err := LoadCheckpoint(dir, idB); !errors.Is(err, ErrCheckpointMismatch) || !strings.Contains(err.Error(), "use a different --checkpoint directory") {
 		t.Errorf("another query's checkpoint: %v", err)

@@ -84,13 +84,15 @@ func OpenStore(dir, identity string, q *engine.Query) (*Store, *Checkpoint, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	removeTemps(dir)
 	st := &Store{dir: dir, needBase: true}
 	st.cond = sync.NewCond(&st.mu)
 	return st, cp, nil
 }
 
 // LoadCheckpoint reads the metadata of the last checkpoint committed in
-// dir (State nil), creating dir if needed. It returns nil and no error
+// dir (State nil), creating dir if needed, and changes nothing else in it
+// (a run may be writing there). It returns nil and no error
 // when there is none yet. A checkpoint of another identity is refused with
 // ErrCheckpointMismatch and a message saying what to do, one of another
 // layout version likewise, and a damaged one with a message starting
@@ -110,7 +112,6 @@ func loadStore(dir, identity string, q *engine.Query) (*Checkpoint, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	removeTemps(dir)
 	if _, err := os.Stat(filepath.Join(dir, oldFile)); err == nil {
 		return nil, fmt.Errorf("%w: %s was written by an incompatible version of brook (a single-file checkpoint); start with an empty --checkpoint directory", ErrCheckpointMismatch, filepath.Join(dir, oldFile))
 	}

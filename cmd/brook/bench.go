@@ -251,6 +251,9 @@ func scaleOnce(ctx context.Context, rows, groups int) (scaleRun, error) {
 	times := make([]time.Duration, 0, r.batches)
 	var data []byte
 	for i := 0; i < r.batches; i++ {
+		if err := ctx.Err(); err != nil {
+			return scaleRun{}, err
+		}
 		data = data[:0]
 		for range scaleBatchRows {
 			data = g.AppendRow(data)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -9,7 +10,7 @@ import (
 	"brook/gen"
 )
 
-func cmdGen(args []string, stdout, stderr io.Writer) error {
+func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("gen", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -43,7 +44,7 @@ Examples:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	paths, err := gen.WriteDir(*out, gen.Options{Files: *files, RowsPerFile: *rows, Seed: *seed, Devices: *devices, RowsPerSecond: *perSecond})
+	paths, err := gen.WriteDirContext(ctx, *out, gen.Options{Files: *files, RowsPerFile: *rows, Seed: *seed, Devices: *devices, RowsPerSecond: *perSecond})
 	if err != nil {
 		return err
 	}

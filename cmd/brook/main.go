@@ -73,9 +73,12 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitError
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cmd, rest := args[0], args[1:]
+	// The REPL takes Ctrl-C as "cancel the statement", any number of
+	// times, and ends on SIGTERM; every other command ends on the first
+	// signal, and a second one ends the process at once.
+	ctx, stop := signalContext(cmd == "repl")
+	defer stop()
 	var err error
 	code := exitOK
 	switch cmd {
@@ -86,7 +89,7 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	case "diff":
 		code, err = cmdDiff(ctx, rest, stdin, stdout, stderr)
 	case "gen":
-		err = cmdGen(rest, stdout, stderr)
+		err = cmdGen(ctx, rest, stdout, stderr)
 	case "produce":
 		err = cmdProduce(ctx, rest, stdin, stdout, stderr)
 	case "bench":
@@ -106,9 +109,77 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
+	var intr interrupted
+	if errors.As(context.Cause(ctx), &intr) {
+		switch {
+		case err == nil:
+			// The command stopped cleanly (run and produce: after the
+			// batch or chunk in hand); its output is complete so far.
+			fmt.Fprintf(stderr, "brook %s: stopped by %s\n", cmd, intr.name())
+			return code
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintf(stderr, "brook %s: %v before it finished\n", cmd, intr)
+			return exitError
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "brook %s: %v\n", cmd, err)
 		return exitError
 	}
 	return code
+}
+
+// interrupted is the cause of a command's context ending on SIGINT or
+// SIGTERM (see signalContext).
+type interrupted struct{ sig os.Signal }
+
+func (e interrupted) Error() string { return "interrupted by " + e.name() }
+
+// name is the signal's conventional name: SIGINT or SIGTERM.
+func (e interrupted) name() string {
+	switch e.sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return e.sig.String()
+}
+
+// signalContext returns a context that the first SIGINT or SIGTERM
+// cancels, with an interrupted cause naming the signal, and a function to
+// call when the command returns. The handler is then removed, so that a
+// second signal ends the process at once (the default action), whatever
+// the command is doing. For the REPL (repl), SIGINT is caught and left to
+// it (it cancels the running statement) for as long as it runs, and only
+// SIGTERM cancels the context.
+func signalContext(repl bool) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case sig := <-ch:
+				if repl && sig == os.Interrupt {
+					continue
+				}
+				if !repl {
+					signal.Stop(ch)
+				}
+				cancel(interrupted{sig})
+				if !repl {
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }

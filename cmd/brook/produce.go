@@ -82,11 +82,11 @@ func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *rate > 0 {
 		per = max(1, int(*rate*interval.Seconds()))
 	}
-	feed, err := openFeed(*from, stdin)
+	feed, err := openFeed(ctx, *from, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	out, err := openTarget(ctx, *to)
+	out, err := openTarget(ctx, *to, stderr)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 type feed func(n int) ([]byte, int, error)
 
 // openFeed opens what brook produce replays.
-func openFeed(from string, stdin io.Reader) (feed, error) {
+func openFeed(ctx context.Context, from string, stdin io.Reader, stderr io.Writer) (feed, error) {
 	if spec, ok := strings.CutPrefix(from, "gen:"); ok {
 		opts, total, err := parseGen(spec)
 		if err != nil {
@@ -154,11 +154,27 @@ func openFeed(from string, stdin io.Reader) (feed, error) {
 	var files []string
 	var pending []byte
 	if from == "-" {
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("--from -: %w", err)
+		// Read in the background: a read of standard input cannot be
+		// canceled, and a signal must end produce while it waits.
+		type read struct {
+			data []byte
+			err  error
 		}
-		pending = data
+		got := make(chan read, 1)
+		fmt.Fprintln(stderr, "brook produce: reading standard input to its end")
+		go func() {
+			data, err := io.ReadAll(stdin)
+			got <- read{data, err}
+		}()
+		select {
+		case r := <-got:
+			if r.err != nil {
+				return nil, fmt.Errorf("--from -: %w", r.err)
+			}
+			pending = r.data
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	} else {
 		src, err := ingest.OpenDir(ingest.DirOptions{Path: from})
 		if err != nil {
@@ -242,7 +258,7 @@ type target struct {
 	close func() error
 }
 
-func openTarget(ctx context.Context, to string) (*target, error) {
+func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, error) {
 	switch ingest.Scheme(to) {
 	case "", "file":
 		dir := strings.TrimPrefix(strings.TrimPrefix(to, "file:"), "//")
@@ -277,6 +293,7 @@ func openTarget(ctx context.Context, to string) (*target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--to %s: %w", to, err)
 		}
+		fmt.Fprintf(stderr, "brook produce: waiting for a consumer on tcp-listen://%s\n", ln.Addr())
 		var conn net.Conn
 		accepted := make(chan error, 1)
 		go func() {
@@ -335,7 +352,16 @@ func targetHostPort(uri string) (string, error) {
 
 func connTarget(conn net.Conn) *target {
 	return &target{
-		write: func(_ context.Context, data []byte, _ int) error { _, err := conn.Write(data); return err },
+		write: func(ctx context.Context, data []byte, _ int) error {
+			// A consumer that stops reading blocks the write: ending ctx
+			// ends it (the deadline fails the write at once).
+			unwatch := context.AfterFunc(ctx, func() { conn.SetWriteDeadline(time.Now()) })
+			_, err := conn.Write(data)
+			if !unwatch() && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		},
 		close: conn.Close,
 	}
 }

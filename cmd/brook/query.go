@@ -50,6 +50,8 @@ type queryFlags struct {
 	maxRecords int
 	spool      string
 	stdin      io.Reader       // what --source NAME=- reads
+	stderr     io.Writer       // where a waiting source says what it waits on
+	settle     time.Duration   // run --settle
 	ctx        context.Context // ends sampling a streaming source's schema
 }
 
@@ -63,7 +65,7 @@ func (f *queryFlags) addStreamFlags(ctx context.Context, stdin io.Reader, spoolU
 }
 
 func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags {
-	f := &queryFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError)}
+	f := &queryFlags{fs: pflag.NewFlagSet(name, pflag.ContinueOnError), stderr: stderr}
 	fs := f.fs
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -304,6 +306,9 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if f.maxRecords < 1 && f.fs.Lookup("max-records") != nil {
 		return nil, fmt.Errorf("--max-records must be at least 1")
 	}
+	if f.fs.Lookup("settle") != nil && f.settle <= 0 {
+		return nil, fmt.Errorf("--settle wants a positive duration")
+	}
 	if f.trigger < 0 || f.exitIdle < 0 {
 		return nil, fmt.Errorf("--trigger and --exit-idle want a positive duration")
 	}
@@ -311,13 +316,15 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if fl := f.fs.Lookup("follow"); fl != nil {
 		follow = fl.Value.String() == "true"
 	}
-	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes}
+	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
+		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
 	l.spool = f.spool
 	ctx := f.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	l.catalog.SetSourceOptions(ctx, l.sourceOpts)
+	l.catalog.SkipUnreadable(l.onError != stream.Fail)
 	if l.plan, err = sql.Build(text, l.catalog); err != nil {
 		var se *sql.Error
 		if errors.As(err, &se) {

@@ -105,6 +105,7 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *filesPerBatch < 1 {
 		return fmt.Errorf("--files-per-batch must be at least 1")
 	}
+	cat.SkipUnreadable(onErr != stream.Fail)
 	return repl.Run(ctx, repl.Config{Catalog: cat, FilesPerBatch: *filesPerBatch, OnError: onErr, Threads: *threads,
 		HistoryFile: *history, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
 }

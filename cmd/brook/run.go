@@ -53,11 +53,18 @@ damaged one is reported as such. --checkpoint-interval N (batches) or a
 duration (10s) commits less often: cheaper, but a crash then replays the
 batches since the last commit (the default, 1, commits every batch; an
 acknowledged source such as Kafka commits every batch regardless).
-SIGINT and SIGTERM stop a run cleanly after the current batch.
+SIGINT and SIGTERM stop a run cleanly after the current batch, also while it
+waits for input (exit 0, "stopped by SIGTERM"); a run still inferring its
+schema exits 2, "interrupted". A second signal ends it at once.
 
-A followed directory never has a file half-read: names starting with "." or
-"_" are ignored (write then rename), and a file is read once its size and
-modification time have been still for one second.
+A followed directory: names starting with "." or "_" are ignored, so a file
+written under such a name and renamed into place is never seen half-written
+(the recommended way). Any other file is read once it ends with a newline
+and its size and modification time have not changed for --settle (1s); a
+file whose last line lacks its newline is waited for, however long. A writer
+that pauses longer than --settle after a newline has its file read early: a
+file that changes after it was read is then reported, naming it (the run
+stops under --on-error fail, counts it under skip), never ignored.
 
 Sources (--source NAME=URI): a directory, glob or file; - or stdin: (NDJSON
 on standard input, drained at end of file); tcp://host:port (connect and read
@@ -98,6 +105,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	emit := f.fs.String("emit", "batches", "what to print: batches (each micro-batch's output) or final (the result once the source is drained)")
 	f.fs.StringVar(&f.mode, "mode", "", "output mode: complete, update or append (default: complete for aggregations, append for plain queries)")
 	follow := f.fs.Bool("follow", false, "keep watching the source for new files until interrupted")
+	f.fs.DurationVar(&f.settle, "settle", time.Second, "with --follow: read a file once it ends with a newline and its size and modification time have not changed for this long")
 	maxBatches := f.fs.Int64("max-batches", 0, "stop after this run has processed this many micro-batches (0: no limit); batches restored from --checkpoint do not count")
 	cpuProfile := f.fs.String("cpuprofile", "", "write a CPU profile of the run to this file (inspect with go tool pprof)")
 	memProfile := f.fs.String("memprofile", "", "write a memory profile (every allocation of the run, and the heap at its end) to this file (go tool pprof -sample_index=alloc_space)")
