@@ -13,8 +13,9 @@
 //     brook diff does) and all files in one micro-batch;
 //   - on an engine.Query directly, over random cuts of the records (empty
 //     micro-batches too) and one record per micro-batch;
-//   - over the same cuts, snapshotted after batch k, gob-encoded as a
-//     checkpoint, restored into a fresh engine.Query and continued;
+//   - over the same cuts, checkpointed as the checkpoint store does (a full
+//     record, then a change record per batch), replayed after batch k into
+//     a fresh engine.Query, restored and continued;
 //   - in update mode, applying the emitted rows as upserts by key
 //     (aggregations without HAVING or LIMIT), with and without a watermark;
 //   - for windowed queries, in append mode under a watermark: the windows

@@ -24,9 +24,6 @@ var knownBugs = map[int]knownBug{
 	19: {"ln (and other libm functions) differ from DuckDB's in the last bit: ln(5.375); a group key or text of it differs", func(f *Finding) bool {
 		return f.SErr == nil && f.BErr == nil && libmFuncs.MatchString(f.Case.Query)
 	}},
-	16: {"a checkpoint loses the sign of -0.0 (gob leaves zero values out): a group or window keyed -0.0 comes back as 0.0", func(f *Finding) bool {
-		return f.Kind == "checkpoint" && negativeZero.MatchString(strings.Join(f.Case.Data.Lines(), "\n"))
-	}},
 	8: {"a NaN with its sign bit set is -nan as text in DuckDB, nan on the stream", func(f *Finding) bool {
 		return strings.Contains(f.Detail, "nan")
 	}},
@@ -39,9 +36,6 @@ var knownBugs = map[int]knownBug{
 	12: {"a BIGINT sum beyond BIGINT's range is a DOUBLE on the stream, an exact HUGEINT in DuckDB: it sorts through DOUBLE (ties DuckDB does not have), and its text is a double's", func(f *Finding) bool {
 		return f.Plan.Aggregated && strings.Contains(f.Case.Query, "sum(") && f.SErr == nil && f.BErr == nil &&
 			(f.Kind == "order" || beyondBigint.MatchString(f.Detail))
-	}},
-	13: {"an expression over aggregates that fails on a group's state after some micro-batch stops the stream, though the final state is fine", func(f *Finding) bool {
-		return f.SErr != nil && f.BErr == nil && aggInError.MatchString(f.SErr.Error())
 	}},
 	14: {"substr(constant, start before the beginning, n): DuckDB counts from the start for a non-constant start, the stream returns ''", func(f *Finding) bool {
 		return f.SErr == nil && f.BErr == nil && strings.Contains(f.Case.Query, "substr")

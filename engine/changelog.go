@@ -332,7 +332,9 @@ func (q *Query) AppendRecord(dst []byte, full bool) ([]byte, error) {
 				id := int32(binary.LittleEndian.Uint32(j))
 				n, m := binary.Uvarint(j[4:])
 				end := 4 + m + int(n)
-				if g.live[id] && l.bornAt[id] != l.epoch {
+				// A group created before the log started (restored, or a
+				// global aggregate's one row) has no mark: not born now.
+				if g.live[id] && (int(id) >= len(l.bornAt) || l.bornAt[id] != l.epoch) {
 					visit(j[:end])
 				}
 				j = j[end:]
@@ -440,13 +442,14 @@ type Replay struct {
 	glob     Snapshot
 	nKeys    int
 	distinct []int // the places of the COUNT(DISTINCT) aggregates
+	grouped  bool  // the query has groups (SELECT DISTINCT has no aggregates)
 }
 
 // NewReplay returns an empty Replay for the state of queries like q.
 func NewReplay(q *Query) (*Replay, error) {
 	r := &Replay{plan: q}
 	if g := q.groups; g != nil {
-		r.win, r.nKeys = g.win != nil, len(g.keyFns)
+		r.grouped, r.win, r.nKeys = true, g.win != nil, len(g.keyFns)
 		for i, call := range q.plan.Aggs {
 			a, err := newAggregate(call)
 			if err != nil {
@@ -523,7 +526,7 @@ func (r *Replay) Apply(rec []byte) (err error) {
 	if n, src, err = readCount(src); err != nil {
 		return err
 	}
-	if n > 0 && r.aggs == nil {
+	if n > 0 && !r.grouped {
 		return fmt.Errorf("groups for a query without groups")
 	}
 	for ; n > 0; n-- {

@@ -85,7 +85,10 @@ type groupTable struct {
 }
 
 func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, error) {
-	g := &groupTable{index: map[string]int32{}, keyVals: make([]value.Value, len(p.GroupBy))}
+	// The epoch starts at 1: a dirty mark of 0 is "never touched", so that
+	// a group that exists before the first batch (a global aggregate's
+	// one row) is marked changed by it like any other.
+	g := &groupTable{index: map[string]int32{}, keyVals: make([]value.Value, len(p.GroupBy)), epoch: 1}
 	var err error
 	if g.keyFns, err = c.compileAll(p.GroupBy); err != nil {
 		return nil, err

@@ -58,6 +58,15 @@ type Options struct {
 	// LogLate keeps a copy of every late row and a count per window (see
 	// Query.LateLog).
 	LogLate bool
+	// FinalOnly is for callers that read only Final (brook run --emit
+	// final, brook diff): Emit then returns, and evaluates, none of the
+	// rows that may still change (the complete result, update mode's
+	// changed groups). The result is the final state's, as DuckDB's is:
+	// an expression that fails only on some intermediate state (a cast of
+	// a partial sum, a division by a count that later changes) does not
+	// stop the run, and no batch pays for a result nobody reads. Windows
+	// the watermark closes are final and still emitted.
+	FinalOnly bool
 }
 
 // Query is one running query. It is not safe for concurrent use.
@@ -103,6 +112,7 @@ type Query struct {
 	finalKeys [][]value.Value
 	closed    []sortRow // windowed queries with KeepFinal: rows of evicted windows
 	keep      bool
+	finalOnly bool // see Options.FinalOnly
 
 	rowsIn int64
 
@@ -189,7 +199,7 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		q.orders = append(q.orders, f)
 		q.desc = append(q.desc, k.Desc)
 	}
-	q.final, q.keep = nil, opts.KeepFinal
+	q.final, q.keep, q.finalOnly = nil, opts.KeepFinal, opts.FinalOnly
 	if opts.KeepFinal && q.mode == Append && !plan.Aggregated {
 		q.final = [][]value.Value{}
 	}
@@ -363,7 +373,7 @@ func (q *Query) Emit() ([][]value.Value, error) {
 	}()
 	if g := q.groups; g != nil && g.win != nil && q.mode != Complete {
 		var rows []sortRow
-		if q.mode == Update {
+		if q.mode == Update && !q.finalOnly {
 			rows = q.groupRows(g.dirty)
 		}
 		g.win.advance()
@@ -371,6 +381,14 @@ func (q *Query) Emit() ([][]value.Value, error) {
 		return q.finish(rows)
 	}
 	switch {
+	case q.finalOnly && (q.groups != nil || q.mode == Complete):
+		if g := q.groups; g != nil {
+			// What the last result kept for the next (the groups passing
+			// HAVING, the best rows, the order) misses this batch's
+			// changes: a later Final starts from the groups' rows.
+			g.passValid, g.topValid, g.orderValid = false, false, false
+		}
+		return nil, q.st.err
 	case q.groups != nil && q.mode == Update:
 		return q.finish(q.groupRows(q.groups.dirty))
 	case q.groups != nil:

@@ -71,7 +71,7 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if f.explain {
 		return exitOK, l.explain(stdout, func(files []string) string { return baseline.Render(l.plan, files) })
 	}
-	q, err := engine.New(l.plan, l.engineOptions(true))
+	q, err := engine.New(l.plan, l.engineOptions(true, false))
 	if err != nil {
 		return exitError, err
 	}

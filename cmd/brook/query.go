@@ -111,9 +111,13 @@ type loaded struct {
 	spool      string         // spool directory for streaming sources ("": none)
 }
 
-// engineOptions are the engine options the flags and header ask for.
-func (l *loaded) engineOptions(keepFinal bool) engine.Options {
-	return engine.Options{Mode: l.mode, KeepFinal: keepFinal, Watermark: l.watermark, Lateness: l.lateness, LogLate: true}
+// engineOptions are the engine options the flags and header ask for;
+// final is for a caller that reads only the final result (see
+// engine.Options.FinalOnly), perBatch is for one that reads every batch's rows
+// too (a dashboard under --emit final).
+func (l *loaded) engineOptions(final, perBatch bool) engine.Options {
+	return engine.Options{Mode: l.mode, KeepFinal: final, FinalOnly: final && !perBatch,
+		Watermark: l.watermark, Lateness: l.lateness, LogLate: true}
 }
 
 // streamOptions opens the late-rows and dead-letter files if asked (the

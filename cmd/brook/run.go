@@ -149,7 +149,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return l.explain(stdout, func(files []string) string { return baseline.Render(l.plan, files) })
 	}
 	final := *emit == "final"
-	q, err := engine.New(l.plan, l.engineOptions(final))
+	q, err := engine.New(l.plan, l.engineOptions(final, *httpAddr != ""))
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final}
 	if *checkpoint != "" {
 		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
-		identity, sources = stream.Identity(q, l.engineOptions(final)), stream.SourceIdentity(l.catalog, l.plan.Table)
+		identity, sources = stream.Identity(q, l.engineOptions(final, *httpAddr != "")), stream.SourceIdentity(l.catalog, l.plan.Table)
 		if cp, err = stream.LoadCheckpointFor(*checkpoint, identity, sources); err != nil {
 			return err
 		}
