@@ -21,12 +21,6 @@ type knownBug struct {
 // again (and must pass).
 var knownBugs = map[int]knownBug{
 	// Found by the tester.
-	19: {"ln (and other libm functions) differ from DuckDB's in the last bit: ln(5.375); a group key or text of it differs", func(f *Finding) bool {
-		return f.SErr == nil && f.BErr == nil && libmFuncs.MatchString(f.Case.Query)
-	}},
-	8: {"a NaN with its sign bit set is -nan as text in DuckDB, nan on the stream", func(f *Finding) bool {
-		return strings.Contains(f.Detail, "nan")
-	}},
 	10: {"BETWEEN and IN evaluate operands DuckDB skips (BETWEEN's bounds where x >= lo fails, IN items after a match): the stream fails, DuckDB does not", func(f *Finding) bool {
 		return f.SErr != nil && f.BErr == nil && (strings.Contains(f.Plan.Query, "BETWEEN") || strings.Contains(f.Plan.Query, " IN ("))
 	}},
@@ -48,12 +42,8 @@ var knownBugs = map[int]knownBug{
 // integerMinusZero matches a field holding the JSON integer -0.
 var integerMinusZero = regexp.MustCompile(`": -0[,}]`)
 
-// libmFuncs matches calls of functions whose last bit may differ between
-// Go's math package and DuckDB's C library.
 // beyondBigint matches an integer beyond BIGINT's range in a report.
 var beyondBigint = regexp.MustCompile(`-?\d{19,}`)
-
-var libmFuncs = regexp.MustCompile(`\b(ln|log10|log2|exp|pow|power|sqrt)\(`)
 
 // negativeZero matches a field holding -0.0 (or -0) in a record.
 var negativeZero = regexp.MustCompile(`": -0(\.0+)?[,}]`)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"brook/libm"
 	"brook/sql"
 	"brook/value"
 )
@@ -301,7 +302,9 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 		case "/":
 			return value.FloatValue(x / y)
 		case "%":
-			return value.FloatValue(math.Mod(x, y))
+			// C's fmod, as DuckDB's: a remainder by zero is the
+			// processor's default NaN (-nan on x86-64), not Go's.
+			return value.FloatValue(libm.Fmod(x, y))
 		}
 		return st.fail("engine: unknown operator %s", op)
 	}

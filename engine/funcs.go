@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"brook/libm"
 	"brook/sql"
 	"brook/value"
 )
@@ -128,14 +129,16 @@ var scalarFuncs = map[string]scalarFunc{
 		}
 		return value.FloatValue(math.Sqrt(x))
 	},
-	"ln":    logFunc("ln", ln),
-	"log10": logFunc("log10", log10),
-	"log2":  logFunc("log2", math.Log2),
-	"exp":   floatFunc(exp),
+	// The logarithms, exp and pow are the C library's, as DuckDB's are:
+	// Go's differ in the last bit for some arguments.
+	"ln":    logFunc("ln", libm.Log),
+	"log10": logFunc("log10", libm.Log10),
+	"log2":  logFunc("log2", libm.Log2),
+	"exp":   floatFunc(libm.Exp),
 	"pow": func(_ *evalState, a []value.Value) value.Value {
 		x, _ := a[0].AsFloat()
 		y, _ := a[1].AsFloat()
-		return value.FloatValue(math.Pow(x, y))
+		return value.FloatValue(libm.Pow(x, y))
 	},
 	// epoch_ms turns epoch milliseconds into a TIMESTAMP.
 	"epoch_ms": func(st *evalState, a []value.Value) value.Value {
@@ -184,34 +187,6 @@ func logFunc(name string, f func(float64) float64) scalarFunc {
 		}
 		return value.FloatValue(f(x))
 	}
-}
-
-// ln is math.Log, corrected for subnormal numbers, where Go's amd64
-// assembly is wrong (it gives -709.09 for 5e-324, not -744.44).
-func ln(x float64) float64 {
-	if x > 0 && x < 0x1p-1022 {
-		return math.Log(x*0x1p54) - 54*math.Ln2
-	}
-	return math.Log(x)
-}
-
-// exp is math.Exp, corrected near the top of DOUBLE's range, where Go's
-// amd64 assembly overflows early (it gives +Inf for 709.5).
-func exp(x float64) float64 {
-	if x > 709 && x < 710 {
-		return math.Exp(x-1) * math.E
-	}
-	return math.Exp(x)
-}
-
-// log10 is math.Log10, exact on powers of ten as C's log10 is (Go's
-// computes log2(x)*log10(2), which gives 2.9999999999999996 for 1000).
-func log10(x float64) float64 {
-	r := math.Log10(x)
-	if n := math.Round(r); n != r && math.Abs(n) <= 308 && pow10(int(n)) == x {
-		return n
-	}
-	return r
 }
 
 // pow10 returns 10**n correctly rounded, as C's pow(10, n) does.
