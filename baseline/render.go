@@ -90,6 +90,10 @@ func Render(p *sql.Plan, files []string) string {
 		if l, ok := k.(*sql.Literal); ok {
 			// A bare integer in GROUP BY is an ordinal to DuckDB; a cast
 			// is the constant itself (SELECT DISTINCT 100 ...).
+			if l.Type() == value.Null { // NULL is no ordinal, and no type to cast to
+				keys = append(keys, "NULL")
+				continue
+			}
 			keys = append(keys, "CAST("+expr(k)+" AS "+l.Type().String()+")")
 			continue
 		}

@@ -120,12 +120,12 @@ func convert(c any, t value.Type) (value.Value, error) {
 		return value.IntValue(n), nil
 	case uint64:
 		return value.IntValue(int64(x)), nil
-	case *big.Int:
-		if t == value.Float || !x.IsInt64() {
+	case *big.Int: // HUGEINT: exact, as the stream carries it
+		if t == value.Float || x.BitLen() > 127 {
 			f, _ := new(big.Float).SetInt(x).Float64()
 			return value.FloatValue(f), nil
 		}
-		return value.IntValue(x.Int64()), nil
+		return value.BigIntValue(x), nil
 	case float32:
 		return value.FloatValue(float64(x)), nil
 	case float64:

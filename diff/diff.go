@@ -282,8 +282,8 @@ func Same(a, b value.Value, tol float64) bool {
 		return a.IsNull() && b.IsNull()
 	}
 	if a.Kind.Numeric() && b.Kind.Numeric() {
-		if a.Kind == value.Int && b.Kind == value.Int {
-			return a.I == b.I
+		if (a.Kind == value.Int || a.Kind == value.Huge) && (b.Kind == value.Int || b.Kind == value.Huge) {
+			return value.Equal(a, b) // exact, BIGINT and HUGEINT alike
 		}
 		x, _ := a.AsFloat()
 		y, _ := b.AsFloat()

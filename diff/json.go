@@ -17,6 +17,8 @@ func JSONValue(v value.Value) any {
 		return v.I != 0
 	case value.Int:
 		return v.I
+	case value.Huge: // the exact integer, as a JSON number
+		return json.Number(v.Format())
 	case value.Float:
 		if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
 			return v.Format()

@@ -71,10 +71,7 @@ func (a *sumInt) Result(g int32) value.Value {
 	if !a.seen[g] {
 		return value.NullValue
 	}
-	if i, ok := a.sum[g].int64(); ok {
-		return value.IntValue(i)
-	}
-	return value.FloatValue(a.sum[g].float64())
+	return value.HugeValue(a.sum[g].hi, a.sum[g].lo)
 }
 
 // int128 is a two's complement 128-bit integer.

@@ -791,7 +791,7 @@ func toText(v value.Value) string {
 // ParseTimestamp read it; a DOUBLE converts to BIGINT rounding halves to
 // even, and fails outside BIGINT's range or on nan and inf. Casts between
 // TIMESTAMP and the numbers or BOOLEAN are refused by the planner, as DuckDB
-// refuses them.
+// refuses them. A HUGEINT beyond BIGINT does not convert to BIGINT.
 func Cast(v value.Value, to value.Type) (value.Value, bool) {
 	if v.IsNull() || v.Kind == to {
 		return v, true
@@ -803,6 +803,9 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 		switch v.Kind {
 		case value.Int, value.Bool:
 			return value.FloatValue(float64(v.I)), true
+		case value.Huge:
+			f, _ := v.AsFloat()
+			return value.FloatValue(f), true
 		case value.String:
 			f, ok := value.ParseNumber(v.S)
 			if !ok {
@@ -832,6 +835,8 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 			return value.BoolValue(v.I != 0), true
 		case value.Float:
 			return value.BoolValue(v.F != 0), true
+		case value.Huge: // never zero
+			return value.BoolValue(true), true
 		case value.String:
 			b, ok := value.ParseBool(v.S)
 			if !ok {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"math/big"
 	"math/bits"
 
 	"brook/sql"
@@ -10,21 +11,20 @@ import (
 
 // DuckDB sums BIGINTs into a HUGEINT (128 bits), and arithmetic on a
 // HUGEINT is HUGEINT arithmetic: SUM(v) + 1 over the one value 2^63-1 is
-// 2^63, not an overflow, and it fails only beyond 2^127. brook has no
-// 128-bit type; a HUGEINT is carried as a BIGINT while it fits one, and as
-// the nearest DOUBLE beyond (which is also how the baseline reads DuckDB's
-// HUGEINT results):
+// 2^63, not an overflow, and it fails only beyond 2^127. brook carries a
+// HUGEINT as a BIGINT value while it fits one and as a value.Huge beyond
+// (the column stays BIGINT; the baseline reads DuckDB's HUGEINTs the same
+// way), so every such result is exact:
 //
 //   - SUM over BIGINT accumulates exactly in 128 bits (see sumInt), in
-//     every group, partial and checkpoint, so no batch cutting changes it;
-//     its result is a BIGINT when it fits and a DOUBLE beyond.
+//     every group, partial and checkpoint, so no batch cutting changes it.
 //   - + - * % and unary minus on BIGINTs of which one operand is a HUGEINT
-//     (hugeint) are computed exactly in 128 bits, and give a BIGINT when the
-//     result fits one and the nearest DOUBLE beyond, never a BIGINT
-//     overflow; so does abs. Such arithmetic on a value already beyond
-//     BIGINT (a DOUBLE) is DOUBLE arithmetic, close to DuckDB's exact
-//     answer but not always equal to it, and fails, as DuckDB does, when
-//     the result leaves HUGEINT's range.
+//     (hugeint) are computed exactly in 128 bits, never a BIGINT overflow;
+//     so does abs. They fail, as DuckDB does, when the result leaves
+//     HUGEINT's range.
+//   - a Huge value compares, sorts, groups and prints as the exact integer
+//     (value.Compare, value.AppendKey, value.Format); CAST to DOUBLE gives
+//     the nearest DOUBLE, CAST to BIGINT fails.
 //
 // So the stream never fails on a sum that only some prefix of the input
 // takes beyond BIGINT's range, and its final answer does not depend on how
@@ -91,13 +91,42 @@ func mul64(x, y int64) int128 {
 }
 
 // hugeValue returns x as brook carries a HUGEINT: a BIGINT when it fits,
-// else the nearest DOUBLE.
-func hugeValue(x int128) value.Value {
-	if i, ok := x.int64(); ok {
-		return value.IntValue(i)
+// else a value.Huge.
+func hugeValue(x int128) value.Value { return value.HugeValue(x.hi, x.lo) }
+
+// hugeBig computes a op b exactly for BIGINT or HUGEINT operands one of
+// which is beyond BIGINT (math/big: such values are rare), and fails
+// beyond HUGEINT's range as DuckDB does; % by zero is NULL.
+func hugeBig(st *evalState, op string, a, b value.Value) value.Value {
+	x, y := a.BigInt(), b.BigInt()
+	r := new(big.Int)
+	switch op {
+	case "+":
+		r.Add(x, y)
+	case "-":
+		r.Sub(x, y)
+	case "*":
+		r.Mul(x, y)
+	case "%":
+		if y.Sign() == 0 {
+			return value.NullValue
+		}
+		r.Rem(x, y) // truncated: the sign of x, as C's and DuckDB's %
+	default:
+		return st.fail("engine: unknown operator %s", op)
 	}
-	return value.FloatValue(x.float64())
+	if r.Cmp(hugeMin) < 0 || r.Cmp(hugeMax) > 0 {
+		return st.fail("HUGEINT overflow in %s %s %s", a.Format(), op, b.Format())
+	}
+	return value.BigIntValue(r)
 }
+
+// hugeMin and hugeMax are HUGEINT's range.
+var (
+	hugeMin = new(big.Int).Neg(new(big.Int).Lsh(big.NewInt(1), 127))
+	hugeMax = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 127), big.NewInt(1))
+)
+
 
 // hugeLimit is 2^127: HUGEINTs are below it, and at least -2^127.
 const hugeLimit = 0x1p127
@@ -111,7 +140,10 @@ func (c *compiler) hugeArith(op string, l, r evalFn) evalFn {
 		if a.IsNull() || b.IsNull() {
 			return value.NullValue
 		}
-		if a.Kind != value.Int || b.Kind != value.Int { // a value beyond BIGINT: DOUBLE arithmetic
+		if (a.Kind == value.Huge || b.Kind == value.Huge) && a.Kind != value.Float && b.Kind != value.Float {
+			return hugeBig(st, op, a, b)
+		}
+		if a.Kind != value.Int || b.Kind != value.Int { // a DOUBLE operand: DOUBLE arithmetic
 			x, _ := a.AsFloat()
 			y, _ := b.AsFloat()
 			var f float64
@@ -165,6 +197,9 @@ func hugeNeg(v value.Value) value.Value {
 	switch v.Kind {
 	case value.Int:
 		return hugeValue(wide(v.I).neg())
+	case value.Huge:
+		hi, lo, _ := v.Wide()
+		return hugeValue(int128{hi: hi, lo: lo}.neg())
 	case value.Float:
 		v.F = -v.F
 	}
@@ -172,8 +207,9 @@ func hugeNeg(v value.Value) value.Value {
 }
 
 func hugeAbs(v value.Value) value.Value {
+	hi, _, _ := v.Wide()
 	switch {
-	case v.Kind == value.Int && v.I < 0, v.Kind == value.Float && v.F < 0:
+	case v.Kind == value.Int && v.I < 0, v.Kind == value.Huge && hi < 0, v.Kind == value.Float && v.F < 0:
 		return hugeNeg(v)
 	}
 	return v

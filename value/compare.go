@@ -23,6 +23,21 @@ func Compare(a, b Value) (cmp int, ok bool) {
 			return strings.Compare(a.S, b.S), true
 		}
 	}
+	if a.Kind == Huge || b.Kind == Huge {
+		ahi, alo, aok := a.Wide()
+		bhi, blo, bok := b.Wide()
+		if aok && bok { // BIGINT and HUGEINT compare exactly
+			switch {
+			case ahi != bhi:
+				return cmpInt(ahi, bhi), true
+			case alo < blo:
+				return -1, true
+			case alo > blo:
+				return 1, true
+			}
+			return 0, true
+		}
+	}
 	if a.Kind == Int && b.Kind == Float {
 		return cmpFloat(float64(a.I), b.F), true
 	}
@@ -118,6 +133,7 @@ const (
 	keyFloat
 	keyString
 	keyTimestamp
+	keyHuge
 )
 
 // AppendKey appends an unambiguous binary encoding of v to dst, for use as
@@ -134,6 +150,10 @@ func AppendKey(dst []byte, v Value) []byte {
 		return binary.LittleEndian.AppendUint64(append(dst, keyInt), uint64(v.I))
 	case Timestamp:
 		return binary.LittleEndian.AppendUint64(append(dst, keyTimestamp), uint64(v.I))
+	case Huge: // never equal to a BIGINT: a Huge value does not fit one
+		hi, lo, _ := v.Wide()
+		dst = binary.LittleEndian.AppendUint64(append(dst, keyHuge), lo)
+		return binary.LittleEndian.AppendUint64(dst, uint64(hi))
 	case Float:
 		f := v.F
 		if f == 0 {

@@ -26,6 +26,8 @@ func (v Value) AppendText(dst []byte) []byte {
 		return append(dst, v.S...)
 	case Timestamp:
 		return AppendTimestamp(dst, v.I)
+	case Huge:
+		return v.BigInt().Append(dst, 10)
 	}
 	return dst
 }

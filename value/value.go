@@ -1,7 +1,9 @@
 package value
 
 import (
+	"encoding/binary"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -17,9 +19,14 @@ const (
 	Float                 // DOUBLE
 	String                // VARCHAR
 	Timestamp             // TIMESTAMP, microseconds since the Unix epoch, UTC
+	// Huge is a HUGEINT beyond BIGINT's range: the kind of a value, never
+	// of a column. DuckDB sums BIGINTs into a HUGEINT; brook's sums and
+	// their arithmetic are BIGINT values while they fit one and Huge
+	// values beyond (see HugeValue).
+	Huge
 )
 
-var typeNames = [...]string{Null: "NULL", Bool: "BOOLEAN", Int: "BIGINT", Float: "DOUBLE", String: "VARCHAR", Timestamp: "TIMESTAMP"}
+var typeNames = [...]string{Null: "NULL", Bool: "BOOLEAN", Int: "BIGINT", Float: "DOUBLE", String: "VARCHAR", Timestamp: "TIMESTAMP", Huge: "HUGEINT"}
 
 // String returns the DuckDB name of t.
 func (t Type) String() string {
@@ -29,8 +36,8 @@ func (t Type) String() string {
 	return "UNKNOWN"
 }
 
-// Numeric reports whether t is BIGINT or DOUBLE.
-func (t Type) Numeric() bool { return t == Int || t == Float }
+// Numeric reports whether t is BIGINT or DOUBLE (or a HUGEINT value's).
+func (t Type) Numeric() bool { return t == Int || t == Float || t == Huge }
 
 // ParseType reads a type name as written in SQL or a schema declaration.
 // It accepts DuckDB's common spellings and reports ok=false for any other.
@@ -56,7 +63,8 @@ func ParseType(name string) (Type, bool) {
 
 // Value is one datum. The zero Value is NULL. Only the field that matches
 // Kind is meaningful: I for Bool (0 or 1), Int and Timestamp; F for Float;
-// S for String.
+// S for String; for Huge, I holds the low 64 bits of the two's complement
+// 128-bit integer and F the bits of the high 64 (see HugeValue).
 //
 // A String value produced by the decoder may point into the input buffer of
 // its batch: it is valid only until the batch is released. State kept across
@@ -91,6 +99,50 @@ func BoolValue(b bool) Value {
 // TimestampValue returns a TIMESTAMP value from microseconds since the epoch.
 func TimestampValue(micros int64) Value { return Value{Kind: Timestamp, I: micros} }
 
+// HugeValue returns the 128-bit integer hi*2^64 + lo (two's complement):
+// a BIGINT value when it fits one, else a Huge value.
+func HugeValue(hi int64, lo uint64) Value {
+	if hi == int64(lo)>>63 {
+		return IntValue(int64(lo))
+	}
+	return Value{Kind: Huge, I: int64(lo), F: math.Float64frombits(uint64(hi))}
+}
+
+// Wide returns a BIGINT or HUGEINT value as a two's complement 128-bit
+// integer, hi*2^64 + lo; ok is false for other kinds.
+func (v Value) Wide() (hi int64, lo uint64, ok bool) {
+	switch v.Kind {
+	case Int:
+		return v.I >> 63, uint64(v.I), true
+	case Huge:
+		return int64(math.Float64bits(v.F)), uint64(v.I), true
+	}
+	return 0, 0, false
+}
+
+// BigInt returns a BIGINT or HUGEINT value as a big.Int (nil for other
+// kinds).
+func (v Value) BigInt() *big.Int {
+	hi, lo, ok := v.Wide()
+	if !ok {
+		return nil
+	}
+	b := new(big.Int).Lsh(big.NewInt(hi), 64)
+	return b.Add(b, new(big.Int).SetUint64(lo))
+}
+
+// BigIntValue returns x, which must be within HUGEINT's range (at least
+// -2^127, below 2^127), as a BIGINT or Huge value.
+func BigIntValue(x *big.Int) Value {
+	var w [16]byte
+	m := new(big.Int).Set(x)
+	if x.Sign() < 0 { // two's complement: 2^128 + x
+		m.Add(m, new(big.Int).Lsh(big.NewInt(1), 128))
+	}
+	m.FillBytes(w[:])
+	return HugeValue(int64(binary.BigEndian.Uint64(w[:8])), binary.BigEndian.Uint64(w[8:]))
+}
+
 // IsNull reports whether v is NULL.
 func (v Value) IsNull() bool { return v.Kind == Null }
 
@@ -114,6 +166,9 @@ func (v Value) AsFloat() (float64, bool) {
 		return v.F, true
 	case Int:
 		return float64(v.I), true
+	case Huge: // the nearest DOUBLE, as DuckDB casts a HUGEINT
+		f, _ := new(big.Float).SetInt(v.BigInt()).Float64()
+		return f, true
 	case String:
 		return ParseNumber(v.S)
 	}
