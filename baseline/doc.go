@@ -23,8 +23,8 @@
 // that the tie-breaking order is exactly the stream's (sql.Plan.TotalOrder).
 //
 // DuckDB sums BIGINTs into a HUGEINT, and arithmetic on the sum stays
-// HUGEINT: such a result is read as a BIGINT when it fits one and as the
-// nearest DOUBLE beyond, the values the stream gives (see the engine's
+// HUGEINT: such a result is read as a BIGINT when it fits one and as an
+// exact value.Huge beyond, the values the stream gives (see the engine's
 // hugeint.go). An IN list of numbers is rendered as DuckDB's IN, which
 // compares x and every item in their common type: exactly when all are
 // BIGINTs, as DOUBLEs when one is a DOUBLE; the stream does the same.

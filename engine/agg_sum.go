@@ -44,8 +44,8 @@ func (a *sumFloat) Result(g int32) value.Value {
 
 // sumInt is SUM over BIGINT. Like DuckDB, which sums BIGINTs into a 128-bit
 // HUGEINT, it never overflows: a sum outside BIGINT's range is returned as
-// the nearest DOUBLE, which is what the baseline reads DuckDB's HUGEINT as
-// (see hugeint.go for the arithmetic on it).
+// an exact value.Huge, as the baseline reads DuckDB's HUGEINT (see
+// hugeint.go for the arithmetic on it).
 type sumInt struct {
 	sum  []int128
 	seen []bool
