@@ -127,7 +127,6 @@ var (
 	hugeMax = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 127), big.NewInt(1))
 )
 
-
 // hugeLimit is 2^127: HUGEINTs are below it, and at least -2^127.
 const hugeLimit = 0x1p127
 
