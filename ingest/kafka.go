@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -67,7 +69,15 @@ func ParseKafkaURI(uri string) (*KafkaURI, error) {
 //
 // Each record value is one NDJSON line (a trailing newline is dropped). In
 // error messages a record is named "kafka TOPIC/PARTITION:LINE" where LINE
-// is its offset + 1.
+// is its offset + 1. Records are read committed: a transaction's records
+// once it commits, an aborted one's never.
+//
+// With stop=end (or Options.StopAtEnd) the source is bounded: when it opens
+// it notes every partition's end (its last stable offset: everything
+// committed by then), reads each partition up to that end and no further,
+// and ends (ErrEndOfInput) once every partition has reached it, however
+// long the group took to join or a fetch to return. A partition the group
+// (or the start position) already has at its end is done from the start.
 type KafkaSource struct {
 	cl    *kgo.Client
 	topic string
@@ -77,6 +87,17 @@ type KafkaSource struct {
 
 	next     time.Time
 	lastSeen time.Time
+	// assignedAt is when the group last assigned partitions (UnixNano; 0
+	// while joining or rebalancing): idle time counts only from then.
+	assignedAt atomic.Int64
+	// resetIdle makes the next Next count idle time from its own start:
+	// time spent processing the last batch is not time without records.
+	resetIdle bool
+
+	// With stop=end: each partition's end, and those not yet reached.
+	stopEnd bool
+	ends    map[int32]int64
+	pending map[int32]bool
 
 	mu       sync.Mutex
 	consumed map[int32]kgo.EpochOffset // next offset per partition, after the last delivered batch
@@ -95,7 +116,8 @@ func openKafka(uri string, opts Options) (Source, error) {
 		return nil, fmt.Errorf("source %w", err)
 	}
 	s := &KafkaSource{topic: k.Topic, opts: opts, max: opts.maxRecords(), lastSeen: time.Now(), consumed: map[int32]kgo.EpochOffset{}}
-	start := kgo.NewOffset().AtStart()
+	start, latest := kgo.NewOffset().AtStart(), false
+	s.stopEnd = opts.StopAtEnd && !k.Query.Has("stop")
 	for key, vals := range k.Query {
 		v := vals[len(vals)-1]
 		switch key {
@@ -105,10 +127,15 @@ func openKafka(uri string, opts Options) (Source, error) {
 			switch v {
 			case "earliest":
 			case "latest":
-				start = kgo.NewOffset().AtEnd()
+				start, latest = kgo.NewOffset().AtEnd(), true
 			default:
 				return nil, fmt.Errorf("source %s: start wants earliest or latest, got %q", uri, v)
 			}
+		case "stop":
+			if v != "end" {
+				return nil, fmt.Errorf("source %s: stop wants end (read every partition up to its end when the run starts, then end), got %q", uri, v)
+			}
+			s.stopEnd = true
 		case "max":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -116,7 +143,7 @@ func openKafka(uri string, opts Options) (Source, error) {
 			}
 			s.max = n
 		default:
-			return nil, fmt.Errorf("source %s: unknown parameter %q (known: group, start, max)", uri, key)
+			return nil, fmt.Errorf("source %s: unknown parameter %q (known: group, start, stop, max)", uri, key)
 		}
 	}
 	kopts := []kgo.Opt{
@@ -125,14 +152,93 @@ func openKafka(uri string, opts Options) (Source, error) {
 		kgo.ConsumeResetOffset(start),
 		kgo.FetchMaxWait(500 * time.Millisecond),
 		kgo.DialTimeout(DialTimeout),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// Transaction markers take offsets too: they are kept (and
+		// dropped in Next) so that a bounded read sees its partition
+		// reach the end.
+		kgo.KeepControlRecords(),
 	}
 	if s.group != "" {
-		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit())
+		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit(),
+			// --exit-idle counts from the assignment: joining the group
+			// (and every rebalance) is not time without records.
+			kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+				s.assignedAt.Store(time.Now().UnixNano())
+			}),
+			kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { s.assignedAt.Store(0) }),
+			kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) { s.assignedAt.Store(0) }))
+	} else {
+		s.assignedAt.Store(time.Now().UnixNano())
 	}
 	if s.cl, err = kgo.NewClient(kopts...); err != nil {
 		return nil, fmt.Errorf("source %s: %w", uri, err)
 	}
+	if s.stopEnd {
+		if latest {
+			s.cl.Close()
+			return nil, fmt.Errorf("source %s: stop=end with start=latest reads nothing: use start=earliest, or a group, to read up to the end", uri)
+		}
+		if err := s.bound(k.Brokers); err != nil {
+			s.cl.Close()
+			return nil, fmt.Errorf("source %s: %w", uri, err)
+		}
+	}
 	return s, nil
+}
+
+// bound notes, for stop=end, each partition's end and where reading it
+// starts (the group's committed offset, else the log start).
+func (s *KafkaSource) bound(brokers []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
+	defer cancel()
+	adm := kadm.NewClient(s.cl)
+	ends, err := adm.ListCommittedOffsets(ctx, s.topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		if errors.Is(err, kerr.UnknownTopicOrPartition) {
+			return fmt.Errorf("topic %q does not exist on %s", s.topic, strings.Join(brokers, ","))
+		}
+		return fmt.Errorf("listing the end offsets of %s on %s: %w", s.topic, strings.Join(brokers, ","), err)
+	}
+	if len(ends[s.topic]) == 0 {
+		return fmt.Errorf("topic %q does not exist on %s", s.topic, strings.Join(brokers, ","))
+	}
+	starts, err := adm.ListStartOffsets(ctx, s.topic)
+	if err == nil {
+		err = starts.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("listing the start offsets of %s: %w", s.topic, err)
+	}
+	var committed kadm.OffsetResponses
+	if s.group != "" {
+		if committed, err = adm.FetchOffsetsForTopics(ctx, s.group, s.topic); err == nil {
+			err = committed.Error()
+		}
+		if errors.Is(err, kerr.GroupIDNotFound) { // a new group: it starts at the start
+			committed, err = nil, nil
+		}
+		if err != nil {
+			return fmt.Errorf("fetching the offsets of group %s: %w", s.group, err)
+		}
+	}
+	s.ends, s.pending = map[int32]int64{}, map[int32]bool{}
+	for p, e := range ends[s.topic] {
+		from := int64(0)
+		if st, ok := starts.Lookup(s.topic, p); ok {
+			from = st.Offset
+		}
+		if c, ok := committed.Lookup(s.topic, p); ok && c.At >= 0 {
+			from = c.At
+		}
+		s.ends[p] = e.Offset
+		if from < e.Offset {
+			s.pending[p] = true
+		}
+	}
+	return nil
 }
 
 // Next returns the records that arrived: with no Trigger, whatever is
@@ -140,6 +246,12 @@ func openKafka(uri string, opts Options) (Source, error) {
 // deadline, handed over at that deadline; never more than the record cap. It returns ErrEndOfInput once
 // ExitIdle passed without a record.
 func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
+	if s.stopEnd && len(s.pending) == 0 {
+		return nil, ErrEndOfInput
+	}
+	if s.resetIdle {
+		s.lastSeen, s.resetIdle = time.Now(), false
+	}
 	var recs []*kgo.Record
 	var deadline time.Time
 	if t := s.opts.Trigger; t > 0 {
@@ -163,7 +275,7 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 			pctx, cancel := ctx, context.CancelFunc(func() {})
 			wake := deadline
 			if s.opts.ExitIdle > 0 && len(recs) == 0 {
-				if idle := s.lastSeen.Add(s.opts.ExitIdle); wake.IsZero() || idle.Before(wake) {
+				if idle := s.idleSince().Add(s.opts.ExitIdle); wake.IsZero() || idle.Before(wake) {
 					wake = idle
 				}
 			}
@@ -179,9 +291,17 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 				ferr = err
 			}
 		})
-		recs = append(recs, fs.Records()...)
-		if len(fs.Records()) > 0 {
+		got := fs.Records()
+		if s.stopEnd {
+			got = s.withinBound(got)
+		}
+		got = s.dropMarkers(got)
+		recs = append(recs, got...)
+		if len(got) > 0 {
 			s.lastSeen = time.Now()
+		}
+		if s.stopEnd && len(s.pending) == 0 {
+			break // every partition is at its end
 		}
 		if ferr != nil {
 			if errors.Is(ferr, kgo.ErrClientClosed) {
@@ -208,7 +328,7 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 			s.next = s.next.Add(s.opts.Trigger)
 			deadline = s.next
 		}
-		if len(recs) == 0 && s.opts.ExitIdle > 0 && !now.Before(s.lastSeen.Add(s.opts.ExitIdle)) {
+		if len(recs) == 0 && s.opts.ExitIdle > 0 && s.assignedAt.Load() != 0 && !now.Before(s.idleSince().Add(s.opts.ExitIdle)) {
 			return nil, ErrEndOfInput
 		}
 	}
@@ -224,7 +344,53 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 			timer.Stop()
 		}
 	}
+	s.resetIdle = true
 	return s.batch(recs), nil
+}
+
+// idleSince is when the current wait for records began: the later of the
+// last record, the start of this Next and the last assignment; while the
+// group has no assignment, now (the wait has not begun).
+func (s *KafkaSource) idleSince() time.Time {
+	at := s.assignedAt.Load()
+	if at == 0 {
+		return time.Now()
+	}
+	if t := time.Unix(0, at); t.After(s.lastSeen) {
+		return t
+	}
+	return s.lastSeen
+}
+
+// dropMarkers takes the transaction markers out of recs; their offsets
+// count as consumed.
+func (s *KafkaSource) dropMarkers(recs []*kgo.Record) []*kgo.Record {
+	kept := recs[:0]
+	for _, r := range recs {
+		if r.Attrs.IsControl() {
+			s.consumed[r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
+}
+
+// withinBound keeps the records before their partition's end, and notes
+// the partitions that reached it.
+func (s *KafkaSource) withinBound(recs []*kgo.Record) []*kgo.Record {
+	kept := recs[:0]
+	for _, r := range recs {
+		end, ok := s.ends[r.Partition]
+		if !ok || r.Offset >= end {
+			continue // arrived after the source opened (or a new partition)
+		}
+		kept = append(kept, r)
+		if r.Offset+1 >= end {
+			delete(s.pending, r.Partition)
+		}
+	}
+	return kept
 }
 
 // batch turns records into chunks, one per run of consecutive offsets of a

@@ -189,3 +189,88 @@ func TestKafkaBadURIs(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaStopAtEnd: with stop=end the source reads every partition up
+// to where it ended when the source opened, records committed by a
+// transaction included and markers skipped, and nothing produced after;
+// then it ends by itself, with no idle timeout. A group whose offsets are
+// at those ends already reads nothing and ends at once.
+func TestKafkaStopAtEnd(t *testing.T) {
+	addr := newKafka(t, "flows")
+	produceIDs(t, addr, "flows", 0, 1000)
+	// Records 1000-1099 in a committed transaction: its markers take
+	// offsets of their own.
+	txn, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("flows"), kgo.TransactionalID("stop-end-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	if err := txn.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1000; i < 1100; i++ {
+		txn.Produce(ctx, &kgo.Record{Value: fmt.Appendf(nil, `{"id": %d}`, i)}, nil)
+	}
+	if err := txn.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatal(err)
+	}
+	txn.Close()
+
+	uri := "kafka://" + addr + "/flows?group=bounded&stop=end&max=300"
+	runs := 0
+	read := func() (seen map[int]int, batches int) {
+		runs++
+		src, err := Open(uri, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		seen = map[int]int{}
+		for {
+			b, err := src.Next(ctx)
+			if errors.Is(err, ErrEndOfInput) {
+				return seen, batches
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			batches++
+			for _, id := range ids(t, b) {
+				seen[id]++
+			}
+			if err := src.(Acker).Ack(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if runs == 1 && batches == 1 { // produced after the source opened: not read
+				produceIDs(t, addr, "flows", 5000, 5100)
+			}
+		}
+	}
+	seen, batches := read()
+	if len(seen) != 1100 {
+		t.Fatalf("read %d distinct records in %d batches, want the 1100 there when the source opened", len(seen), batches)
+	}
+	for id, n := range seen {
+		if id >= 1100 || n != 1 {
+			t.Fatalf("record %d read %d times", id, n)
+		}
+	}
+	// The group's offsets are now at the ends the first run saw, but
+	// records 5000-5099 arrived since: a second bounded run reads them.
+	if seen, _ = read(); len(seen) != 100 {
+		t.Fatalf("second run read %d records, want the 100 produced during the first", len(seen))
+	}
+	if seen, batches = read(); len(seen) != 0 || batches != 0 {
+		t.Fatalf("a group at the end read %d records in %d batches", len(seen), batches)
+	}
+
+	if _, err := Open("kafka://"+addr+"/nosuch?stop=end", Options{}); err == nil || !strings.Contains(err.Error(), `topic "nosuch" does not exist`) {
+		t.Fatalf("missing topic: %v", err)
+	}
+	if _, err := Open("kafka://"+addr+"/flows?stop=end&start=latest", Options{}); err == nil || !strings.Contains(err.Error(), "reads nothing") {
+		t.Fatalf("stop=end with start=latest: %v", err)
+	}
+}

@@ -21,6 +21,10 @@ const DefaultMaxRecords = 100_000
 // Options configure a source opened by Open. Fields that do not apply to a
 // kind of source are ignored by it.
 type Options struct {
+	// StopAtEnd makes a Kafka source read each partition up to its end
+	// when the source opens, then end, as stop=end does (unless the URI
+	// has a stop parameter of its own).
+	StopAtEnd bool
 	// FilesPerBatch is how many files make one micro-batch of a directory
 	// source (default 1).
 	FilesPerBatch int

@@ -36,7 +36,11 @@ order may change the last bits, nothing more is forgiven.
 Any source can be diffed: what a streaming source (stdin, TCP, Kafka)
 consumed is spooled batch by batch as NDJSON files (--spool DIR, default a
 temporary directory removed afterwards) and the baseline reads exactly those.
-A Kafka source never ends by itself: give --exit-idle.
+A Kafka source is read up to where each partition ended when the diff
+started (stop=end, added to the URI unless it has a stop parameter or
+--exit-idle is given), so the diff compares everything the topic held then,
+however long the consumer group takes to join; with --exit-idle instead it
+reads until nothing arrived for that long.
 
 Like with like: with --on-error skip or quarantine, the baseline reads the
 records the stream accepted: files in which the stream rejected lines are
@@ -50,7 +54,7 @@ const diffExamples = `  brook diff queries/webservers.sql
   brook diff --source flows=../shared/datasets/lanl queries/webservers.sql
   brook diff --format json --files-per-batch 10 queries/top_talkers.sql
   cat flows/*.json | brook diff --source flows=- queries/webservers.sql
-  brook diff --source 'flows=kafka://localhost:9092/flows?group=check' --exit-idle 2s queries/webservers.sql
+  brook diff --source 'flows=kafka://localhost:9092/flows?group=check' queries/webservers.sql
 `
 
 func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
@@ -61,6 +65,10 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	show := f.fs.Int("show", 20, "list at most this many rows of each kind of difference, and an agreed result of at most this many rows (0: all)")
 	strict := f.fs.Bool("strict", false, "count differences caused by late rows (dropped by the stream's watermark) as failures")
 	f.fs.StringVar(&f.mode, "mode", "", "output mode the stream runs in: complete, update or append (default: append for windowed queries with --lateness, else complete)")
+	// A Kafka source is read up to its end (stop=end) unless --exit-idle
+	// says otherwise: everything the topic holds, no guess from a quiet
+	// spell.
+	f.stopAtEnd = true
 	l, err := f.load(args)
 	if err != nil {
 		return exitError, err
@@ -89,9 +97,7 @@ func cmdDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer os.RemoveAll(cleanDir)
 	sopts.CleanDir = cleanDir
 	if l.stream() {
-		if b, _ := l.catalog.Binding(l.plan.Table); ingest.Scheme(b.Path) == "kafka" && l.sourceOpts.ExitIdle == 0 {
-			return exitError, fmt.Errorf("source %s never ends by itself: give --exit-idle DURATION (e.g. 2s) to diff what arrived until it went quiet", b.Path)
-		}
+
 		if l.spool == "" {
 			dir, err := os.MkdirTemp("", "brook-spool-")
 			if err != nil {

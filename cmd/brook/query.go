@@ -29,6 +29,7 @@ var defaultSources = map[string]string{"flows": "testdata/flows"}
 // queryFlags are the flags every query command shares.
 type queryFlags struct {
 	fs            *pflag.FlagSet
+	stopAtEnd     bool // brook diff: bounded Kafka reads unless --exit-idle
 	expr          string
 	sources       []string
 	schema        string
@@ -320,7 +321,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	if fl := f.fs.Lookup("follow"); fl != nil {
 		follow = fl.Value.String() == "true"
 	}
-	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
+	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, StopAtEnd: f.stopAtEnd && f.exitIdle == 0, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
 		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
 	l.spool = f.spool
 	ctx := f.ctx
