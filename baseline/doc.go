@@ -27,5 +27,8 @@
 // exact value.Huge beyond, the values the stream gives (see the engine's
 // hugeint.go). An IN list of numbers is rendered as DuckDB's IN, which
 // compares x and every item in their common type: exactly when all are
-// BIGINTs, as DOUBLEs when one is a DOUBLE; the stream does the same.
+// BIGINTs, as DOUBLEs when one is a DOUBLE; the stream does the same. A
+// string literal in such a list has been cast to the list's type by the
+// planner (a query where one is not a number is refused), so DuckDB never
+// has a string to convert there.
 package baseline

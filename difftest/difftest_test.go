@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"brook/baseline"
+	"brook/sql"
 )
 
 var (
@@ -66,7 +68,7 @@ func TestDifferential(t *testing.T) {
 	gen := NewGenerator(t.TempDir())
 	ctx := context.Background()
 	counts := map[Outcome]int{}
-	skipped := 0
+	skipped, diverged := 0, 0
 	known := map[int][]uint64{} // findings of open issues outside bugSeeds
 	for seed := first; seed < first+n; seed++ {
 		if issue, ok := bugSeeds[seed]; ok && *flagSeed < 0 && !*flagList {
@@ -89,6 +91,13 @@ func TestDifferential(t *testing.T) {
 			continue
 		}
 		issue := classify(f)
+		if d, ok := duckdbDivergences[issue]; ok {
+			diverged++
+			if *flagList || *flagSeed >= 0 {
+				t.Logf("seed %d: DuckDB divergence #%d, not a brook bug: %s: %s\n  %s", seed, issue, f.Check, c.Query, d.What)
+			}
+			continue
+		}
 		if issue != 0 && *flagSeed < 0 {
 			known[issue] = append(known[issue], seed)
 			if *flagList {
@@ -108,8 +117,8 @@ func TestDifferential(t *testing.T) {
 		t.Errorf("known bug #%d (%s) found by %d seeds not in bugSeeds: %v", issue, knownBugs[issue].What, len(seeds), seeds)
 	}
 	total := gen.Queries + gen.Refusals
-	t.Logf("%d seeds: %d agreed, %d both failed, %d findings, %d skipped as known bugs; planner refused %d of %d queries drawn (%.1f%%)",
-		n, counts[Agreed], counts[BothFailed], counts[Disagreed], skipped, gen.Refusals, total, 100*float64(gen.Refusals)/float64(max(total, 1)))
+	t.Logf("%d seeds: %d agreed, %d both failed, %d findings (%d of them DuckDB divergences), %d skipped as known bugs; planner refused %d of %d queries drawn (%.1f%%)",
+		n, counts[Agreed], counts[BothFailed], counts[Disagreed], diverged, skipped, gen.Refusals, total, 100*float64(gen.Refusals)/float64(max(total, 1)))
 	if total > 20 && gen.Refusals*4 > total {
 		t.Errorf("the planner refused %d of %d generated queries: the generator has drifted from brook's SQL", gen.Refusals, total)
 	}
@@ -147,5 +156,84 @@ func TestRegressions(t *testing.T) {
 				report(t, f, fmt.Sprintf("regression-%d", i))
 			}
 		})
+	}
+}
+
+// TestRefusals: the planner refuses the queries of refusals, which DuckDB
+// fails as written, with their errors.
+func TestRefusals(t *testing.T) {
+	for i, r := range refusals {
+		t.Run(fmt.Sprintf("%d/issue-%d", i, r.Issue), func(t *testing.T) {
+			if _, open := knownBugs[r.Issue]; open && !*flagKnown {
+				t.Skipf("known bug #%d, being fixed", r.Issue)
+			}
+			_, err := sql.Build(r.Query, Catalog{})
+			if err == nil || !strings.Contains(err.Error(), r.Err) {
+				t.Errorf("the planner should refuse %s with %q, as DuckDB fails it; got %v", r.Query, r.Err, err)
+			}
+		})
+	}
+}
+
+// TestDivergences: DuckDB still contradicts its own rule on the cases of
+// the DuckDB divergences, and the finding is recognized as the divergence.
+func TestDivergences(t *testing.T) {
+	db := openDB(t)
+	r := &Runner{DB: db}
+	root := t.TempDir()
+	for i, reg := range divergences {
+		t.Run(fmt.Sprintf("%d/issue-%d", i, reg.Issue), func(t *testing.T) {
+			data := &Dataset{Files: reg.Files}
+			dir := filepath.Join(root, fmt.Sprint(i))
+			files, err := data.Write(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files,
+				Rerun: fmt.Sprintf("go test ./difftest -run 'TestDivergences/%d/' -v", i)}
+			out, f := r.Check(context.Background(), c)
+			switch {
+			case out == Refused:
+				t.Fatalf("the planner refuses %s", reg.Query)
+			case out != Disagreed:
+				t.Fatalf("DuckDB no longer diverges on %s (divergence #%d: %s): remove the divergence", reg.Query, reg.Issue, duckdbDivergences[reg.Issue].What)
+			case classify(f) != reg.Issue:
+				t.Errorf("divergence #%d does not recognize its case (classified as %d):\n%s", reg.Issue, classify(f), f.Report())
+			}
+		})
+	}
+}
+
+// TestSubstrDivergence: a disagreement over substr is DuckDB's divergence
+// #14 only where DuckDB runs its ASCII substring (a string it proves ASCII,
+// in a call it does not fold); any other substr finding is a finding.
+func TestSubstrDivergence(t *testing.T) {
+	for _, c := range []struct {
+		expr string
+		want int
+	}{
+		{`substring('abc', j, 2)`, 14},
+		{`substr('abc', -5, j)`, 14},
+		{`substr('abc', j)`, 14},
+		{`substr(CASE WHEN b THEN 'abc' ELSE 'xyz' END, -5, 2)`, 14},
+		{`substr(CASE WHEN b THEN 'abc' END, i, 2)`, 14},
+		{`concat(k, substr(lower('ABC'), j, 2))`, 14},
+		{`substring(k, j, 2)`, 0},
+		{`substr(k, -5, 2)`, 0},
+		{`substring('abc', -5, 2)`, 0},
+		{`substring('é€b', j, 2)`, 0},
+		{`substr(concat(k, 'c'), j, 2)`, 0},
+		{`substr(CASE WHEN b THEN 'abc' ELSE k END, -5, 2)`, 0},
+		{`left('abc', j)`, 0},
+	} {
+		q := "SELECT " + c.expr + " AS c1 FROM t"
+		p, err := sql.Build(q, Catalog{})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		f := &Finding{Case: &Case{Query: q}, Plan: p, Kind: "differential", Detail: "DIFFERENT"}
+		if got := classify(f); got != c.want {
+			t.Errorf("%s: classified as %d, want %d", c.expr, got, c.want)
+		}
 	}
 }

@@ -665,3 +665,28 @@ func TestBestRowsErrors(t *testing.T) {
 		t.Errorf("got %q, %v", render(rows), err)
 	}
 }
+
+// TestSubstrLiteralFromRow: substr of a string literal with an offset from
+// the row follows DuckDB's general rule, as substr of a column does:
+// characters before the beginning use up the length (DuckDB's ASCII
+// substring, which clamps the offset instead, is the exception brook does
+// not copy; see substr).
+func TestSubstrLiteralFromRow(t *testing.T) {
+	p := plan(t, "SELECT substr('abc', CAST(dstport AS BIGINT), 2) AS a, substr(srcdevice, CAST(dstport AS BIGINT), 2) AS b FROM flows")
+	q, err := New(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := q.Process(decode(t, p,
+		`{"srcdevice": "abc", "dstport": "-5"}`,
+		`{"srcdevice": "abc", "dstport": "-4"}`,
+		`{"srcdevice": "abc", "dstport": "-3"}`,
+		`{"srcdevice": "abc", "dstport": "0"}`,
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := render(rows), " | \na | a\nab | ab\na | a\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

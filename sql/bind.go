@@ -224,6 +224,64 @@ func (b *builder) comparable(l, r Expr, node sqlparser.SQLNode, op string) error
 	return nil
 }
 
+// numericInLiterals types the string literals of an IN as DuckDB does.
+// DuckDB compares x and every item of an IN in one common type; a string
+// literal takes the type of the others, so when some operand is a number
+// the IN compares numbers: BIGINT when every numeric operand is a BIGINT,
+// DOUBLE otherwise. Each string literal is then cast to that type as
+// CAST casts it ('1.5' is 2 as a BIGINT, ' 7 ' is 7), and a literal that
+// is not a number ('abc', or the empty string) makes the query an error, as DuckDB fails
+// it with "Could not convert string". This holds when x is a number, NULL
+// or a string literal; when x is any other string (a column), the IN keeps
+// brook's rule for strings compared with numbers (package value) and its
+// literals are compared with x as strings. nodes are the parser nodes of
+// x and the items, for the error's position.
+func (b *builder) numericInLiterals(in *In, nodes []sqlparser.SQLNode) error {
+	if _, lit := in.X.(*Literal); in.X.Type() == value.String && !lit {
+		return nil
+	}
+	typ := value.Null
+	for _, e := range append([]Expr{in.X}, in.List...) {
+		switch e.Type() {
+		case value.Float:
+			typ = value.Float
+		case value.Int:
+			if typ != value.Float {
+				typ = value.Int
+			}
+		}
+	}
+	if typ == value.Null {
+		return nil
+	}
+	convert := func(e Expr, node sqlparser.SQLNode) (Expr, error) {
+		l, ok := e.(*Literal)
+		if !ok || l.Val.Kind != value.String {
+			return e, nil
+		}
+		if typ == value.Int {
+			if i, ok := value.ParseBigint(l.Val.S); ok {
+				return &Literal{Val: value.IntValue(i)}, nil
+			}
+		} else if f, ok := value.ParseNumber(l.Val.S); ok {
+			return &Literal{Val: value.FloatValue(f)}, nil
+		}
+		return nil, b.errAt(ErrType, node, "IN compares %s values, and the string %s is not a number", typ, e.String()).
+			withHint("a string literal in a list of numbers is cast to the list's type, as in DuckDB; write a number, or compare strings: CAST(x AS VARCHAR) IN (...)")
+	}
+	x, err := convert(in.X, nodes[0])
+	if err != nil {
+		return err
+	}
+	in.X = x
+	for i, item := range in.List {
+		if in.List[i], err = convert(item, nodes[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *builder) bindComparison(n *sqlparser.ComparisonExpr, allowAgg bool) (Expr, error) {
 	l, err := b.bind(n.Left, allowAgg)
 	if err != nil {
@@ -246,6 +304,13 @@ func (b *builder) bindComparison(n *sqlparser.ComparisonExpr, allowAgg bool) (Ex
 				return nil, err
 			}
 			in.List = append(in.List, e)
+		}
+		nodes := append([]sqlparser.SQLNode{n.Left}, make([]sqlparser.SQLNode, len(tuple))...)
+		for i, item := range tuple {
+			nodes[i+1] = item
+		}
+		if err := b.numericInLiterals(in, nodes); err != nil {
+			return nil, err
 		}
 		return in, nil
 	}

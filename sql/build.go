@@ -167,10 +167,21 @@ func (b *builder) posOf(node sqlparser.SQLNode) int {
 			}
 			pos = b.posOfWord(name)
 		case *sqlparser.SQLVal:
+			// a string literal is a string token of that content (the
+			// empty string too), any other literal a word of that text
+			str := x.Type == sqlparser.StrVal
 			for _, t := range b.toks {
-				if (t.kind == tokWord || t.kind == tokString) && (t.text == string(x.Val) || t.value == string(x.Val)) {
+				if (str && t.kind == tokString && t.value == string(x.Val)) || (!str && t.kind == tokWord && t.text == string(x.Val)) {
 					pos = t.start
 					break
+				}
+			}
+			if pos < 0 {
+				for _, t := range b.toks {
+					if (t.kind == tokWord || t.kind == tokString) && (t.text == string(x.Val) || t.value == string(x.Val)) {
+						pos = t.start
+						break
+					}
 				}
 			}
 		}

@@ -184,3 +184,44 @@ func FuzzBuild(f *testing.F) {
 		_ = p.String()
 	})
 }
+
+// TestInStringLiterals: in an IN whose operands include a number, a string
+// literal is cast to the IN's numeric type as DuckDB casts it (BIGINT when
+// every number is one, DOUBLE otherwise), and one that is not a number is
+// an error, as DuckDB fails the query ("Could not convert string"). A
+// string column compared with numbers keeps brook's rule, and its literals
+// stay strings.
+func TestInStringLiterals(t *testing.T) {
+	cat := testCatalog{"t": {{Name: "i", Type: value.Int}, {Name: "g", Type: value.Float}, {Name: "k", Type: value.String}}}
+	for _, c := range []struct{ expr, want string }{
+		{`i IN ('1.5', 3)`, `i IN (2, 3)`},
+		{`i IN ('1e3', ' 42 ', '0x10')`, `i IN (1000, 42, 16)`},
+		{`i NOT IN ('7', NULL)`, `i NOT IN (7, NULL)`},
+		{`g IN ('1.5', 3)`, `g IN (1.5, 3)`},
+		{`i IN ('1.5', 2.5)`, `i IN (1.5, 2.5)`},
+		{`NULL IN ('1e3', 1)`, `NULL IN (1000, 1)`},
+		{`NULL IN ('1e308', 1)`, `error: line 1:17: IN compares BIGINT values, and the string '1e308' is not a number`},
+		{`'42' IN (i, 1)`, `42 IN (i, 1)`},
+		{`NULL IN ('', 'abc')`, `NULL IN ('', 'abc')`},
+		{`k IN (443, 'abc', '')`, `k IN (443, 'abc', '')`},
+		{`NULL IN ('', 1e308)`, `error: line 1:17: IN compares DOUBLE values, and the string '' is not a number`},
+		{`i IN (3, 'abc')`, `error: line 1:17: IN compares BIGINT values, and the string 'abc' is not a number`},
+		{`i IN (3, '1.5x')`, `error: line 1:17: IN compares BIGINT values, and the string '1.5x' is not a number`},
+		{`'x' IN (1e308)`, `error: line 1:8: IN compares DOUBLE values, and the string 'x' is not a number`},
+		{`i IN ('9223372036854775808', 1)`, `error: line 1:14: IN compares BIGINT values`},
+	} {
+		p, err := Build("SELECT "+c.expr+" AS c FROM t", cat)
+		got := ""
+		if err != nil {
+			if !errors.Is(err, ErrType) {
+				t.Errorf("%s: error kind %v", c.expr, err)
+			}
+			got = "error: " + err.Error()
+		} else {
+			got = p.Output[0].Expr.String()
+		}
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: got %s, want %s", c.expr, got, c.want)
+		}
+	}
+}

@@ -13,5 +13,8 @@
 //	dstport IN (443, 8000)   -- "443" matches; "Port05507" never does
 //	dstport NOT IN (443)     -- "Port05507" does not match either
 //
-// The baseline renders the same rule as TRY_CAST(col AS DOUBLE).
+// The baseline renders the same rule as TRY_CAST(col AS DOUBLE). A string
+// literal in an IN list of numbers is no such value: the planner casts it
+// to the list's numeric type as DuckDB does, and refuses one that is not a
+// number (package sql).
 package value
