@@ -69,8 +69,14 @@ func (c *compiler) compile(e sql.Expr) (evalFn, error) {
 		v := x.Val
 		return func([]value.Value) value.Value { return v }, nil
 	case *sql.Unary:
+		if !constant(x) && nullOperand(x) { // NULL whatever the other operand: never evaluated
+			return func([]value.Value) value.Value { return value.NullValue }, nil
+		}
 		return c.unary(x)
 	case *sql.Binary:
+		if !constant(x) && nullOperand(x) {
+			return func([]value.Value) value.Value { return value.NullValue }, nil
+		}
 		return c.binary(x)
 	case *sql.In:
 		return c.in(x)
@@ -210,7 +216,21 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 // sqrt(x) > 1 filters negative x out without an error. Elsewhere (see
 // compile) AND and OR evaluate both operands, and fail where either fails,
 // as DuckDB does in a SELECT list.
+//
+// BETWEEN and IN are such chains too: x BETWEEN lo AND hi is x >= lo AND
+// x <= hi, x IN (a, b) is x = a OR x = b, and x NOT IN (a, b) is x <> a AND
+// x <> b (see filterBetween and filterIn).
 func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
+	switch x := e.(type) {
+	case *sql.Between:
+		if !x.Not {
+			return c.filterBetween(x)
+		}
+	case *sql.In:
+		if !x.Not || inUniform(x) {
+			return c.filterIn(x)
+		}
+	}
 	b, ok := e.(*sql.Binary)
 	if !ok || (b.Op != "AND" && b.Op != "OR") {
 		return c.compile(e)
@@ -447,7 +467,9 @@ func inCompare(v, item value.Value, asDouble bool) (int, bool) {
 	return value.Compare(v, item)
 }
 
-// in evaluates x [NOT] IN (items): every item is evaluated, as DuckDB does.
+// in evaluates x [NOT] IN (items) as a value (in a SELECT list, say): every
+// item is evaluated, as DuckDB does there. A filter short-circuits instead
+// (see filterIn).
 func (c *compiler) in(x *sql.In) (evalFn, error) {
 	f, err := c.compile(x.X)
 	if err != nil {
@@ -615,6 +637,8 @@ func numberListTest(x *sql.In) func(v *value.Value) inOutcome {
 	}
 }
 
+// between evaluates x [NOT] BETWEEN lo AND hi as a value: every operand is
+// evaluated. A filter short-circuits instead (see filterBetween).
 func (c *compiler) between(x *sql.Between) (evalFn, error) {
 	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
 	if err != nil {
@@ -846,4 +870,140 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 		}
 	}
 	return value.NullValue, false
+}
+
+// cheapFirst orders the operands of a chain of comparisons as DuckDB's
+// filters evaluate them: those with a constant side (or one that folds to
+// NULL) first, the others after, each group in the written order.
+func cheapFirst(x sql.Expr, items []sql.Expr) []int {
+	var cheap, dear []int
+	for i, item := range items {
+		if constant(item) || nullSide(x, item) || nullSide(item, x) {
+			cheap = append(cheap, i)
+		} else {
+			dear = append(dear, i)
+		}
+	}
+	return append(cheap, dear...)
+}
+
+// filterBetween compiles x BETWEEN lo AND hi as a filter: x >= lo AND
+// x <= hi, evaluated as DuckDB evaluates that conjunction in a WHERE,
+// HAVING or WHEN. The comparison with a constant bound comes first (the
+// cheaper one), else x >= lo; the other is evaluated only on a row the
+// first keeps (TRUE), so a bound that would fail on a row the other
+// comparison rejects (FALSE or NULL) is never evaluated there.
+func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
+	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
+	if err != nil {
+		return nil, err
+	}
+	order := cheapFirst(x.X, []sql.Expr{x.Lo, x.Hi})
+	bounds := []sql.Expr{x.Lo, x.Hi}
+	if first := bounds[order[0]]; nullSide(x.X, first) || nullSide(first, x.X) {
+		return func([]value.Value) value.Value { return value.NullValue }, nil
+	}
+	holds := [2]func(int) bool{
+		func(c int) bool { return c >= 0 }, // x >= lo
+		func(c int) bool { return c <= 0 }, // x <= hi
+	}
+	st := c.st
+	return func(row []value.Value) value.Value {
+		before := st.err
+		v := fs[0](row)
+		for _, i := range order {
+			cmp, ok := value.Compare(v, fs[1+i](row))
+			if st.err != before {
+				return value.NullValue
+			}
+			if !ok {
+				return value.NullValue
+			}
+			if !holds[i](cmp) {
+				return value.BoolValue(false)
+			}
+		}
+		return value.BoolValue(true)
+	}, nil
+}
+
+// inUniform reports whether x [NOT] IN (list) compares x with every item
+// the same way: no item is a string compared with a number or a TIMESTAMP
+// x, and a string x meets items of one kind only (numbers, TIMESTAMPs or
+// neither). DuckDB then runs it as one IN, which a filter turns into a
+// chain of comparisons even under NOT.
+func inUniform(x *sql.In) bool {
+	class := func(t value.Type) int {
+		switch {
+		case x.X.Type() != value.String:
+			return 0
+		case t.Numeric():
+			return 1
+		case t == value.Timestamp:
+			return 2
+		}
+		return 0
+	}
+	for _, item := range x.List {
+		if item.Type() == value.String && (x.X.Type().Numeric() || x.X.Type() == value.Timestamp) {
+			return false
+		}
+		if class(item.Type()) != class(x.List[0].Type()) {
+			return false
+		}
+	}
+	return true
+}
+
+// filterIn compiles x [NOT] IN (items) as a filter, as DuckDB evaluates it
+// in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, x NOT IN (a, b)
+// as x <> a AND x <> b, items with a constant first, then the others in
+// the written order. An item is evaluated only while the chain is
+// undecided: IN stops at the first item equal to x (TRUE), NOT IN at the
+// first equal or NULL comparison, so an item after it never fails.
+func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
+	f, err := c.compile(x.X)
+	if err != nil {
+		return nil, err
+	}
+	items, err := c.compileAll(x.List)
+	if err != nil {
+		return nil, err
+	}
+	if fast := inConstNumbers(x, f); fast != nil {
+		return fast, nil // constant items: none can fail
+	}
+	order := cheapFirst(x.X, x.List)
+	not, asDouble, st := x.Not, inAsDouble(x), c.st
+	if not {
+		for _, item := range x.List {
+			if nullSide(x.X, item) || nullSide(item, x.X) {
+				return func([]value.Value) value.Value { return value.NullValue }, nil // AND with NULL
+			}
+		}
+	}
+	return func(row []value.Value) value.Value {
+		before := st.err
+		v := f(row)
+		sawNull := v.IsNull()
+		for _, i := range order {
+			item := items[i](row)
+			if st.err != before {
+				return value.NullValue
+			}
+			cmp, ok := inCompare(v, item, asDouble)
+			switch {
+			case !ok && not:
+				return value.NullValue
+			case !ok:
+				sawNull = true
+			case cmp == 0:
+				return value.BoolValue(!not)
+			}
+		}
+		if sawNull {
+			return value.NullValue
+		}
+		return value.BoolValue(not)
+	}, nil
 }
