@@ -872,27 +872,130 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 	return value.NullValue, false
 }
 
-// cheapFirst orders the operands of a chain of comparisons as DuckDB's
-// filters evaluate them: those with a constant side (or one that folds to
-// NULL) first, the others after, each group in the written order.
+// cheapFirst orders the items of a chain of comparisons with x (x >= lo,
+// x <= hi; x = a, x = b) as DuckDB's filters evaluate them: by the cost
+// its optimizer estimates (see duckCost), cheapest first, ties in the
+// written order. A comparison that folds to NULL costs nothing.
 func cheapFirst(x sql.Expr, items []sql.Expr) []int {
-	var cheap, dear []int
+	order := make([]int, len(items))
+	costs := make([]int, len(items))
 	for i, item := range items {
-		if constant(item) || nullSide(x, item) || nullSide(item, x) {
-			cheap = append(cheap, i)
-		} else {
-			dear = append(dear, i)
+		order[i] = i
+		if !nullSide(x, item) && !nullSide(item, x) {
+			costs[i] = sideCost(item, x)
 		}
 	}
-	return append(cheap, dear...)
+	slices.SortStableFunc(order, func(a, b int) int { return costs[a] - costs[b] })
+	return order
+}
+
+// sideCost is duckCost of e as one side of a comparison with other: a
+// string compared with a number or a TIMESTAMP is converted (a cast from
+// VARCHAR).
+func sideCost(e, other sql.Expr) int {
+	c := duckCost(e)
+	if e.Type() == value.String && (other.Type().Numeric() || other.Type() == value.Timestamp) && !constant(e) {
+		c += 200
+	}
+	return c
+}
+
+// duckFuncCosts are the costs DuckDB's optimizer gives functions it knows;
+// any other function costs 1000.
+var duckFuncCosts = map[string]int{
+	"+": 5, "-": 5, "abs": 5, "*": 10, "%": 10, "/": 15,
+	"round": 100, "regexp_matches": 200, "||": 200,
+}
+
+// duckCost estimates an expression's cost as DuckDB's optimizer does to
+// order the operands of a conjunction in a filter (its expression
+// heuristics): a column reads 8 units, a constant 1 (times 5 for a
+// VARCHAR, 2 for a DOUBLE); operators add their own cost to their
+// operands'. A constant expression is folded to a constant first.
+func duckCost(e sql.Expr) int {
+	weight := func(t value.Type) int {
+		switch t {
+		case value.String:
+			return 5
+		case value.Float:
+			return 2
+		}
+		return 1
+	}
+	if constant(e) {
+		return weight(e.Type())
+	}
+	sum := 0
+	for _, c := range e.Children() {
+		sum += duckCost(c)
+	}
+	switch x := e.(type) {
+	case *sql.ColumnRef, *sql.GroupRef, *sql.AggRef, *sql.WindowRef:
+		return 8 * weight(e.Type())
+	case *sql.Unary:
+		if x.Op == "NOT" {
+			return sum + 10
+		}
+		return sum + duckFuncCosts["-"]
+	case *sql.Binary:
+		switch x.Op {
+		case "AND", "OR":
+			return sum + 5
+		case "=", "<>", "<", "<=", ">", ">=":
+			return sideCost(x.L, x.R) + 5 + sideCost(x.R, x.L)
+		case "||": // both sides cast to VARCHAR
+			c := sum + duckFuncCosts["||"]
+			for _, side := range []sql.Expr{x.L, x.R} {
+				if side.Type() != value.String {
+					c += 200
+				}
+			}
+			return c
+		}
+		if c, ok := duckFuncCosts[x.Op]; ok {
+			return sum + c
+		}
+		return sum + 1000
+	case *sql.Between: // x >= lo AND x <= hi
+		return 5 + 2*duckCost(x.X) + 10 + sideCost(x.Lo, x.X) + sideCost(x.Hi, x.X)
+	case *sql.In:
+		return sum + (len(x.List))*100
+	case *sql.Like:
+		return sum + 200
+	case *sql.IsNull:
+		return sum + 5
+	case *sql.Cast:
+		from := x.X.Type()
+		switch {
+		case from == x.To:
+			return sum
+		case from == value.String || x.To == value.String:
+			return sum + 200
+		}
+		return sum + 5
+	case *sql.Case:
+		if x.Operand != nil { // rendered WHEN operand = value
+			sum += len(x.Whens) * (duckCost(x.Operand) + 5)
+		}
+		return sum
+	case *sql.Call:
+		if x.Name == "nullif" && len(x.Args) == 2 { // DuckDB's CASE WHEN a = b THEN NULL ELSE a END
+			return 2*sideCost(x.Args[0], x.Args[1]) + 5 + sideCost(x.Args[1], x.Args[0]) + 1
+		}
+		if c, ok := duckFuncCosts[x.Name]; ok {
+			return sum + c
+		}
+		return sum + 1000
+	}
+	return 1000
 }
 
 // filterBetween compiles x BETWEEN lo AND hi as a filter: x >= lo AND
 // x <= hi, evaluated as DuckDB evaluates that conjunction in a WHERE,
-// HAVING or WHEN. The comparison with a constant bound comes first (the
-// cheaper one), else x >= lo; the other is evaluated only on a row the
-// first keeps (TRUE), so a bound that would fail on a row the other
-// comparison rejects (FALSE or NULL) is never evaluated there.
+// HAVING or WHEN. The cheaper comparison comes first (see cheapFirst); the
+// other is evaluated only on a row the first keeps (TRUE), so a bound that
+// would fail on a row the other comparison rejects (FALSE or NULL) is
+// never evaluated there.
 func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
 	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
 	if err != nil {
@@ -957,8 +1060,8 @@ func inUniform(x *sql.In) bool {
 
 // filterIn compiles x [NOT] IN (items) as a filter, as DuckDB evaluates it
 // in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, x NOT IN (a, b)
-// as x <> a AND x <> b, items with a constant first, then the others in
-// the written order. An item is evaluated only while the chain is
+// as x <> a AND x <> b, the cheaper items first (see cheapFirst). An item
+// is evaluated only while the chain is
 // undecided: IN stops at the first item equal to x (TRUE), NOT IN at the
 // first equal or NULL comparison, so an item after it never fails.
 func (c *compiler) filterIn(x *sql.In) (evalFn, error) {

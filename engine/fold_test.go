@@ -63,22 +63,24 @@ func checkSkips(t *testing.T, cases []skipCase) {
 }
 
 // TestFilterBetweenShortCircuits: in a filter, x BETWEEN lo AND hi is
-// x >= lo AND x <= hi, the comparison with a constant bound first, and the
-// other is evaluated only where the first holds; in a SELECT list every
-// operand is evaluated.
+// x >= lo AND x <= hi, the cheaper comparison first, and the other is
+// evaluated only where the first holds; in a SELECT list every operand is
+// evaluated.
 func TestFilterBetweenShortCircuits(t *testing.T) {
 	checkSkips(t, []skipCase{
 		{`SELECT count(*) AS n FROM t WHERE TRY_CAST(s AS BIGINT) BETWEEN -1 AND (i + it)`, "0\n"},
 		{`SELECT count(*) AS n FROM t WHERE i BETWEEN (i + it) AND 3`, "0\n"},
 		{`SELECT count(*) AS n FROM t WHERE i BETWEEN 7 AND (i + it)`, "error: BIGINT overflow"},
 		{`SELECT count(*) AS n FROM t WHERE 5 BETWEEN NULL AND -m`, "0\n"},
+		{`SELECT count(*) AS n FROM t WHERE i BETWEEN CAST(k AS BIGINT) AND it`, "0\n"}, // the column bound is cheaper
+		{`SELECT count(*) AS n FROM t WHERE i BETWEEN it AND CAST(k AS BIGINT)`, "error: cannot convert ' a' to BIGINT"},
 		{`SELECT count(*) AS n FROM t WHERE CASE WHEN TRY_CAST(s AS BIGINT) BETWEEN -1 AND (i + it) THEN 1 ELSE 0 END = 0`, "1\n"},
 		{`SELECT TRY_CAST(s AS BIGINT) BETWEEN -1 AND (i + it) AS b FROM t`, "error: BIGINT overflow"},
 	})
 }
 
 // TestFilterInShortCircuits: in a filter, x IN (a, b) is x = a OR x = b and
-// x NOT IN (a, b) is x <> a AND x <> b, constant items first; an item is
+// x NOT IN (a, b) is x <> a AND x <> b, cheaper items first; an item is
 // evaluated only while the chain is undecided. In a SELECT list every
 // item is evaluated.
 func TestFilterInShortCircuits(t *testing.T) {
@@ -86,6 +88,8 @@ func TestFilterInShortCircuits(t *testing.T) {
 		{`SELECT count(*) AS n FROM t WHERE sign(ts) IN (CAST(k AS BIGINT), 1.0)`, "1\n"},
 		{`SELECT count(*) AS n FROM t WHERE sign(ts) IN (1.0, CAST(k AS BIGINT))`, "1\n"},
 		{`SELECT count(*) AS n FROM t WHERE sign(ts) NOT IN (CAST(k AS BIGINT), 1.0)`, "0\n"},
+		{`SELECT count(*) AS n FROM t WHERE i IN (CAST(k AS BIGINT), i)`, "1\n"},
+		{`SELECT count(*) AS n FROM t WHERE i IN ((i + it), abs(i))`, "1\n"}, // abs is cheaper than +
 		{`SELECT count(*) AS n FROM t WHERE sign(ts) IN (CAST(k AS BIGINT), 2.0)`, "error: cannot convert ' a' to BIGINT"},
 		{`SELECT sign(ts) IN (CAST(k AS BIGINT), 1.0) AS b FROM t`, "error: cannot convert ' a' to BIGINT"},
 	})
