@@ -49,6 +49,14 @@ type compiler struct {
 }
 
 func (c *compiler) compile(e sql.Expr) (evalFn, error) {
+	switch e.(type) {
+	case *sql.Unary, *sql.Binary, *sql.Case:
+		// Known at plan time (NULL = -i, CASE NULL WHEN 1 THEN ...): the
+		// operands are never evaluated, as DuckDB folds them away.
+		if v, ok := foldedAway(e); ok {
+			return func([]value.Value) value.Value { return v }, nil
+		}
+	}
 	switch x := e.(type) {
 	case *sql.ColumnRef:
 		slot := x.Slot
@@ -69,14 +77,8 @@ func (c *compiler) compile(e sql.Expr) (evalFn, error) {
 		v := x.Val
 		return func([]value.Value) value.Value { return v }, nil
 	case *sql.Unary:
-		if !constant(x) && nullOperand(x) { // NULL whatever the other operand: never evaluated
-			return func([]value.Value) value.Value { return value.NullValue }, nil
-		}
 		return c.unary(x)
 	case *sql.Binary:
-		if !constant(x) && nullOperand(x) {
-			return func([]value.Value) value.Value { return value.NullValue }, nil
-		}
 		return c.binary(x)
 	case *sql.In:
 		return c.in(x)

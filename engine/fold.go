@@ -48,21 +48,68 @@ func folded(e sql.Expr) (value.Value, bool) {
 	if nullOperand(e) {
 		return value.NullValue, true
 	}
+	if c, ok := e.(*sql.Case); ok {
+		return caseFolded(c)
+	}
 	return value.NullValue, false
 }
 
+// foldedAway reports whether e, not a constant, has a value known at plan
+// time: it is compiled to that value, and its operands are never
+// evaluated.
+func foldedAway(e sql.Expr) (value.Value, bool) {
+	if constant(e) {
+		return value.NullValue, false
+	}
+	return folded(e)
+}
+
+// caseFolded returns the plan-time value of a CASE whose branch is known:
+// WHEN conditions that fold to anything but TRUE (a simple CASE's operand
+// or value folding to NULL, or two constants that differ) are dropped, and
+// the first that folds to TRUE, or the ELSE when none is left, gives the
+// value, when that folds in turn.
+func caseFolded(x *sql.Case) (value.Value, bool) {
+	for _, w := range x.Whens {
+		var v value.Value
+		var ok bool
+		if x.Operand != nil {
+			v, ok = filterFolded(&sql.Binary{Op: "=", L: x.Operand, R: w.Cond, Typ: value.Bool})
+		} else {
+			v, ok = filterFolded(w.Cond)
+		}
+		switch {
+		case !ok:
+			return value.NullValue, false
+		case v.True():
+			return folded(w.Then)
+		}
+	}
+	if x.Else == nil {
+		return value.NullValue, true
+	}
+	return folded(x.Else)
+}
+
 // nullOperand reports whether e is an operator that is NULL at plan time
-// because one of its operands is: a comparison (=, <>, <, <=, >, >=), an
-// arithmetic operator (+ - * / %), || or a unary operator (NOT, -) with an
-// operand that folds to NULL. A string constant compared with a number or
-// a TIMESTAMP counts as NULL when it does not convert, since the
-// comparison converts it (see package value). Other operators (AND, OR,
-// IN, BETWEEN, CASE, functions) are not folded this way.
+// because one of its operands is. A comparison (=, <>, <, <=, >, >=) is
+// NULL when an operand folds to NULL by any rule (see folded); a string
+// constant compared with a number or a TIMESTAMP counts as NULL when it
+// does not convert, since the comparison converts it (see package value).
+// NOT of an operand that folds to NULL is NULL. An arithmetic operator
+// (+ - * / %), || or unary minus is NULL when an operand is NULL as
+// written (see writtenNull), or when both fold and one is NULL: DuckDB
+// folds such a function's NULL operand when it binds it, before its
+// optimizer folds the rest (-i % CASE 1 WHEN 2 THEN j END computes -i).
+// AND, OR, IN, BETWEEN and function calls are not folded this way.
 func nullOperand(e sql.Expr) bool {
 	switch x := e.(type) {
 	case *sql.Unary:
-		v, ok := folded(x.X)
-		return ok && v.IsNull()
+		if x.Op == "NOT" {
+			v, ok := folded(x.X)
+			return ok && v.IsNull()
+		}
+		return writtenNull(x.X)
 	case *sql.Binary:
 		switch x.Op {
 		case "AND", "OR":
@@ -70,9 +117,32 @@ func nullOperand(e sql.Expr) bool {
 		case "=", "<>", "<", "<=", ">", ">=":
 			return nullSide(x.L, x.R) || nullSide(x.R, x.L)
 		}
+		if writtenNull(x.L) || writtenNull(x.R) {
+			return true
+		}
 		l, lok := folded(x.L)
 		r, rok := folded(x.R)
-		return (lok && l.IsNull()) || (rok && r.IsNull())
+		return lok && rok && (l.IsNull() || r.IsNull())
+	}
+	return false
+}
+
+// writtenNull reports whether e is NULL as written: the NULL literal, a
+// cast of it, or an arithmetic operator, || or unary minus over such an
+// operand.
+func writtenNull(e sql.Expr) bool {
+	switch x := e.(type) {
+	case *sql.Literal:
+		return x.Val.IsNull()
+	case *sql.Cast:
+		return writtenNull(x.X)
+	case *sql.Unary:
+		return x.Op == "-" && writtenNull(x.X)
+	case *sql.Binary:
+		switch x.Op {
+		case "+", "-", "*", "/", "%", "||":
+			return writtenNull(x.L) || writtenNull(x.R)
+		}
 	}
 	return false
 }
@@ -124,6 +194,11 @@ func filterFolded(e sql.Expr) (value.Value, bool) {
 		}
 		return value.NullValue, false
 	}
+	if b, ok := e.(*sql.Between); ok && !b.Not { // x >= lo AND x <= hi
+		lo := &sql.Binary{Op: ">=", L: b.X, R: b.Lo, Typ: value.Bool}
+		hi := &sql.Binary{Op: "<=", L: b.X, R: b.Hi, Typ: value.Bool}
+		return filterFolded(&sql.Binary{Op: "AND", L: lo, R: hi, Typ: value.Bool})
+	}
 	return folded(e)
 }
 
@@ -142,15 +217,18 @@ func keepsNothing(p *sql.Plan) bool {
 }
 
 // usedAggs marks the plan's aggregates whose result is read: by the SELECT
-// list, HAVING or ORDER BY, outside the operators that fold to NULL (see
-// nullOperand), which never read their operands. DuckDB drops an aggregate
+// list, HAVING or ORDER BY, outside the expressions folded at plan time
+// (see foldedAway), which never read their operands. DuckDB drops an aggregate
 // nothing reads, and never evaluates its argument: the engine does not
 // either (SELECT NULL / max(CAST(s AS BIGINT)) fails on no string).
 func usedAggs(p *sql.Plan) []bool {
 	used := make([]bool, len(p.Aggs))
 	var walk func(e sql.Expr)
 	walk = func(e sql.Expr) {
-		if e == nil || (!constant(e) && nullOperand(e)) {
+		if e == nil {
+			return
+		}
+		if _, ok := foldedAway(e); ok {
 			return
 		}
 		if r, ok := e.(*sql.AggRef); ok && r.Index < len(used) {

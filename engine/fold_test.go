@@ -107,6 +107,8 @@ func TestNullOperandFolds(t *testing.T) {
 		{`SELECT count(*) AS n FROM t WHERE (NULL = -m) IS NULL`, "1\n"},
 		{`SELECT count(*) AS n FROM t WHERE NULL OR -m > 0`, "error: BIGINT overflow"},
 		{`SELECT least(CAST(NULL AS BIGINT), -m) AS x FROM t`, "error: BIGINT overflow"},
+		{`SELECT -m % CASE 1 WHEN 2 THEN i END AS x FROM t`, "error: BIGINT overflow"}, // folded after -m's operator was bound
+		{`SELECT -m = CASE 1 WHEN 2 THEN i END AS x FROM t`, "NULL\n"},
 	})
 }
 
@@ -118,6 +120,8 @@ func TestUnreadAggregateNotEvaluated(t *testing.T) {
 		{`SELECT k, NULL / max(CAST(k AS BIGINT)) AS x FROM t GROUP BY k`, " a | NULL\n"},
 		{`SELECT k FROM t GROUP BY k ORDER BY NULL + max(CAST(k AS BIGINT))`, " a\n"},
 		{`SELECT k, NULL / max(CAST(k AS BIGINT)) AS x, max(CAST(k AS BIGINT)) AS y FROM t GROUP BY k`, "error: cannot convert ' a' to BIGINT"},
+		{`SELECT CASE NULL WHEN 42 THEN max(-m) END AS x FROM t`, "NULL\n"},
+		{`SELECT CASE WHEN NULL = 1 THEN max(-m) ELSE 3 END AS x FROM t`, "3\n"},
 	})
 }
 
@@ -131,6 +135,8 @@ func TestKeepsNothing(t *testing.T) {
 		{`SELECT max(CAST(f AS BIGINT)) AS x FROM t GROUP BY i HAVING 'abc' <> CASE count(*) WHEN 42 THEN i ELSE 42 END`, ""},
 		{`SELECT max(CAST(f AS BIGINT)) AS x FROM t GROUP BY i HAVING NULL <> max(-m)`, ""},
 		{`SELECT max(CAST(f AS BIGINT)) AS x FROM t HAVING 1 = 2`, ""},
+		{`SELECT max(CAST(f AS BIGINT)) AS x FROM t WHERE i BETWEEN -m AND NULL`, "NULL\n"},
+		{`SELECT count(*) AS n FROM t HAVING count(*) BETWEEN sum(i) AND CASE NULL WHEN 42 THEN max(-m) END`, ""},
 		{`SELECT max(CAST(f AS BIGINT)) AS x FROM t GROUP BY i HAVING count(*) > 0`, "error: cannot convert"},
 	})
 }
