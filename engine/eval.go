@@ -50,6 +50,14 @@ type compiler struct {
 }
 
 func (c *compiler) compile(e sql.Expr) (evalFn, error) {
+	switch e.(type) {
+	case *sql.Unary, *sql.Binary, *sql.Case:
+		// Known at plan time (NULL = -i, CASE NULL WHEN 1 THEN ...): the
+		// operands are never evaluated, as DuckDB folds them away.
+		if v, ok := foldedAway(e); ok {
+			return func([]value.Value) value.Value { return v }, nil
+		}
+	}
 	switch x := e.(type) {
 	case *sql.ColumnRef:
 		slot := x.Slot
@@ -211,7 +219,21 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 // sqrt(x) > 1 filters negative x out without an error. Elsewhere (see
 // compile) AND and OR evaluate both operands, and fail where either fails,
 // as DuckDB does in a SELECT list.
+//
+// BETWEEN and IN are such chains too: x BETWEEN lo AND hi is x >= lo AND
+// x <= hi, x IN (a, b) is x = a OR x = b, and x NOT IN (a, b) is x <> a AND
+// x <> b (see filterBetween and filterIn).
 func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
+	switch x := e.(type) {
+	case *sql.Between:
+		if !x.Not {
+			return c.filterBetween(x)
+		}
+	case *sql.In:
+		if !x.Not || inUniform(x) {
+			return c.filterIn(x)
+		}
+	}
 	b, ok := e.(*sql.Binary)
 	if !ok || (b.Op != "AND" && b.Op != "OR") {
 		return c.compile(e)
@@ -450,7 +472,9 @@ func inCompare(v, item value.Value, asDouble bool) (int, bool) {
 	return value.Compare(v, item)
 }
 
-// in evaluates x [NOT] IN (items): every item is evaluated, as DuckDB does.
+// in evaluates x [NOT] IN (items) as a value (in a SELECT list, say): every
+// item is evaluated, as DuckDB does there. A filter short-circuits instead
+// (see filterIn).
 func (c *compiler) in(x *sql.In) (evalFn, error) {
 	f, err := c.compile(x.X)
 	if err != nil {
@@ -618,6 +642,8 @@ func numberListTest(x *sql.In) func(v *value.Value) inOutcome {
 	}
 }
 
+// between evaluates x [NOT] BETWEEN lo AND hi as a value: every operand is
+// evaluated. A filter short-circuits instead (see filterBetween).
 func (c *compiler) between(x *sql.Between) (evalFn, error) {
 	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
 	if err != nil {
@@ -854,4 +880,243 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 		}
 	}
 	return value.NullValue, false
+}
+
+// cheapFirst orders the items of a chain of comparisons with x (x >= lo,
+// x <= hi; x = a, x = b) as DuckDB's filters evaluate them: by the cost
+// its optimizer estimates (see duckCost), cheapest first, ties in the
+// written order. A comparison that folds to NULL costs nothing.
+func cheapFirst(x sql.Expr, items []sql.Expr) []int {
+	order := make([]int, len(items))
+	costs := make([]int, len(items))
+	for i, item := range items {
+		order[i] = i
+		if !nullSide(x, item) && !nullSide(item, x) {
+			costs[i] = sideCost(item, x)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return costs[a] - costs[b] })
+	return order
+}
+
+// sideCost is duckCost of e as one side of a comparison with other: a
+// string compared with a number or a TIMESTAMP is converted (a cast from
+// VARCHAR).
+func sideCost(e, other sql.Expr) int {
+	c := duckCost(e)
+	if e.Type() == value.String && (other.Type().Numeric() || other.Type() == value.Timestamp) && !constant(e) {
+		c += 200
+	}
+	return c
+}
+
+// duckFuncCosts are the costs DuckDB's optimizer gives functions it knows;
+// any other function costs 1000.
+var duckFuncCosts = map[string]int{
+	"+": 5, "-": 5, "abs": 5, "*": 10, "%": 10, "/": 15,
+	"round": 100, "regexp_matches": 200, "||": 200,
+}
+
+// duckCost estimates an expression's cost as DuckDB's optimizer does to
+// order the operands of a conjunction in a filter (its expression
+// heuristics): a column reads 8 units, a constant 1 (times 5 for a
+// VARCHAR, 2 for a DOUBLE); operators add their own cost to their
+// operands'. A constant expression is folded to a constant first.
+func duckCost(e sql.Expr) int {
+	weight := func(t value.Type) int {
+		switch t {
+		case value.String:
+			return 5
+		case value.Float:
+			return 2
+		}
+		return 1
+	}
+	if constant(e) {
+		return weight(e.Type())
+	}
+	sum := 0
+	for _, c := range e.Children() {
+		sum += duckCost(c)
+	}
+	switch x := e.(type) {
+	case *sql.ColumnRef, *sql.GroupRef, *sql.AggRef, *sql.WindowRef:
+		return 8 * weight(e.Type())
+	case *sql.Unary:
+		if x.Op == "NOT" {
+			return sum + 10
+		}
+		return sum + duckFuncCosts["-"]
+	case *sql.Binary:
+		switch x.Op {
+		case "AND", "OR":
+			return sum + 5
+		case "=", "<>", "<", "<=", ">", ">=":
+			return sideCost(x.L, x.R) + 5 + sideCost(x.R, x.L)
+		case "||": // both sides cast to VARCHAR
+			c := sum + duckFuncCosts["||"]
+			for _, side := range []sql.Expr{x.L, x.R} {
+				if side.Type() != value.String {
+					c += 200
+				}
+			}
+			return c
+		}
+		if c, ok := duckFuncCosts[x.Op]; ok {
+			return sum + c
+		}
+		return sum + 1000
+	case *sql.Between: // x >= lo AND x <= hi
+		return 5 + 2*duckCost(x.X) + 10 + sideCost(x.Lo, x.X) + sideCost(x.Hi, x.X)
+	case *sql.In:
+		return sum + (len(x.List))*100
+	case *sql.Like:
+		return sum + 200
+	case *sql.IsNull:
+		return sum + 5
+	case *sql.Cast:
+		from := x.X.Type()
+		switch {
+		case from == x.To:
+			return sum
+		case from == value.String || x.To == value.String:
+			return sum + 200
+		}
+		return sum + 5
+	case *sql.Case:
+		if x.Operand != nil { // rendered WHEN operand = value
+			sum += len(x.Whens) * (duckCost(x.Operand) + 5)
+		}
+		return sum
+	case *sql.Call:
+		if x.Name == "nullif" && len(x.Args) == 2 { // DuckDB's CASE WHEN a = b THEN NULL ELSE a END
+			return 2*sideCost(x.Args[0], x.Args[1]) + 5 + sideCost(x.Args[1], x.Args[0]) + 1
+		}
+		if c, ok := duckFuncCosts[x.Name]; ok {
+			return sum + c
+		}
+		return sum + 1000
+	}
+	return 1000
+}
+
+// filterBetween compiles x BETWEEN lo AND hi as a filter: x >= lo AND
+// x <= hi, evaluated as DuckDB evaluates that conjunction in a WHERE,
+// HAVING or WHEN. The cheaper comparison comes first (see cheapFirst); the
+// other is evaluated only on a row the first keeps (TRUE), so a bound that
+// would fail on a row the other comparison rejects (FALSE or NULL) is
+// never evaluated there.
+func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
+	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
+	if err != nil {
+		return nil, err
+	}
+	order := cheapFirst(x.X, []sql.Expr{x.Lo, x.Hi})
+	bounds := []sql.Expr{x.Lo, x.Hi}
+	if first := bounds[order[0]]; nullSide(x.X, first) || nullSide(first, x.X) {
+		return func([]value.Value) value.Value { return value.NullValue }, nil
+	}
+	holds := [2]func(int) bool{
+		func(c int) bool { return c >= 0 }, // x >= lo
+		func(c int) bool { return c <= 0 }, // x <= hi
+	}
+	st := c.st
+	return func(row []value.Value) value.Value {
+		before := st.err
+		v := fs[0](row)
+		for _, i := range order {
+			cmp, ok := value.Compare(v, fs[1+i](row))
+			if st.err != before {
+				return value.NullValue
+			}
+			if !ok {
+				return value.NullValue
+			}
+			if !holds[i](cmp) {
+				return value.BoolValue(false)
+			}
+		}
+		return value.BoolValue(true)
+	}, nil
+}
+
+// inUniform reports whether x [NOT] IN (list) compares x with every item
+// the same way: no item is a string compared with a number or a TIMESTAMP
+// x, and a string x meets items of one kind only (numbers, TIMESTAMPs or
+// neither). DuckDB then runs it as one IN, which a filter turns into a
+// chain of comparisons even under NOT.
+func inUniform(x *sql.In) bool {
+	class := func(t value.Type) int {
+		switch {
+		case x.X.Type() != value.String:
+			return 0
+		case t.Numeric():
+			return 1
+		case t == value.Timestamp:
+			return 2
+		}
+		return 0
+	}
+	for _, item := range x.List {
+		if item.Type() == value.String && (x.X.Type().Numeric() || x.X.Type() == value.Timestamp) {
+			return false
+		}
+		if class(item.Type()) != class(x.List[0].Type()) {
+			return false
+		}
+	}
+	return true
+}
+
+// filterIn compiles x [NOT] IN (items) as a filter, as DuckDB evaluates it
+// in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, x NOT IN (a, b)
+// as x <> a AND x <> b, the cheaper items first (see cheapFirst). An item
+// is evaluated only while the chain is
+// undecided: IN stops at the first item equal to x (TRUE), NOT IN at the
+// first equal or NULL comparison, so an item after it never fails.
+func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
+	f, err := c.compile(x.X)
+	if err != nil {
+		return nil, err
+	}
+	items, err := c.compileAll(x.List)
+	if err != nil {
+		return nil, err
+	}
+	if fast := inConstNumbers(x, f); fast != nil {
+		return fast, nil // constant items: none can fail
+	}
+	order := cheapFirst(x.X, x.List)
+	not, asDouble, st := x.Not, inAsDouble(x), c.st
+	if not {
+		for _, item := range x.List {
+			if nullSide(x.X, item) || nullSide(item, x.X) {
+				return func([]value.Value) value.Value { return value.NullValue }, nil // AND with NULL
+			}
+		}
+	}
+	return func(row []value.Value) value.Value {
+		before := st.err
+		v := f(row)
+		sawNull := v.IsNull()
+		for _, i := range order {
+			item := items[i](row)
+			if st.err != before {
+				return value.NullValue
+			}
+			cmp, ok := inCompare(v, item, asDouble)
+			switch {
+			case !ok && not:
+				return value.NullValue
+			case !ok:
+				sawNull = true
+			case cmp == 0:
+				return value.BoolValue(!not)
+			}
+		}
+		if sawNull {
+			return value.NullValue
+		}
+		return value.BoolValue(not)
+	}, nil
 }

@@ -97,7 +97,8 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 	if ref, ok := sqlColumn(p.GroupBy); ok && p.Window == nil {
 		g.keySlot = ref.Slot
 	}
-	for _, call := range p.Aggs {
+	used := usedAggs(p)
+	for i, call := range p.Aggs {
 		a, err := newAggregate(call)
 		if err != nil {
 			return nil, err
@@ -115,7 +116,13 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 		}
 		g.colSlot = append(g.colSlot, slot)
 		var f evalFn
-		if call.Arg != nil {
+		switch {
+		case call.Arg != nil && !used[i]: // never read: its argument is never evaluated
+			f = func([]value.Value) value.Value { return value.NullValue }
+			if slot != -1 {
+				g.colSlot[i] = noCol
+			}
+		case call.Arg != nil:
 			if f, err = c.compile(call.Arg); err != nil {
 				return nil, err
 			}

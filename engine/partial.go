@@ -43,8 +43,8 @@ func (q *Query) NewPartial() *Partial {
 	c := &compiler{st: st}
 	p := &Partial{st: st}
 	var err error
-	if q.plan.Where != nil {
-		if p.where, err = c.compileFilter(q.plan.Where); err != nil {
+	if where := q.whereExpr(); where != nil {
+		if p.where, err = c.compileFilter(where); err != nil {
 			return nil // compiled once already by New: cannot happen
 		}
 	}

@@ -146,8 +146,8 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 	}
 	c := &compiler{st: &q.st}
 	var err error
-	if plan.Where != nil {
-		if q.where, err = c.compileFilter(plan.Where); err != nil {
+	if where := q.whereExpr(); where != nil {
+		if q.where, err = c.compileFilter(where); err != nil {
 			return nil, err
 		}
 	}
@@ -214,6 +214,18 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 	return q, nil
 }
 
+// whereExpr returns the condition rows must meet to reach the query's
+// state: the plan's WHERE, or FALSE when the plan can emit no row whatever
+// its input (LIMIT 0, or a WHERE or HAVING that folds to a constant other
+// than TRUE; see keepsNothing). Then, as in DuckDB, nothing else is
+// evaluated: no row can fail.
+func (q *Query) whereExpr() sql.Expr {
+	if keepsNothing(q.plan) {
+		return &sql.Literal{Val: value.BoolValue(false)}
+	}
+	return q.plan.Where
+}
+
 // Mode returns the resolved output mode.
 func (q *Query) Mode() Mode { return q.mode }
 
@@ -239,7 +251,7 @@ func (q *Query) Detached() bool { return true }
 // again on the rows it gets, reports the error. It returns nil without a
 // WHERE.
 func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
-	where := q.plan.Where
+	where := q.whereExpr()
 	if where == nil {
 		return nil
 	}
