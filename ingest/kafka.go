@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,6 +174,10 @@ func openKafka(uri string, opts Options) (Source, error) {
 	if s.cl, err = kgo.NewClient(kopts...); err != nil {
 		return nil, fmt.Errorf("source %s: %w", uri, err)
 	}
+	if err := s.checkTopic(k.Brokers); err != nil {
+		s.cl.Close()
+		return nil, fmt.Errorf("source %s: %w", uri, err)
+	}
 	if s.stopEnd {
 		if latest {
 			s.cl.Close()
@@ -184,6 +189,30 @@ func openKafka(uri string, opts Options) (Source, error) {
 		}
 	}
 	return s, nil
+}
+
+// checkTopic makes sure the brokers answer and know the topic, so that a
+// typo or an unreachable cluster is an error naming them, not a consumer
+// waiting forever (or a schema inference that finds no records).
+func (s *KafkaSource) checkTopic(brokers []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
+	defer cancel()
+	topics, err := kadm.NewClient(s.cl).ListTopics(ctx)
+	if err != nil {
+		return fmt.Errorf("no Kafka broker answered at %s: %w", strings.Join(brokers, ","), err)
+	}
+	if !topics.Has(s.topic) {
+		names := topics.Names()
+		slices.Sort(names)
+		switch {
+		case len(names) == 0:
+			names = []string{"none"}
+		case len(names) > 10:
+			names = append(names[:10], "...")
+		}
+		return fmt.Errorf("topic %q does not exist on %s (topics there: %s); create it first, or check the name", s.topic, strings.Join(brokers, ","), strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // bound notes, for stop=end, each partition's end and where reading it

@@ -165,15 +165,16 @@ func TestKafkaLineNumbers(t *testing.T) {
 // TestKafkaBadURIs checks that mistakes get clear errors.
 func TestKafkaBadURIs(t *testing.T) {
 	for uri, want := range map[string]string{
-		"kafka://":                          "want kafka://",
-		"kafka://host:9092":                 "want kafka://",
-		"kafka://host:9092/a/b":             "one topic",
-		"kafka://host:9092/t?start=middle":  "start wants earliest or latest",
-		"kafka://host:9092/t?max=0":         "max wants a positive",
-		"kafka://host:9092/t?grup=x":        `unknown parameter "grup"`,
-		"kafka://host:9092/t?max=%zz":       "bad query",
-		"kafka://,/t":                       "empty broker",
-		"kafka://host:9092/t?start=latest&": "",
+		"kafka://":                         "want kafka://",
+		"kafka://host:9092":                "want kafka://",
+		"kafka://host:9092/a/b":            "one topic",
+		"kafka://host:9092/t?start=middle": "start wants earliest or latest",
+		"kafka://host:9092/t?max=0":        "max wants a positive",
+		"kafka://host:9092/t?grup=x":       `unknown parameter "grup"`,
+		"kafka://host:9092/t?max=%zz":      "bad query",
+		"kafka://,/t":                      "empty broker",
+		// A well-formed URI whose broker does not answer: an error naming it.
+		"kafka://127.0.0.1:1/t?start=latest&": "no Kafka broker answered at 127.0.0.1:1",
 	} {
 		src, err := Open(uri, Options{})
 		if want == "" {
@@ -267,8 +268,10 @@ func TestKafkaStopAtEnd(t *testing.T) {
 		t.Fatalf("a group at the end read %d records in %d batches", len(seen), batches)
 	}
 
-	if _, err := Open("kafka://"+addr+"/nosuch?stop=end", Options{}); err == nil || !strings.Contains(err.Error(), `topic "nosuch" does not exist`) {
-		t.Fatalf("missing topic: %v", err)
+	for _, uri := range []string{"kafka://" + addr + "/nosuch?stop=end", "kafka://" + addr + "/nosuch?group=g"} {
+		if _, err := Open(uri, Options{}); err == nil || !strings.Contains(err.Error(), `topic "nosuch" does not exist on `+addr+` (topics there: flows)`) {
+			t.Fatalf("%s: missing topic: %v", uri, err)
+		}
 	}
 	if _, err := Open("kafka://"+addr+"/flows?stop=end&start=latest", Options{}); err == nil || !strings.Contains(err.Error(), "reads nothing") {
 		t.Fatalf("stop=end with start=latest: %v", err)
