@@ -27,7 +27,6 @@ import (
 	"sync"
 	"time"
 
-	"brook/diff"
 	"brook/engine"
 	"brook/metrics"
 	"brook/sql"
@@ -276,7 +275,7 @@ func (s *Server) publishLocked() {
 	for i, r := range rows {
 		cells := make([]any, len(r))
 		for c, v := range r {
-			cells[c] = diff.JSONValue(v)
+			cells[c] = v.JSON()
 		}
 		st.Rows[i] = cells
 	}

@@ -2,31 +2,9 @@ package diff
 
 import (
 	"encoding/json"
-	"math"
 
 	"brook/value"
 )
-
-// JSONValue converts a value to what encoding/json writes for it: numbers,
-// strings, booleans, null (NaN and infinities as strings).
-func JSONValue(v value.Value) any {
-	switch v.Kind {
-	case value.Null:
-		return nil
-	case value.Bool:
-		return v.I != 0
-	case value.Int:
-		return v.I
-	case value.Huge: // the exact integer, as a JSON number
-		return json.Number(v.Format())
-	case value.Float:
-		if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
-			return v.Format()
-		}
-		return v.F
-	}
-	return v.Format()
-}
 
 type jsonDiff struct {
 	Key      map[string]any `json:"key"`
@@ -45,7 +23,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		for i, row := range rs {
 			m := map[string]any{}
 			for c, v := range row {
-				m[r.Columns[c]] = JSONValue(v)
+				m[r.Columns[c]] = v.JSON()
 			}
 			out[i] = m
 		}
@@ -55,9 +33,9 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	for i, d := range r.Differs {
 		key := map[string]any{}
 		for k, v := range d.Key {
-			key[r.KeyColumns[k]] = JSONValue(v)
+			key[r.KeyColumns[k]] = v.JSON()
 		}
-		diffs[i] = jsonDiff{Key: key, Column: d.Column, Stream: JSONValue(d.Stream), Baseline: JSONValue(d.Baseline)}
+		diffs[i] = jsonDiff{Key: key, Column: d.Column, Stream: d.Stream.JSON(), Baseline: d.Baseline.JSON()}
 	}
 	keys := r.KeyColumns
 	if keys == nil {
@@ -99,7 +77,7 @@ func explained(r *Report) []map[string]any {
 	for _, e := range r.Explained {
 		row := map[string]any{}
 		for c, v := range e.Row {
-			row[r.Columns[c]] = JSONValue(v)
+			row[r.Columns[c]] = v.JSON()
 		}
 		out = append(out, map[string]any{"what": e.What, "row": row})
 	}

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"brook/dashboard"
-	"brook/diff"
 	"brook/engine"
 	"brook/ingest"
 	"brook/metrics"
@@ -180,7 +179,7 @@ func (ls *liveStream) write() error {
 	for _, row := range ls.rows {
 		rec := make(map[string]any, len(row))
 		for i, v := range row {
-			rec[names[i]] = diff.JSONValue(v)
+			rec[names[i]] = v.JSON()
 		}
 		line, err := json.Marshal(rec)
 		if err != nil {

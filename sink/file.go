@@ -13,7 +13,6 @@ import (
 
 	"github.com/marcboeker/go-duckdb" // the Parquet sink writes through DuckDB
 
-	"brook/diff"
 	"brook/value"
 )
 
@@ -325,7 +324,7 @@ func rowJSON(schema value.Schema, row []value.Value) ([]byte, error) {
 		}
 		key, _ := json.Marshal(schema[c].Name)
 		b = append(append(b, key...), ':')
-		val, err := json.Marshal(diff.JSONValue(v))
+		val, err := json.Marshal(v.JSON())
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"brook/diff"
 	"brook/ingest"
 	"brook/value"
 )
@@ -425,7 +424,7 @@ func (s *KafkaSink) key(row []value.Value) []byte {
 	}
 	vals := make([]any, len(s.keys))
 	for i, k := range s.keys {
-		vals[i] = diff.JSONValue(row[k])
+		vals[i] = row[k].JSON()
 	}
 	b, _ := json.Marshal(vals)
 	return b

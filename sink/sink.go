@@ -27,7 +27,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"brook/diff"
 	"brook/value"
 )
 
@@ -307,7 +306,7 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 			key, _ := json.Marshal(w.schema[c].Name)
 			b = append(b, key...)
 			b = append(b, ':')
-			val, err := json.Marshal(diff.JSONValue(v))
+			val, err := json.Marshal(v.JSON())
 			if err != nil {
 				return err
 			}

@@ -492,15 +492,15 @@ func writeLate(w io.Writer, q *engine.Query) error {
 	names := q.Plan().ColumnSchema().Names()
 	var buf []byte
 	for _, r := range rows {
-		rec := map[string]any{"time": diff.JSONValue(r.Time)}
+		rec := map[string]any{"time": r.Time.JSON()}
 		wins := make([][2]any, len(r.Windows))
 		for i, win := range r.Windows {
-			wins[i] = [2]any{diff.JSONValue(win[0]), diff.JSONValue(win[1])}
+			wins[i] = [2]any{win[0].JSON(), win[1].JSON()}
 		}
 		rec["windows"] = wins
 		row := map[string]any{}
 		for i, v := range r.Row {
-			row[names[i]] = diff.JSONValue(v)
+			row[names[i]] = v.JSON()
 		}
 		rec["row"] = row
 		line, err := json.Marshal(rec)
