@@ -140,14 +140,7 @@ func TestRegressions(t *testing.T) {
 			if _, open := knownBugs[reg.Issue]; open && !*flagKnown {
 				t.Skipf("known bug #%d, being fixed", reg.Issue)
 			}
-			data := &Dataset{Files: reg.Files}
-			dir := filepath.Join(root, fmt.Sprint(i))
-			files, err := data.Write(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files,
-				Rerun: fmt.Sprintf("go test ./difftest -run 'TestRegressions/%d/' -known -v", i)}
+			c := regressionCase(t, root, i, reg, fmt.Sprintf("go test ./difftest -run 'TestRegressions/%d/' -known -v", i))
 			out, f := r.Check(context.Background(), c)
 			switch out {
 			case Refused:
@@ -157,6 +150,19 @@ func TestRegressions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// regressionCase writes the records of case i of a regression list under
+// root and returns it as a Case, rerun by the given command.
+func regressionCase(t *testing.T, root string, i int, reg regression, rerun string) *Case {
+	t.Helper()
+	data := &Dataset{Files: reg.Files}
+	dir := filepath.Join(root, fmt.Sprint(i))
+	files, err := data.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files, Rerun: rerun}
 }
 
 // TestRefusals: the planner refuses the queries of refusals, which DuckDB
@@ -183,14 +189,7 @@ func TestDivergences(t *testing.T) {
 	root := t.TempDir()
 	for i, reg := range divergences {
 		t.Run(fmt.Sprintf("%d/issue-%d", i, reg.Issue), func(t *testing.T) {
-			data := &Dataset{Files: reg.Files}
-			dir := filepath.Join(root, fmt.Sprint(i))
-			files, err := data.Write(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &Case{Seed: uint64(i), Query: reg.Query, Data: data, Dir: dir, Files: files,
-				Rerun: fmt.Sprintf("go test ./difftest -run 'TestDivergences/%d/' -v", i)}
+			c := regressionCase(t, root, i, reg, fmt.Sprintf("go test ./difftest -run 'TestDivergences/%d/' -v", i))
 			out, f := r.Check(context.Background(), c)
 			switch {
 			case out == Refused:

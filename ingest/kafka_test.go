@@ -177,13 +177,8 @@ func TestKafkaBadURIs(t *testing.T) {
 		"kafka://127.0.0.1:1/t?start=latest&": "no Kafka broker answered at 127.0.0.1:1",
 	} {
 		src, err := Open(uri, Options{})
-		if want == "" {
-			if err != nil {
-				t.Errorf("%s: %v", uri, err)
-			} else {
-				src.Close()
-			}
-			continue
+		if err == nil {
+			src.Close()
 		}
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one containing %q", uri, err, want)
