@@ -65,18 +65,26 @@ func (q *Query) NewPartial() *Partial {
 func (p *Partial) Add(b *ingest.Batch) error {
 	p.rows += int64(b.Rows + b.Filtered)
 	p.g.beginRows()
-	for i := 0; i < b.Rows; i++ {
-		row := b.Row(i)
-		if p.where != nil && !p.where(row).True() {
-			if p.st.err != nil {
-				break
+	add := func(from, to int) error {
+		for i := from; i < to; i++ {
+			row := b.Row(i)
+			if p.where != nil && !p.where(row).True() {
+				if p.st.err != nil {
+					return p.st.err
+				}
+				continue
 			}
-			continue
+			p.g.add(row, int32(i))
+			if p.st.err != nil {
+				return p.st.err
+			}
 		}
-		p.g.add(row, int32(i))
-		if p.st.err != nil {
-			break
-		}
+		return nil
+	}
+	if p.g.win != nil {
+		p.g.win.byPart(b, add)
+	} else {
+		add(0, b.Rows)
 	}
 	if p.st.err != nil {
 		p.g.pairs = p.g.pairs[:0] // rows of b, never to be folded
@@ -167,6 +175,9 @@ func (q *Query) Merge(p *Partial) {
 	}
 	if ws := g.win; ws != nil {
 		ws.maxTime = math.Max(ws.maxTime, pg.win.maxTime)
+		for part, t := range pg.win.partMax {
+			ws.notePart(part, t)
+		}
 		ws.noTime += pg.win.noTime
 	}
 	p.Reset()

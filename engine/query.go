@@ -341,7 +341,24 @@ func (q *Query) Add(b *ingest.Batch) error {
 	if q.groups != nil {
 		q.groups.beginRows()
 	}
-	for i := 0; i < b.Rows; i++ {
+	var err error
+	if g := q.groups; g != nil && g.win != nil {
+		err = g.win.byPart(b, func(from, to int) error { return q.addRows(b, from, to) })
+	} else {
+		err = q.addRows(b, 0, b.Rows)
+	}
+	if err != nil {
+		return err
+	}
+	if q.groups != nil {
+		q.groups.flush(b)
+	}
+	return q.st.error()
+}
+
+// addRows is Add for rows [from, to) of b, before the groups' flush.
+func (q *Query) addRows(b *ingest.Batch, from, to int) error {
+	for i := from; i < to; i++ {
 		row := b.Row(i)
 		if q.where != nil && !q.where(row).True() {
 			if q.st.err != nil {
@@ -362,10 +379,7 @@ func (q *Query) Add(b *ingest.Batch) error {
 			return q.st.err
 		}
 	}
-	if q.groups != nil {
-		q.groups.flush(b)
-	}
-	return q.st.error()
+	return nil
 }
 
 // Emit ends the current micro-batch and returns the rows to emit for it
@@ -555,6 +569,25 @@ func (q *Query) Late() (late, noTime int64) {
 		return 0, 0
 	}
 	return q.groups.win.late, q.groups.win.noTime
+}
+
+// SetParts says the input is read as several parts, each in its own
+// event-time order (see ingest.RawBatch.Parted), and which of them hold
+// the watermark back once the current batch is added: Emit then moves the
+// watermark to the least latest event time of those parts, less the
+// lateness, instead of the latest time of all. Call it before Emit.
+func (q *Query) SetParts(holding []int32) {
+	if g := q.groups; g != nil && g.win != nil {
+		g.win.parted = true
+		g.win.holding = append(g.win.holding[:0], holding...)
+	}
+}
+
+// WatermarkByPart reports whether the query keeps a watermark (event-time
+// windows with a lateness), so that a parted source's batches need every
+// row's event time: a decoder must not filter rows out early.
+func (q *Query) WatermarkByPart() bool {
+	return q.groups != nil && q.groups.win != nil && q.groups.win.lateness >= 0 && q.mode != Complete
 }
 
 // Watermark returns the current watermark as a window bound value (NULL

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"brook/ingest"
 	"brook/sql"
 	"brook/value"
 )
@@ -33,6 +34,15 @@ type windowing struct {
 	lateness  float64 // in time units; < 0: no watermark
 	watermark float64
 	maxTime   float64
+	// For a source read as several parts, each in its own order (see
+	// ingest.RawBatch.Parted): partMax holds each part's latest event
+	// time, holding the parts that hold the watermark back, and the
+	// watermark is the least of their latest times, less the lateness.
+	// partMax is kept for every source whose batches name parts; parted
+	// says the source is parted, so that advance uses it.
+	parted  bool
+	partMax map[int32]float64
+	holding []int32
 
 	start, last []float64 // per group: window start; sessions: first and last event
 	// intTime says a session's events are integers (BIGINT or TIMESTAMP
@@ -373,6 +383,7 @@ func (ws *windowing) groupAt(g *groupTable, start float64) int32 {
 // reset forgets the rows seen, for a table emptied for reuse (a Partial's).
 func (ws *windowing) reset() {
 	ws.maxTime, ws.noTime, ws.late = math.Inf(-1), 0, 0
+	clear(ws.partMax)
 	clear(ws.rows)
 	ws.keyIdx.reset()
 	clear(ws.keyWins)
@@ -501,10 +512,83 @@ func (ws *windowing) pushEnd(id int32) {
 	}
 }
 
-// advance moves the watermark to maxTime - lateness (never backwards).
+// advance moves the watermark to maxTime - lateness (never backwards). For
+// a parted source it moves to the least latest time of the holding parts
+// instead, less the lateness: a holding part that has delivered no row yet
+// keeps it where it is. When no part holds it back (every part idle or
+// read to its end) it follows the latest time of all.
 func (ws *windowing) advance() {
-	if ws.lateness >= 0 && !math.IsInf(ws.maxTime, -1) {
-		ws.watermark = math.Max(ws.watermark, ws.maxTime-ws.lateness)
+	if ws.lateness < 0 {
+		return
+	}
+	t := ws.maxTime
+	if ws.parted {
+		if len(ws.holding) > 0 {
+			t = math.Inf(1)
+			for _, p := range ws.holding {
+				m, ok := ws.partMax[p]
+				if !ok {
+					return
+				}
+				t = math.Min(t, m)
+			}
+		} else {
+			for _, m := range ws.partMax {
+				t = math.Max(t, m)
+			}
+		}
+	}
+	if !math.IsInf(t, -1) {
+		ws.watermark = math.Max(ws.watermark, t-ws.lateness)
+	}
+}
+
+// byPart calls add for the rows of b, a run of one source part at a time
+// when b names parts (see ingest.Batch.Runs), and notes each part's latest
+// event time. A part's latest time is taken over every row it delivered,
+// those WHERE leaves out too (when the time is a column): a part whose
+// rows all miss the filter must not hold the watermark back for ever. It
+// returns add's first error.
+func (ws *windowing) byPart(b *ingest.Batch, add func(from, to int) error) error {
+	if len(b.Runs) == 0 {
+		return add(0, b.Rows)
+	}
+	from := 0
+	for _, r := range b.Runs {
+		// maxTime, the latest time of all, is the run's alone meanwhile.
+		all := ws.maxTime
+		ws.maxTime = math.Inf(-1)
+		err := add(from, r.End)
+		latest := ws.maxTime
+		ws.maxTime = math.Max(all, ws.maxTime)
+		if ws.timeSlot >= 0 {
+			for i := from; i < r.End; i++ {
+				if t, ok := ws.timeOf(b.Values[i*b.Width+ws.timeSlot]); ok && t > latest {
+					latest = t
+				}
+			}
+		}
+		if !math.IsInf(latest, -1) {
+			ws.notePart(r.Part, latest)
+		}
+		if err != nil {
+			return err
+		}
+		from = r.End
+	}
+	if from < b.Rows { // rows of no part
+		return add(from, b.Rows)
+	}
+	return nil
+}
+
+// notePart records that part delivered a row of event time t.
+func (ws *windowing) notePart(part int32, t float64) {
+	if ws.partMax == nil {
+		ws.partMax = map[int32]float64{}
+	}
+	if m, ok := ws.partMax[part]; !ok || t > m {
+		ws.partMax[part] = t
 	}
 }
 

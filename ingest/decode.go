@@ -33,6 +33,10 @@ type Batch struct {
 	Keys []value.StrKey
 	// KeyCols marks (bit s for slot s < 64) the columns with keys in Keys.
 	KeyCols uint64
+	// Runs cuts the rows into runs of rows from one part of the source
+	// (see Chunk.Part and RawBatch.Parted), in order: a run ends before
+	// row End, where the next begins.
+	Runs []Run
 	// Recycle lets Reset keep the memory the decoder copied strings into
 	// (unescaped ones, numbers read as text) for the next rows, instead
 	// of leaving it to the garbage collector. Set it only when nothing
@@ -48,9 +52,28 @@ type Batch struct {
 // Row returns row i; valid until the batch is reset.
 func (b *Batch) Row(i int) []value.Value { return b.Values[i*b.Width : (i+1)*b.Width] }
 
+// Run is a run of a batch's rows that came from one part of the source.
+type Run struct {
+	Part int32
+	End  int // the row after the run's last
+}
+
+// endRun notes that the rows up to b.Rows came from part.
+func (b *Batch) endRun(part int32) {
+	if n := len(b.Runs); n > 0 && b.Runs[n-1].Part == part {
+		b.Runs[n-1].End = b.Rows
+		return
+	}
+	if n := len(b.Runs); (n > 0 && b.Runs[n-1].End == b.Rows) || (n == 0 && b.Rows == 0) {
+		return // no rows since the last run
+	}
+	b.Runs = append(b.Runs, Run{Part: part, End: b.Rows})
+}
+
 // Reset empties b for reuse with rows of width columns.
 func (b *Batch) Reset(width int) {
 	b.Width, b.Rows, b.Filtered = width, 0, 0
+	b.Runs = b.Runs[:0]
 	b.Values, b.Keys, b.KeyCols = b.Values[:0], b.Keys[:0], 0
 	if b.arena == nil {
 		return
@@ -345,10 +368,12 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 		}
 		dst.Rows++
 		if dst.Rows == maxRows {
-			return Chunk{Name: c.Name, FirstLine: line, Data: data}, rejects
+			dst.endRun(c.Part)
+			return Chunk{Name: c.Name, FirstLine: line, Data: data, Part: c.Part}, rejects
 		}
 	}
-	return Chunk{Name: c.Name, FirstLine: line}, rejects
+	dst.endRun(c.Part)
+	return Chunk{Name: c.Name, FirstLine: line, Part: c.Part}, rejects
 }
 
 // prepareKeys fills the keys of the row that starts at Values[start].

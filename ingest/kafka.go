@@ -103,6 +103,15 @@ type KafkaSource struct {
 	mu       sync.Mutex
 	consumed map[int32]kgo.EpochOffset // next offset per partition, after the last delivered batch
 	unacked  []kafkaPending
+	// parts holds the partitions read here (the topic's, or the group's
+	// assignment), for the watermark (see RawBatch.Parted); guarded by mu.
+	parts map[int32]*kafkaPart
+}
+
+// kafkaPart is what the watermark needs to know of a partition read here.
+type kafkaPart struct {
+	seen time.Time // its last record, or its assignment
+	end  int64     // its end (last stable offset) at the last fetch with records; -1: not known
 }
 
 type kafkaPending struct {
@@ -163,11 +172,18 @@ func openKafka(uri string, opts Options) (Source, error) {
 		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit(),
 			// --exit-idle counts from the assignment: joining the group
 			// (and every rebalance) is not time without records.
-			kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+			kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+				s.assign(assigned[s.topic])
 				s.assignedAt.Store(time.Now().UnixNano())
 			}),
-			kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { s.assignedAt.Store(0) }),
-			kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) { s.assignedAt.Store(0) }))
+			kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+				s.assignedAt.Store(0)
+				s.revoke(revoked[s.topic])
+			}),
+			kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+				s.assignedAt.Store(0)
+				s.revoke(lost[s.topic])
+			}))
 	} else {
 		s.assignedAt.Store(time.Now().UnixNano())
 	}
@@ -200,6 +216,9 @@ func (s *KafkaSource) checkTopic(brokers []string) error {
 	topics, err := kadm.NewClient(s.cl).ListTopics(ctx)
 	if err != nil {
 		return fmt.Errorf("no Kafka broker answered at %s: %w", strings.Join(brokers, ","), err)
+	}
+	if t, ok := topics[s.topic]; ok && t.Err == nil && s.group == "" {
+		s.assign(t.Partitions.Numbers()) // without a group every partition is read here
 	}
 	if !topics.Has(s.topic) {
 		names := topics.Names()
@@ -320,6 +339,7 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 				ferr = err
 			}
 		})
+		s.noteFetches(fs)
 		got := fs.Records()
 		if s.stopEnd {
 			got = s.withinBound(got)
@@ -374,7 +394,74 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 		}
 	}
 	s.resetIdle = true
-	return s.batch(recs), nil
+	b := s.batch(recs)
+	b.Parted, b.Holding = true, s.holding(time.Now())
+	return b, nil
+}
+
+// assign notes partitions now read here.
+func (s *KafkaSource) assign(parts []int32) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.parts == nil {
+		s.parts = map[int32]*kafkaPart{}
+	}
+	for _, p := range parts {
+		s.parts[p] = &kafkaPart{seen: now, end: -1}
+	}
+}
+
+// revoke notes partitions no longer read here.
+func (s *KafkaSource) revoke(parts []int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range parts {
+		delete(s.parts, p)
+	}
+}
+
+// noteFetches notes, for the watermark, which partitions delivered
+// records and where their ends were then.
+func (s *KafkaSource) noteFetches(fs kgo.Fetches) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		st := s.parts[p.Partition]
+		if st == nil || p.Err != nil || len(p.Records) == 0 {
+			return
+		}
+		st.seen = now
+		st.end = p.LastStableOffset
+		if st.end < 0 {
+			st.end = p.HighWatermark
+		}
+	})
+}
+
+// holding lists the partitions that hold the watermark back (see
+// RawBatch.Holding): those read here that are not read to their end (under
+// stop=end) and not idle. A partition is idle when everything it held at
+// its last fetch has been delivered and no record came for PartIdle; one
+// with records still to read is never idle, however long they take.
+func (s *KafkaSource) holding(now time.Time) []int32 {
+	idle := s.opts.partIdle()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := make([]int32, 0, len(s.parts))
+	for p, st := range s.parts {
+		if s.stopEnd && !s.pending[p] {
+			continue // read to its end: nothing more will come
+		}
+		caughtUp := st.end < 0 || s.consumed[p].Offset >= st.end
+		if caughtUp && now.Sub(st.seen) >= idle {
+			continue
+		}
+		h = append(h, p)
+	}
+	slices.Sort(h)
+	return h
 }
 
 // idleSince is when the current wait for records began: the later of the
@@ -433,7 +520,7 @@ func (s *KafkaSource) batch(recs []*kgo.Record) *RawBatch {
 		v := bytes.TrimSuffix(r.Value, []byte{'\n'})
 		multi := bytes.IndexByte(v, '\n') >= 0
 		if cur == nil || multi || r.Partition != curPart || r.Offset != nextOff {
-			b.Chunks = append(b.Chunks, Chunk{Name: fmt.Sprintf("kafka %s/%d", r.Topic, r.Partition), FirstLine: int(r.Offset) + 1})
+			b.Chunks = append(b.Chunks, Chunk{Name: fmt.Sprintf("kafka %s/%d", r.Topic, r.Partition), FirstLine: int(r.Offset) + 1, Part: r.Partition})
 			cur = &b.Chunks[len(b.Chunks)-1]
 			curPart = r.Partition
 		}

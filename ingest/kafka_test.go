@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,4 +272,80 @@ func TestKafkaStopAtEnd(t *testing.T) {
 	if _, err := Open("kafka://"+addr+"/flows?stop=end&start=latest", Options{}); err == nil || !strings.Contains(err.Error(), "reads nothing") {
 		t.Fatalf("stop=end with start=latest: %v", err)
 	}
+}
+
+// TestKafkaHoldingParts checks which partitions a Kafka source says hold
+// the watermark back (RawBatch.Holding): a partition with records not yet
+// delivered always holds it; one delivered up to its end holds it until it
+// has been idle for PartIdle; under stop=end one read to its end never
+// does (an empty partition included).
+func TestKafkaHoldingParts(t *testing.T) {
+	addr := newKafka(t, "flows")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("flows"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*kgo.Record
+	for i := 0; i < 20; i++ {
+		recs = append(recs, &kgo.Record{Partition: int32(2 * (i % 2)), Value: fmt.Appendf(nil, `{"id": %d}`, i)})
+	}
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	ctx := testCtx(t)
+	read := func(uri string, idle time.Duration, check func(b *RawBatch, parts map[int32]int)) {
+		t.Helper()
+		src, err := Open(uri, Options{PartIdle: idle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		parts := map[int32]int{} // records delivered per partition
+		for n := 0; n < 20; {
+			b, err := src.Next(ctx)
+			if errors.Is(err, ErrEndOfInput) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !b.Parted {
+				t.Fatal("a Kafka batch does not say it is parted")
+			}
+			for _, c := range b.Chunks {
+				k := bytes.Count(c.Data, []byte{'\n'})
+				parts[c.Part] += k
+				n += k
+			}
+			check(b, parts)
+		}
+	}
+	base := "kafka://" + addr + "/flows?max=5"
+	read(base, time.Hour, func(b *RawBatch, _ map[int32]int) {
+		if fmt.Sprint(b.Holding) != "[0 1 2]" {
+			t.Errorf("nothing idle: holding %v, want [0 1 2]", b.Holding)
+		}
+	})
+	read(base, time.Nanosecond, func(b *RawBatch, parts map[int32]int) {
+		for _, p := range []int32{0, 2} {
+			if behind := parts[p] < 10 && parts[p] > 0; behind != slices.Contains(b.Holding, p) {
+				t.Errorf("partition %d, %d of 10 records delivered: holding %v", p, parts[p], b.Holding)
+			}
+		}
+		if slices.Contains(b.Holding, 1) {
+			t.Errorf("the empty partition 1 holds the watermark with a 1ns idle timeout: %v", b.Holding)
+		}
+	})
+	read(base+"&stop=end", time.Hour, func(b *RawBatch, parts map[int32]int) {
+		var want []int32
+		for _, p := range []int32{0, 2} {
+			if parts[p] < 10 {
+				want = append(want, p)
+			}
+		}
+		if fmt.Sprint(b.Holding) != fmt.Sprint(want) {
+			t.Errorf("stop=end, delivered %v: holding %v, want %v", parts, b.Holding, want)
+		}
+	})
 }

@@ -44,6 +44,12 @@ type Options struct {
 	// ExitIdle ends the source (ErrEndOfInput) once nothing has arrived
 	// for this long; zero waits for ever.
 	ExitIdle time.Duration
+	// PartIdle is how long a part of a parted source (a Kafka partition)
+	// that has delivered everything it held goes without new records
+	// before it stops holding the watermark back (see RawBatch.Parted;
+	// default DefaultPartIdle). A part that still holds unread records is
+	// never idle.
+	PartIdle time.Duration
 	// Stdin is what "-" and "stdin:" read (default: nothing, an error).
 	Stdin io.Reader
 	// MaxLineBytes bounds how much of one line a line-reading source
@@ -70,6 +76,18 @@ func (o Options) waiting(format string, args ...any) {
 	if o.Waiting != nil {
 		o.Waiting(fmt.Sprintf(format, args...))
 	}
+}
+
+// DefaultPartIdle is Options.PartIdle when not set: a Kafka partition
+// read up to its end stops holding the watermark back after 30 seconds
+// without a new record.
+const DefaultPartIdle = 30 * time.Second
+
+func (o Options) partIdle() time.Duration {
+	if o.PartIdle <= 0 {
+		return DefaultPartIdle
+	}
+	return o.PartIdle
 }
 
 func (o Options) maxRecords() int {

@@ -13,6 +13,9 @@ type Chunk struct {
 	Name      string // the origin for error messages: a file path, "stdin", ...
 	FirstLine int    // the 1-based line number of Data's first line in Name
 	Data      []byte
+	// Part is the part of the source the lines came from, for a source
+	// read as several parts (see RawBatch.Parted): a Kafka partition.
+	Part int32
 }
 
 // RawBatch is what a source delivers for one micro-batch.
@@ -22,6 +25,18 @@ type RawBatch struct {
 	// baseline to read the very same input.
 	Files []string
 	Bytes int64 // total size of Chunks' data
+
+	// Parted says the source is read as several parts, each in its own
+	// order (a topic's partitions), which its chunks name (Chunk.Part):
+	// the watermark is then kept per part. Holding lists the parts that,
+	// after this batch, hold the watermark back: the watermark is the
+	// least of their latest event times, less the lateness. A part stops
+	// holding it back when it is no longer read here (revoked, or read to
+	// its end under a bounded read) or when it is idle: it has delivered
+	// everything it held and nothing new for the idle timeout (see
+	// Options.PartIdle).
+	Parted  bool
+	Holding []int32
 
 	pooled [][]byte // read buffers to hand back on Release
 }

@@ -344,6 +344,9 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		if err := quarantine(opts, sum.Batches, d.rejects); err != nil {
 			return sum, err
 		}
+		if d.raw.Parted {
+			q.SetParts(d.raw.Holding)
+		}
 		rowsIn := 0
 		for i, part := range d.parts {
 			if d.preAgg {
@@ -744,6 +747,9 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 		d      *decoded
 		share  int
 		chunks []ingest.Chunk
+		// all: decode every row, the WHERE pushdown off: a parted
+		// source's watermark needs each part's every event time.
+		all bool
 	}
 	tasks := make(chan task, 2*workers)
 	for range workers {
@@ -757,8 +763,21 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 				d.SetFilter(filter())
 			}
 		}
+		filtered := [2]*ingest.Decoder{dec, pre}
+		var unfiltered [2]*ingest.Decoder // made when first needed
 		go func() {
 			for t := range tasks {
+				dec, pre = filtered[0], filtered[1]
+				if t.all && filter != nil {
+					if unfiltered[0] == nil {
+						unfiltered = [2]*ingest.Decoder{ingest.NewDecoder(cols), ingest.NewDecoder(cols)}
+						unfiltered[0].HashStrings(hashed)
+						for _, d := range unfiltered {
+							d.SetMaxLineBytes(opts.MaxLineBytes)
+						}
+					}
+					dec, pre = unfiltered[0], unfiltered[1]
+				}
 				var stats ingest.DecodeStats
 				rejects := t.d.shareRejects[t.share]
 				part := t.d.parts[t.share]
@@ -801,8 +820,10 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			raw, err := src.Next(ctx)
 			d.raw, d.err, d.rejects, d.blank, d.arrived = raw, err, d.rejects[:0], 0, time.Now()
 			var shares [][]ingest.Chunk
+			all := false
 			if err == nil {
 				shares = split(raw.Chunks, workers, raw.Bytes)
+				all = raw.Parted && q.WatermarkByPart()
 			}
 			d.preAgg = q.PreAggregates()
 			d.prepare(len(shares), width, q.NewPartial, d.preAgg, detached)
@@ -815,7 +836,7 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			}
 			for i, sh := range shares {
 				select {
-				case tasks <- task{d, i, sh}:
+				case tasks <- task{d, i, sh, all}:
 				case <-ctx.Done():
 					d.pending.Add(-(len(shares) - i))
 					return
@@ -887,7 +908,7 @@ func split(chunks []ingest.Chunk, n int, total int64) [][]ingest.Chunk {
 		for len(data) > 0 {
 			room := target - filled
 			if w == n-1 || int64(len(data)) <= room {
-				shares[w] = append(shares[w], ingest.Chunk{Name: c.Name, FirstLine: line, Data: data})
+				shares[w] = append(shares[w], ingest.Chunk{Name: c.Name, FirstLine: line, Data: data, Part: c.Part})
 				filled += int64(len(data))
 				break
 			}
@@ -898,7 +919,7 @@ func split(chunks []ingest.Chunk, n int, total int64) [][]ingest.Chunk {
 				cut += int(room) + 1
 			}
 			piece := data[:cut]
-			shares[w] = append(shares[w], ingest.Chunk{Name: c.Name, FirstLine: line, Data: piece})
+			shares[w] = append(shares[w], ingest.Chunk{Name: c.Name, FirstLine: line, Data: piece, Part: c.Part})
 			line += bytes.Count(piece, []byte{'\n'})
 			data = data[cut:]
 			w, filled = w+1, 0

@@ -384,3 +384,52 @@ func TestKafkaDiffTenPartitions(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaWatermarkPerPartition reads a backlog spread over ten partitions,
+// each in time order but the partitions far apart in time as they are
+// read, under a 5 s lateness in append mode. The watermark is kept per
+// partition, so no row is late and every window equals the baseline's
+// (--strict fails on any late row). Repeated with several batch caps: the
+// answer must not depend on how the records fall into batches.
+func TestKafkaWatermarkPerPartition(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "flows"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=20000,seed=5,rps=50", "--to", "kafka://"+addr+"/flows", "--chunk", "700"); code != exitOK {
+		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
+	}
+	for i, max := range []int{50_000, 1000, 333} {
+		src := fmt.Sprintf("flows=kafka://%s/flows?group=wm%d&max=%d", addr, i, max)
+		code, out, errOut := brook(t, "diff", "--source", src, "--lateness", "5s", "--mode", "append", "--strict", "../../queries/bytes_per_10s.sql")
+		if code != exitOK || !strings.HasPrefix(out, "EQUAL") || !strings.Contains(out, "stream:   20000 input rows") || strings.Contains(out, "late") {
+			t.Fatalf("diff with max=%d: exit %d\n%s%s", max, code, out, errOut)
+		}
+	}
+}
+
+// TestKafkaLANLTenPartitions is the yardstick: the LANL flows
+// produced into a 10-partition topic, read from the start with a 5 s
+// lateness in append mode, give the baseline's windows with no late row.
+func TestKafkaLANLTenPartitions(t *testing.T) {
+	if _, err := os.Stat(lanlDir); err != nil {
+		t.Skipf("LANL data set not found at %s (CI and developers have it in ../shared beside the repo): %v", lanlDir, err)
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "network-traffic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	if code, out, errOut := brook(t, "produce", "--from", lanlDir, "--to", "kafka://"+addr+"/network-traffic"); code != exitOK {
+		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
+	}
+	src := "flows=kafka://" + addr + "/network-traffic?group=lanl"
+	code, out, errOut := brook(t, "diff", "--source", src, "--lateness", "5s", "--mode", "append", "--strict", "../../queries/bytes_per_10s.sql")
+	if code != exitOK || !strings.HasPrefix(out, "EQUAL") || !strings.Contains(out, "stream:   500000 input rows") || strings.Contains(out, "late") {
+		t.Fatalf("diff: exit %d\n%s%s", code, out, errOut)
+	}
+	t.Log(strings.SplitN(out, "\n", 4)[:3])
+}

@@ -81,7 +81,7 @@ func newQueryFlags(name, summary, examples string, stderr io.Writer) *queryFlags
 	fs.IntVar(&f.maxLineBytes, "max-line-bytes", ingest.DefaultMaxLineBytes, "reject input lines longer than this many bytes (a stream holds no more of a longer line)")
 	fs.IntVar(&f.maxGroups, "max-groups", 0, "stop with an error when the query's state holds more than this many groups (group keys, windows) after a batch (0: no limit)")
 	fs.StringVar(&f.lateness, "lateness", "", "allowed lateness of events for windowed queries, e.g. 10s or 0 (turns on the watermark: max event time - lateness)")
-	fs.DurationVar(&f.idleTimeout, "idle-timeout", 0, "close all open windows when no input arrived for this long (processing time)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 0, "close all open windows when no input arrived for this long (processing time); a Kafka partition read up to its end stops holding the watermark back after this long without records (default 30s for partitions)")
 	fs.StringVar(&f.lateRows, "late-rows", "", "write rows dropped as late to this NDJSON file")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: brook %s [flags] (QUERY.sql | -e 'SQL')\n\n%s\n\nFlags:\n%s\nExamples:\n%s", name, summary, fs.FlagUsages(), examples)
@@ -322,6 +322,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		follow = fl.Value.String() == "true"
 	}
 	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, StopAtEnd: f.stopAtEnd && f.exitIdle == 0, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
+		PartIdle: l.idleTimeout,
 		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
 	l.spool = f.spool
 	ctx := f.ctx
