@@ -323,7 +323,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	}
 	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, StopAtEnd: f.stopAtEnd && f.exitIdle == 0, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
 		PartIdle: l.idleTimeout,
-		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
+		Waiting:  func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
 	l.spool = f.spool
 	ctx := f.ctx
 	if ctx == nil {
