@@ -14,13 +14,16 @@ import (
 // the previous record (or, for a full record, of its whole state). Its
 // layout, all integers little-endian or varints (encoding/binary):
 //
-//	flags     byte: 1 for a full record
+//	flags     byte: bit 0 set for a full record, bit 1 when the globals
+//	          end with the latest event times of the source's parts
 //	globals   varint rows in; watermark, max time, max closed end as
 //	          float64 bits (8 bytes each); varint late, no-time counts;
 //	          uvarint late windows, each start, end, uvarint n keys, keys,
 //	          varint rows; then six row lists (best rows and their keys,
 //	          kept rows and their ORDER BY keys, closed windows' rows and
-//	          keys), each uvarint 1+n (0: none) rows of uvarint n values
+//	          keys), each uvarint 1+n (0: none) rows of uvarint n values;
+//	          with flag bit 1, uvarint n parts, each varint part number
+//	          and float64 bits of its latest event time
 //	evicted   uvarint n, then n uvarint group ids released
 //	groups    uvarint n, then per group: uvarint id, byte born; when born,
 //	          uvarint n keys and the keys; window start and last (float64
@@ -255,12 +258,16 @@ func (q *Query) AppendRecord(dst []byte, full bool) ([]byte, error) {
 	if g != nil && g.log == nil {
 		full = true
 	}
+	glob := q.globals()
 	flags := byte(0)
 	if full {
 		flags = 1
 	}
+	if len(glob.PartMax) > 0 {
+		flags |= 2
+	}
 	dst = append(dst, flags)
-	dst = appendGlobals(dst, q.globals())
+	dst = appendGlobals(dst, glob)
 	if g == nil {
 		return append(dst, 0, 0), nil
 	}
@@ -380,10 +387,21 @@ func appendGlobals(dst []byte, s *Snapshot) []byte {
 	for _, rows := range [][][]value.Value{s.Top, s.TopKeys, s.Final, s.FinalKeys, s.Closed, s.ClosedKey} {
 		dst = appendRows(dst, rows)
 	}
+	if len(s.PartMax) > 0 {
+		parts := make([]int32, 0, len(s.PartMax))
+		for p := range s.PartMax {
+			parts = append(parts, p)
+		}
+		slices.Sort(parts)
+		dst = binary.AppendUvarint(dst, uint64(len(parts)))
+		for _, p := range parts {
+			dst = appendFloat(binary.AppendVarint(dst, int64(p)), s.PartMax[p])
+		}
+	}
 	return dst
 }
 
-func readGlobals(src []byte, s *Snapshot) ([]byte, error) {
+func readGlobals(src []byte, s *Snapshot, parts bool) ([]byte, error) {
 	var err error
 	if s.RowsIn, src, err = readVarint(src); err != nil {
 		return nil, err
@@ -422,6 +440,27 @@ func readGlobals(src []byte, s *Snapshot) ([]byte, error) {
 		if *rows, src, err = readRows(src); err != nil {
 			return nil, err
 		}
+	}
+	if !parts {
+		return src, nil
+	}
+	if n, src, err = readCount(src); err != nil {
+		return nil, err
+	}
+	s.PartMax = make(map[int32]float64, n)
+	for ; n > 0; n-- {
+		var p int64
+		var t float64
+		if p, src, err = readVarint(src); err != nil {
+			return nil, err
+		}
+		if t, src, err = readFloat(src); err != nil {
+			return nil, err
+		}
+		if p < math.MinInt32 || p > math.MaxInt32 {
+			return nil, fmt.Errorf("part number %d out of range", p)
+		}
+		s.PartMax[int32(p)] = t
 	}
 	return src, nil
 }
@@ -493,10 +532,10 @@ func (r *Replay) Apply(rec []byte) (err error) {
 			err = fmt.Errorf("damaged record: %w", err)
 		}
 	}()
-	if len(rec) < 1 || rec[0] > 1 {
+	if len(rec) < 1 || rec[0] > 3 {
 		return errShort
 	}
-	full := rec[0] == 1
+	full := rec[0]&1 == 1
 	src := rec[1:]
 	if full {
 		for id, ok := range r.live {
@@ -506,7 +545,7 @@ func (r *Replay) Apply(rec []byte) (err error) {
 		}
 	}
 	var glob Snapshot
-	if src, err = readGlobals(src, &glob); err != nil {
+	if src, err = readGlobals(src, &glob, rec[0]&2 != 0); err != nil {
 		return err
 	}
 	r.glob = glob

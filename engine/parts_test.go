@@ -19,7 +19,9 @@ func partBatch(t *testing.T, q *Query, parts ...any) *ingest.Batch {
 	}
 	var b ingest.Batch
 	b.Reset(len(q.Plan().Columns))
-	if rejects, _ := ingest.NewDecoder(q.Plan().ColumnSchema()).Decode(raw, &b); len(rejects) > 0 {
+	dec := ingest.NewDecoder(q.Plan().ColumnSchema())
+	dec.MarkParts()
+	if rejects, _ := dec.Decode(raw, &b); len(rejects) > 0 {
 		t.Fatal(rejects[0])
 	}
 	return &b
@@ -66,15 +68,39 @@ func TestWatermarkPerPart(t *testing.T) {
 				// Part 1's rows all miss the WHERE: its time counts.
 				{[]any{1, []string{flow(50, 443), flow(60, 443)}}, []int32{0, 1}, "55.0"},
 				{[]any{0, []string{flow(200, 80)}, 1, []string{flow(70, 80)}}, []int32{0, 1}, "65.0"},
+				{[]any{1, []string{flow(250, 443)}}, []int32{0, 1}, "195.0"},
+				// Restarted here: part 1's latest time (250) comes back
+				// from the checkpoint, part 0 alone delivers.
+				{[]any{0, []string{flow(230, 80)}}, []int32{0, 1}, "225.0"},
 				// Part 1 idle: part 0 alone holds it.
-				{[]any{0, []string{flow(210, 80)}}, []int32{0}, "205.0"},
+				{[]any{0, []string{flow(240, 80)}}, []int32{0}, "235.0"},
 				// Part 1 back, behind: the watermark never goes back, and
 				// its row is late.
-				{[]any{1, []string{flow(90, 80)}}, []int32{0, 1}, "205.0"},
+				{[]any{1, []string{flow(90, 80)}}, []int32{0, 1}, "235.0"},
 				// Nothing holds: the latest time of all.
-				{[]any{0, []string{flow(250, 80)}}, nil, "245.0"},
+				{[]any{0, []string{flow(300, 80)}}, nil, "295.0"},
 			}
 			for i, s := range steps {
+				if i == 4 { // a restart: the parts' latest times are in the checkpoint
+					q.StartLog()
+					rec, err := q.AppendRecord(nil, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					r, err := NewReplay(q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := r.Apply(rec); err != nil {
+						t.Fatal(err)
+					}
+					if q, err = New(q.Plan(), Options{Mode: Append, Watermark: true, Lateness: 5}); err != nil {
+						t.Fatal(err)
+					}
+					if err := q.Restore(r.Snapshot()); err != nil {
+						t.Fatal(err)
+					}
+				}
 				add(partBatch(t, q, s.batch...))
 				q.SetParts(s.holding)
 				if _, err := q.Emit(); err != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 
 	"brook/value"
 )
@@ -25,6 +26,9 @@ type Snapshot struct {
 	FinalKeys [][]value.Value // their ORDER BY key values, when ordered
 	Closed    [][]value.Value // rows of evicted windows (KeepFinal)
 	ClosedKey [][]value.Value
+	// PartMax holds, for a source read as several parts, each part's
+	// latest event time (see Query.SetParts).
+	PartMax map[int32]float64
 }
 
 // GroupState is one group: its key values, its window (start and last
@@ -102,6 +106,9 @@ func (q *Query) windowGlobals(s *Snapshot) {
 	}
 	if w := q.groups.win; w != nil {
 		s.Watermark, s.MaxTime, s.MaxClosed, s.Late, s.NoTime = w.watermark, w.maxTime, w.maxClosedEnd, w.late, w.noTime
+		if w.parted && len(w.partMax) > 0 {
+			s.PartMax = maps.Clone(w.partMax)
+		}
 		if w.lateLog != nil {
 			for _, lw := range w.lateLog.Windows {
 				s.LateWins = append(s.LateWins, *lw)
@@ -182,6 +189,9 @@ func (q *Query) Restore(s *Snapshot) error {
 	}
 	if w := g.win; w != nil {
 		w.watermark, w.maxTime, w.maxClosedEnd, w.late, w.noTime = s.Watermark, s.MaxTime, s.MaxClosed, s.Late, s.NoTime
+		if len(s.PartMax) > 0 {
+			w.partMax = maps.Clone(s.PartMax)
+		}
 		if w.lateLog != nil {
 			for i := range s.LateWins {
 				lw := s.LateWins[i]

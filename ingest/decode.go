@@ -35,7 +35,8 @@ type Batch struct {
 	KeyCols uint64
 	// Runs cuts the rows into runs of rows from one part of the source
 	// (see Chunk.Part and RawBatch.Parted), in order: a run ends before
-	// row End, where the next begins.
+	// row End, where the next begins. Empty unless the decoder marks
+	// parts (see Decoder.MarkParts).
 	Runs []Run
 	// Recycle lets Reset keep the memory the decoder copied strings into
 	// (unescaped ones, numbers read as text) for the next rows, instead
@@ -151,6 +152,7 @@ type DecodeStats struct {
 // concurrent use; give each goroutine its own.
 type Decoder struct {
 	cols    value.Schema
+	runs    bool // note the rows' source parts in Batch.Runs (see MarkParts)
 	names   [][]byte
 	maxLine int    // longer lines are rejected
 	cur     *Batch // the batch being decoded into, whose arena holds copied strings
@@ -179,6 +181,11 @@ type Decoder struct {
 // is called from the decoder's goroutine) and must return true for a row
 // it cannot judge.
 func (d *Decoder) SetFilter(keep func(row []value.Value) bool) { d.keep = keep }
+
+// MarkParts makes the decoder note which source part (Chunk.Part) each
+// row came from, in Batch.Runs: for a parted source whose watermark is
+// kept per part.
+func (d *Decoder) MarkParts() { d.runs = true }
 
 // HashStrings makes the decoder prepare the hash-table key
 // (value.StrKey) of every string of the given columns (slots) into the
@@ -368,11 +375,15 @@ func (d *Decoder) DecodeRows(c Chunk, dst *Batch, rejects []Reject, stats *Decod
 		}
 		dst.Rows++
 		if dst.Rows == maxRows {
-			dst.endRun(c.Part)
+			if d.runs {
+				dst.endRun(c.Part)
+			}
 			return Chunk{Name: c.Name, FirstLine: line, Data: data, Part: c.Part}, rejects
 		}
 	}
-	dst.endRun(c.Part)
+	if d.runs {
+		dst.endRun(c.Part)
+	}
 	return Chunk{Name: c.Name, FirstLine: line, Part: c.Part}, rejects
 }
 

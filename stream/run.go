@@ -747,8 +747,9 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 		d      *decoded
 		share  int
 		chunks []ingest.Chunk
-		// all: decode every row, the WHERE pushdown off: a parted
-		// source's watermark needs each part's every event time.
+		// all: decode every row, the WHERE pushdown off, and note each
+		// row's part: a parted source's watermark needs each part's every
+		// event time.
 		all bool
 	}
 	tasks := make(chan task, 2*workers)
@@ -764,19 +765,20 @@ func decodeAhead(ctx context.Context, src ingest.Source, q *engine.Query, worker
 			}
 		}
 		filtered := [2]*ingest.Decoder{dec, pre}
-		var unfiltered [2]*ingest.Decoder // made when first needed
+		var parted [2]*ingest.Decoder // made when first needed: no filter, parts marked
 		go func() {
 			for t := range tasks {
 				dec, pre = filtered[0], filtered[1]
-				if t.all && filter != nil {
-					if unfiltered[0] == nil {
-						unfiltered = [2]*ingest.Decoder{ingest.NewDecoder(cols), ingest.NewDecoder(cols)}
-						unfiltered[0].HashStrings(hashed)
-						for _, d := range unfiltered {
+				if t.all {
+					if parted[0] == nil {
+						parted = [2]*ingest.Decoder{ingest.NewDecoder(cols), ingest.NewDecoder(cols)}
+						parted[0].HashStrings(hashed)
+						for _, d := range parted {
 							d.SetMaxLineBytes(opts.MaxLineBytes)
+							d.MarkParts()
 						}
 					}
-					dec, pre = unfiltered[0], unfiltered[1]
+					dec, pre = parted[0], parted[1]
 				}
 				var stats ingest.DecodeStats
 				rejects := t.d.shareRejects[t.share]
