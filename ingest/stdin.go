@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 )
@@ -33,7 +34,7 @@ func NewReaderSource(name string, r io.Reader, opts Options) *LineSource {
 	s.readers.Add(1)
 	go func() {
 		defer s.readers.Done()
-		if err := s.readLines(name, r); err != nil && !errors.Is(err, errStopped) {
+		if err := s.readLines(name, 0, r); err != nil && !errors.Is(err, errStopped) {
 			s.fail(fmt.Errorf("%s: %w", name, err))
 		}
 	}()
@@ -47,6 +48,7 @@ const blockSize = 256 << 10
 // block is whole lines read from one origin.
 type block struct {
 	name      string
+	part      int32 // the reader's part, for a parted source
 	firstLine int
 	data      []byte
 	lines     int // newlines in data
@@ -68,6 +70,12 @@ type LineSource struct {
 	hold    sync.WaitGroup // kept above zero while more readers may come
 	errMu   sync.Mutex
 	err     error
+
+	// parts, for a source read as several parts (tcp-listen: one per
+	// producer connection; see RawBatch.Parted), holds the parts open now
+	// and when each last sent lines; nil for other sources.
+	partsMu sync.Mutex
+	parts   map[int32]time.Time
 
 	pending  *block    // the rest of a block cut at the record cap
 	next     time.Time // the next trigger deadline
@@ -116,7 +124,7 @@ func (s *LineSource) send(b block) error {
 // marked as truncated, as for a file. The read buffer only grows, by
 // doubling, while one unfinished line fills it, so it never exceeds about
 // max(blockSize, 2*(the cut+1)).
-func (s *LineSource) readLines(name string, r io.Reader) error {
+func (s *LineSource) readLines(name string, part int32, r io.Reader) error {
 	limit := s.opts.MaxLineBytes
 	if limit <= 0 {
 		limit = DefaultMaxLineBytes
@@ -143,14 +151,16 @@ func (s *LineSource) readLines(name string, r io.Reader) error {
 			data := buf[: cut+1 : cut+1]
 			buf = buf[cut+1:]
 			lines := bytes.Count(data, []byte{'\n'})
-			if serr := s.send(block{name: name, firstLine: line, data: data, lines: lines}); serr != nil {
+			s.touchPart(part)
+			if serr := s.send(block{name: name, part: part, firstLine: line, data: data, lines: lines}); serr != nil {
 				return serr
 			}
 			line += lines
 		}
 		if err == io.EOF {
 			if len(bytes.TrimSpace(buf)) > 0 {
-				return s.send(block{name: name, firstLine: line, data: buf})
+				s.touchPart(part)
+				return s.send(block{name: name, part: part, firstLine: line, data: buf})
 			}
 			return nil
 		}
@@ -172,6 +182,54 @@ func (s *LineSource) readLines(name string, r io.Reader) error {
 // delivered, or ExitIdle passed with nothing arriving. If ctx ends while
 // lines are held, they are returned rather than lost.
 func (s *LineSource) Next(ctx context.Context) (*RawBatch, error) {
+	b, err := s.nextBatch(ctx)
+	if b != nil && s.parts != nil {
+		b.Parted, b.Holding = true, s.holding(time.Now())
+	}
+	return b, err
+}
+
+// openPart notes a part (a producer's connection) that opened; its lines
+// hold the watermark back until it closes or goes idle.
+func (s *LineSource) openPart(p int32) {
+	s.partsMu.Lock()
+	s.parts[p] = time.Now()
+	s.partsMu.Unlock()
+}
+
+// closePart notes a part that closed: nothing more comes from it.
+func (s *LineSource) closePart(p int32) {
+	s.partsMu.Lock()
+	delete(s.parts, p)
+	s.partsMu.Unlock()
+}
+
+// touchPart notes that part p sent lines.
+func (s *LineSource) touchPart(p int32) {
+	s.partsMu.Lock()
+	if _, ok := s.parts[p]; ok {
+		s.parts[p] = time.Now()
+	}
+	s.partsMu.Unlock()
+}
+
+// holding lists the open parts that sent lines within the idle timeout
+// (Options.PartIdle): those that hold the watermark back.
+func (s *LineSource) holding(now time.Time) []int32 {
+	idle := s.opts.partIdle()
+	s.partsMu.Lock()
+	defer s.partsMu.Unlock()
+	h := make([]int32, 0, len(s.parts))
+	for p, seen := range s.parts {
+		if now.Sub(seen) < idle {
+			h = append(h, p)
+		}
+	}
+	slices.Sort(h)
+	return h
+}
+
+func (s *LineSource) nextBatch(ctx context.Context) (*RawBatch, error) {
 	b := &RawBatch{}
 	lines, capN := 0, s.opts.maxRecords()
 	// add appends blk, cutting it at the cap; it reports a full batch.
@@ -181,12 +239,12 @@ func (s *LineSource) Next(ctx context.Context) (*RawBatch, error) {
 			for k := 0; k < room; k++ {
 				cut += bytes.IndexByte(blk.data[cut:], '\n') + 1
 			}
-			rest := block{name: blk.name, firstLine: blk.firstLine + room, data: blk.data[cut:], lines: blk.lines - room}
+			rest := block{name: blk.name, part: blk.part, firstLine: blk.firstLine + room, data: blk.data[cut:], lines: blk.lines - room}
 			s.pending = &rest
 			blk.data, blk.lines = blk.data[:cut], room
 		}
 		if len(blk.data) > 0 {
-			b.Chunks = append(b.Chunks, Chunk{Name: blk.name, FirstLine: blk.firstLine, Data: blk.data})
+			b.Chunks = append(b.Chunks, Chunk{Name: blk.name, FirstLine: blk.firstLine, Data: blk.data, Part: blk.part})
 			b.Bytes += int64(len(blk.data))
 			lines += max(blk.lines, 1)
 		}

@@ -71,7 +71,7 @@ func openTCP(uri string, opts Options) (Source, error) {
 				if n > 1 {
 					name = fmt.Sprintf("%s (connection %d)", uri, n)
 				}
-				err := s.readLines(name, conn)
+				err := s.readLines(name, 0, conn)
 				conn.Close()
 				if errors.Is(err, errStopped) {
 					return
@@ -124,6 +124,7 @@ func openTCPListen(uri string, opts Options) (Source, error) {
 		return nil, fmt.Errorf("source %s: %w", uri, err)
 	}
 	s := &TCPSource{LineSource: newLineSource(opts), addr: ln.Addr()}
+	s.parts = map[int32]time.Time{} // each producer is a part, in its own time order
 	var mu sync.Mutex
 	conns := map[net.Conn]bool{}
 	drained := false // the last producer left (without Follow)
@@ -159,10 +160,13 @@ func openTCPListen(uri string, opts Options) (Source, error) {
 			s.readers.Add(1)
 			mu.Unlock()
 			name := fmt.Sprintf("%s (producer %d, %s)", base, n, conn.RemoteAddr())
+			part := int32(n)
+			s.openPart(part)
 			go func() {
 				defer s.readers.Done()
-				err := s.readLines(name, conn)
+				err := s.readLines(name, part, conn)
 				conn.Close()
+				s.closePart(part)
 				if err != nil && !errors.Is(err, errStopped) {
 					s.fail(fmt.Errorf("%s: %w", name, err))
 				}

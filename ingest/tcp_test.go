@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,64 @@ func TestTCPErrors(t *testing.T) {
 	}
 	if _, err := Open("bogus://x", Options{}); err == nil || !strings.Contains(err.Error(), "unknown scheme") {
 		t.Errorf("unknown scheme: %v", err)
+	}
+}
+
+// TestTCPListenParts checks that each producer of a tcp-listen source is a
+// part of its own (Chunk.Part), holding the watermark back while its
+// connection is open and not idle, and no longer once it has closed.
+func TestTCPListenParts(t *testing.T) {
+	src, err := Open("tcp-listen://127.0.0.1:0", Options{PartIdle: time.Hour, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx := testCtx(t)
+	addr := src.(*TCPSource).Addr().String()
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c1 := dial()
+	c1.Write([]byte(numbered(0, 3)))
+	seen := map[int32]bool{}
+	var b *RawBatch
+	for len(seen) == 0 {
+		if b, err = src.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range b.Chunks {
+			seen[c.Part] = true
+		}
+	}
+	if !b.Parted || fmt.Sprint(b.Holding) != "[1]" || !seen[1] {
+		t.Fatalf("one producer: parted %v, holding %v, parts %v", b.Parted, b.Holding, seen)
+	}
+	c2 := dial()
+	defer c2.Close()
+	c2.Write([]byte(numbered(3, 5)))
+	for !seen[2] {
+		if b, err = src.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range b.Chunks {
+			seen[c.Part] = true
+		}
+	}
+	if fmt.Sprint(b.Holding) != "[1 2]" {
+		t.Fatalf("two producers: holding %v, want [1 2]", b.Holding)
+	}
+	c1.Close()
+	for i := 0; slices.Contains(b.Holding, 1); i++ {
+		c2.Write([]byte(numbered(10+i, 11+i)))
+		if b, err = src.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(b.Holding) != "[2]" {
+		t.Fatalf("producer 1 gone: holding %v, want [2]", b.Holding)
 	}
 }
