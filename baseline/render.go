@@ -243,11 +243,7 @@ func expr(e sql.Expr) string {
 		if x.Arg == nil {
 			return "count(*)"
 		}
-		d := ""
-		if x.Distinct {
-			d = "DISTINCT "
-		}
-		return x.Func + "(" + d + expr(x.Arg) + ")"
+		return x.Spec.DuckDB(expr(x.Arg), x.Distinct)
 	}
 	panic(fmt.Sprintf("baseline: cannot render %T", e))
 }

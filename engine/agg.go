@@ -27,27 +27,34 @@ type Aggregate interface {
 	MergeFrom(src Aggregate, dst, srcID int32)
 }
 
+// aggDef is an aggregate function: its spec, which tells the binder its
+// name, argument and result types and tells the baseline how DuckDB spells
+// it, and how to make its state for a call. Each aggregate is defined in a
+// file of its own (agg_NAME.go) by defineAggregate, with its state's
+// binary form (see codec) and merge: adding an aggregate is adding a file.
+type aggDef struct {
+	spec *sql.AggSpec
+	new  func(call *sql.AggCall, st *evalState) Aggregate
+}
+
+var aggDefs = map[string]*aggDef{}
+
+// defineAggregate registers an aggregate with the binder (sql.RegisterAggregate)
+// and with the engine; called from the init of the aggregate's file. make
+// returns the state for a call; st is where it reports a run-time error
+// (a result out of range), as expressions do.
+func defineAggregate(spec *sql.AggSpec, make func(call *sql.AggCall, st *evalState) Aggregate) {
+	sql.RegisterAggregate(spec)
+	aggDefs[spec.Name] = &aggDef{spec: spec, new: make}
+}
+
 // newAggregate returns the state for one aggregate call of a plan.
-func newAggregate(call *sql.AggCall) (Aggregate, error) {
-	switch {
-	case call.Func == "count" && call.Arg == nil:
-		return &countStar{}, nil
-	case call.Func == "count" && call.Distinct:
-		return &countDistinct{}, nil
-	case call.Func == "count":
-		return &count{}, nil
-	case call.Func == "sum" && call.Typ == value.Int:
-		return &sumInt{}, nil
-	case call.Func == "sum":
-		return &sumFloat{}, nil
-	case call.Func == "avg":
-		return &avg{}, nil
-	case call.Func == "min":
-		return &extremum{dir: -1}, nil
-	case call.Func == "max":
-		return &extremum{dir: 1}, nil
+func newAggregate(call *sql.AggCall, st *evalState) (Aggregate, error) {
+	d, ok := aggDefs[call.Func]
+	if !ok {
+		return nil, fmt.Errorf("engine: aggregate %s is not implemented", call.String())
 	}
-	return nil, fmt.Errorf("engine: aggregate %s is not implemented", call.String())
+	return d.new(call, st), nil
 }
 
 func grow[T any](s []T, n int) []T {

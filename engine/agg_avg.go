@@ -4,8 +4,14 @@ import (
 	"encoding/binary"
 	"math"
 
+	"brook/sql"
 	"brook/value"
 )
+
+func init() {
+	defineAggregate(&sql.AggSpec{Name: "avg", Aliases: []string{"mean"}, Arg: sql.NumericArg, Result: sql.Always(value.Float)},
+		func(*sql.AggCall, *evalState) Aggregate { return &avg{} })
+}
 
 // avg is AVG: a DOUBLE, NULL when a group has no non-NULL value. BIGINTs
 // are summed exactly (as DuckDB does, in 128 bits) and divided at the end,

@@ -4,8 +4,23 @@ import (
 	"encoding/binary"
 
 	"brook/ingest"
+	"brook/sql"
 	"brook/value"
 )
+
+func init() {
+	// COUNT(*), COUNT(x) and COUNT(DISTINCT x) (see agg_count_distinct.go).
+	defineAggregate(&sql.AggSpec{Name: "count", Result: sql.Always(value.Int), Distinct: sql.DistinctCounts},
+		func(call *sql.AggCall, _ *evalState) Aggregate {
+			switch {
+			case call.Arg == nil:
+				return &countStar{}
+			case call.Distinct:
+				return &countDistinct{}
+			}
+			return &count{}
+		})
+}
 
 // countStar is COUNT(*): every row counts.
 type countStar struct{ n []int64 }

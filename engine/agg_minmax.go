@@ -2,8 +2,19 @@ package engine
 
 import (
 	"brook/ingest"
+	"brook/sql"
 	"brook/value"
 )
+
+func init() {
+	for _, f := range []struct {
+		name string
+		dir  int
+	}{{"min", -1}, {"max", 1}} {
+		defineAggregate(&sql.AggSpec{Name: f.name, Result: sql.SameType, Distinct: sql.DistinctIgnored},
+			func(*sql.AggCall, *evalState) Aggregate { return &extremum{dir: f.dir} })
+	}
+}
 
 // extremum is MIN (dir -1) or MAX (dir 1) over any ordered type.
 type extremum struct {

@@ -7,8 +7,25 @@ import (
 	"math/bits"
 
 	"brook/ingest"
+	"brook/sql"
 	"brook/value"
 )
+
+func init() {
+	// SUM: BIGINT sums are exact (HUGEINT beyond BIGINT's range), DOUBLE
+	// sums are DuckDB's.
+	defineAggregate(&sql.AggSpec{Name: "sum", Arg: sql.NumericArg, Result: func(t value.Type) value.Type {
+		if t == value.Null {
+			return value.Float
+		}
+		return t
+	}}, func(call *sql.AggCall, _ *evalState) Aggregate {
+		if call.Typ == value.Int {
+			return &sumInt{}
+		}
+		return &sumFloat{}
+	})
+}
 
 // sumFloat is SUM over DOUBLE; NULL when a group has no non-NULL value.
 type sumFloat struct {

@@ -490,7 +490,7 @@ func NewReplay(q *Query) (*Replay, error) {
 	if g := q.groups; g != nil {
 		r.grouped, r.win, r.nKeys = true, g.win != nil, len(g.keyFns)
 		for i, call := range q.plan.Aggs {
-			a, err := newAggregate(call)
+			a, err := newAggregate(call, &evalState{})
 			if err != nil {
 				return nil, err
 			}

@@ -99,7 +99,7 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 	}
 	used := usedAggs(p)
 	for i, call := range p.Aggs {
-		a, err := newAggregate(call)
+		a, err := newAggregate(call, c.st)
 		if err != nil {
 			return nil, err
 		}

@@ -481,8 +481,8 @@ func (b *builder) bindFunc(n *sqlparser.FuncExpr, allowAgg bool) (Expr, error) {
 	case strings.ToLower(fnCast), strings.ToLower(fnTryCast):
 		return b.bindCast(n, args, name == strings.ToLower(fnTryCast), allowAgg)
 	}
-	if aggFuncs[name] {
-		return b.bindAgg(n, name, args, star, allowAgg)
+	if spec, ok := Aggregate(name); ok {
+		return b.bindAgg(n, spec, args, star, allowAgg)
 	}
 	if _, ok := windowFuncs[name]; ok && !star {
 		return b.bindWindow(n, name, args, false)
@@ -579,7 +579,8 @@ func (b *builder) bindCast(n *sqlparser.FuncExpr, args []sqlparser.Expr, try boo
 	return &Cast{X: x, To: to, Try: try}, nil
 }
 
-func (b *builder) bindAgg(n *sqlparser.FuncExpr, name string, args []sqlparser.Expr, star, allowAgg bool) (Expr, error) {
+func (b *builder) bindAgg(n *sqlparser.FuncExpr, spec *AggSpec, args []sqlparser.Expr, star, allowAgg bool) (Expr, error) {
+	name := spec.Name
 	if !allowAgg {
 		return nil, b.errAt(ErrUnsupported, n, "aggregate %s() is not allowed here", name).
 			withHint("filter groups with HAVING instead of WHERE")
@@ -588,7 +589,7 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, name string, args []sqlparser.E
 		if name != "count" || len(args) > 0 || n.Distinct {
 			return nil, b.errAt(ErrUnsupported, n, "only count(*) takes *")
 		}
-		return &AggCall{Func: "count", Typ: value.Int}, nil
+		return &AggCall{Func: "count", Typ: value.Int, Spec: spec}, nil
 	}
 	if len(args) != 1 {
 		return nil, b.errAt(ErrType, n, "%s() takes one argument, got %d", name, len(args))
@@ -600,27 +601,27 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, name string, args []sqlparser.E
 		}
 		return nil, err
 	}
-	call := &AggCall{Func: name, Arg: arg, Distinct: n.Distinct}
-	if n.Distinct && name != "count" {
-		if name == "min" || name == "max" {
+	call := &AggCall{Func: name, Arg: arg, Distinct: n.Distinct, Spec: spec}
+	if n.Distinct {
+		switch spec.Distinct {
+		case DistinctIgnored:
 			call.Distinct = false // the same result either way
-		} else {
+		case DistinctRefused:
 			return nil, b.errAt(ErrUnsupported, n, "%s(DISTINCT ...) is not supported; only count(DISTINCT ...) is", name)
 		}
 	}
-	switch name {
-	case "count":
-		call.Typ = value.Int
-	case "sum", "avg":
+	t := arg.Type()
+	switch spec.Arg {
+	case NumericArg:
 		if err := b.wantNumeric(arg, args[0], name+"()"); err != nil {
 			return nil, err
 		}
-		call.Typ = arg.Type()
-		if name == "avg" || call.Typ == value.Null {
-			call.Typ = value.Float
+	case BooleanArg:
+		if t != value.Bool && t != value.Null {
+			return nil, b.errAt(ErrType, args[0], "%s() needs a BOOLEAN, but %s is %s", name, arg.String(), t).
+				withHint("compare it: %s(%s <> 0)", name, arg.String())
 		}
-	case "min", "max":
-		call.Typ = arg.Type()
 	}
+	call.Typ = spec.Result(t)
 	return call, nil
 }

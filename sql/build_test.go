@@ -1,10 +1,12 @@
-package sql
+package sql_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
+	_ "brook/engine" // registers the aggregates
+	"brook/sql"
 	"brook/value"
 )
 
@@ -16,7 +18,7 @@ func (c testCatalog) Schema(t string) (value.Schema, error) {
 			return s, nil
 		}
 	}
-	return nil, ErrUnknownTable
+	return nil, sql.ErrUnknownTable
 }
 
 func (c testCatalog) Tables() []string {
@@ -71,7 +73,7 @@ func TestBuildPlans(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		p, err := Build(c.query, flowsCatalog)
+		p, err := sql.Build(c.query, flowsCatalog)
 		if err != nil {
 			t.Errorf("%s: %v", c.query, err)
 			continue
@@ -88,26 +90,26 @@ func TestBuildErrors(t *testing.T) {
 		kind  error
 		want  string // substring of the rendered error, including line:col
 	}{
-		{"SELECT x FROM flows", ErrUnknownColumn, "line 1:8: unknown column \"x\""},
-		{"SELECT DstPrt FROM flows", ErrUnknownColumn, "did you mean dstport?"},
-		{"SELECT a\nFROM nope", ErrUnknownTable, "line 2:6: unknown table \"nope\""},
-		{"SELECT dstdevice, count(*) FROM flows", ErrUnsupported, "line 1:8: column dstdevice must appear in GROUP BY"},
-		{"SELECT srcbytes FROM flows WHERE count(*) > 1", ErrUnsupported, "not allowed in WHERE"},
-		{"SELECT srcbytes FROM flows WHERE srcbytes", ErrType, "WHERE needs a boolean condition"},
-		{"SELECT srcbytes + dstport FROM flows", ErrType, "+ needs a number, but dstport is VARCHAR"},
-		{"SELECT median(srcbytes) FROM flows", ErrUnsupported, "line 1:8: median() is not supported: it needs every value"},
-		{"SELECT lowr(srcdevice) FROM flows", ErrUnknownFunction, "did you mean lower()?"},
-		{"SELECT srcbytes FROM flows WHERE", ErrSyntax, "line 1:33: syntax error"},
-		{"SELECT\n  srcbytes,\n  FROM flows", ErrSyntax, "line 3:3: syntax error near \"FROM\""},
-		{"SELECT a FROM flows JOIN other ON a = b", ErrUnsupported, "joins are not supported"},
-		{"SELECT srcbytes FROM flows WHERE dstport IN (SELECT 1)", ErrUnsupported, "IN takes a list"},
-		{"SELECT 'abc FROM flows", ErrSyntax, "line 1:8: unterminated string"},
-		{"DELETE FROM flows", ErrUnsupported, "only SELECT queries"},
-		{"SELECT rank() OVER (ORDER BY srcbytes) FROM flows", ErrUnsupported, "OVER"},
-		{"SELECT CAST(srcbytes AS blob) FROM flows", ErrUnsupported, "unknown type \"blob\""},
+		{"SELECT x FROM flows", sql.ErrUnknownColumn, "line 1:8: unknown column \"x\""},
+		{"SELECT DstPrt FROM flows", sql.ErrUnknownColumn, "did you mean dstport?"},
+		{"SELECT a\nFROM nope", sql.ErrUnknownTable, "line 2:6: unknown table \"nope\""},
+		{"SELECT dstdevice, count(*) FROM flows", sql.ErrUnsupported, "line 1:8: column dstdevice must appear in GROUP BY"},
+		{"SELECT srcbytes FROM flows WHERE count(*) > 1", sql.ErrUnsupported, "not allowed in WHERE"},
+		{"SELECT srcbytes FROM flows WHERE srcbytes", sql.ErrType, "WHERE needs a boolean condition"},
+		{"SELECT srcbytes + dstport FROM flows", sql.ErrType, "+ needs a number, but dstport is VARCHAR"},
+		{"SELECT median(srcbytes) FROM flows", sql.ErrUnsupported, "line 1:8: median() is not supported: it needs every value"},
+		{"SELECT lowr(srcdevice) FROM flows", sql.ErrUnknownFunction, "did you mean lower()?"},
+		{"SELECT srcbytes FROM flows WHERE", sql.ErrSyntax, "line 1:33: syntax error"},
+		{"SELECT\n  srcbytes,\n  FROM flows", sql.ErrSyntax, "line 3:3: syntax error near \"FROM\""},
+		{"SELECT a FROM flows JOIN other ON a = b", sql.ErrUnsupported, "joins are not supported"},
+		{"SELECT srcbytes FROM flows WHERE dstport IN (SELECT 1)", sql.ErrUnsupported, "IN takes a list"},
+		{"SELECT 'abc FROM flows", sql.ErrSyntax, "line 1:8: unterminated string"},
+		{"DELETE FROM flows", sql.ErrUnsupported, "only SELECT queries"},
+		{"SELECT rank() OVER (ORDER BY srcbytes) FROM flows", sql.ErrUnsupported, "OVER"},
+		{"SELECT CAST(srcbytes AS blob) FROM flows", sql.ErrUnsupported, "unknown type \"blob\""},
 	}
 	for _, c := range cases {
-		_, err := Build(c.query, flowsCatalog)
+		_, err := sql.Build(c.query, flowsCatalog)
 		if err == nil {
 			t.Errorf("%q: no error", c.query)
 			continue
@@ -137,13 +139,13 @@ func TestRoundTrip(t *testing.T) {
 	}
 	cat := testCatalog{"flows": append(append(value.Schema{}, flowsCatalog["flows"]...), value.Column{Name: "key", Type: value.String})}
 	for _, e := range exprs {
-		p1, err := Build("SELECT "+e+" FROM flows", cat)
+		p1, err := sql.Build("SELECT "+e+" FROM flows", cat)
 		if err != nil {
 			t.Errorf("%s: %v", e, err)
 			continue
 		}
 		printed := p1.Output[0].Expr.String()
-		p2, err := Build("SELECT "+printed+" FROM flows", cat)
+		p2, err := sql.Build("SELECT "+printed+" FROM flows", cat)
 		if err != nil {
 			t.Errorf("%s printed as %s: %v", e, printed, err)
 			continue
@@ -158,7 +160,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // FuzzBuild: no query text makes the front end panic; every failure is an
-// *Error with a position inside the text (or none).
+// *sql.Error with a position inside the text (or none).
 func FuzzBuild(f *testing.F) {
 	for _, seed := range []string{
 		"SELECT DstDevice, COUNT(*) AS hits FROM flows WHERE DstPort IN (443, 8000) GROUP BY DstDevice ORDER BY hits DESC LIMIT 20",
@@ -170,9 +172,9 @@ func FuzzBuild(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, query string) {
-		p, err := Build(query, flowsCatalog)
+		p, err := sql.Build(query, flowsCatalog)
 		if err != nil {
-			var e *Error
+			var e *sql.Error
 			if errors.As(err, &e) {
 				if e.Pos > len(query) {
 					t.Fatalf("position %d beyond the text (%d bytes)", e.Pos, len(query))
@@ -210,10 +212,10 @@ func TestInStringLiterals(t *testing.T) {
 		{`'x' IN (1e308)`, `error: line 1:8: IN compares DOUBLE values, and the string 'x' is not a number`},
 		{`i IN ('9223372036854775808', 1)`, `error: line 1:14: IN compares BIGINT values`},
 	} {
-		p, err := Build("SELECT "+c.expr+" AS c FROM t", cat)
+		p, err := sql.Build("SELECT "+c.expr+" AS c FROM t", cat)
 		got := ""
 		if err != nil {
-			if !errors.Is(err, ErrType) {
+			if !errors.Is(err, sql.ErrType) {
 				t.Errorf("%s: error kind %v", c.expr, err)
 			}
 			got = "error: " + err.Error()

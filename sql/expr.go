@@ -107,13 +107,14 @@ type Call struct {
 	Typ  value.Type
 }
 
-// AggCall is an aggregate: Func is count, sum, avg, min or max; Arg is nil
-// for COUNT(*).
+// AggCall is an aggregate: Func is its canonical name (see AggSpec and
+// RegisterAggregate); Arg is nil for COUNT(*).
 type AggCall struct {
 	Func     string
 	Arg      Expr
 	Distinct bool
 	Typ      value.Type
+	Spec     *AggSpec // what Func is (see RegisterAggregate)
 }
 
 var (

@@ -115,11 +115,8 @@ var ScalarFuncs = map[string]FuncSig{
 var funcAliases = map[string]string{
 	"char_length": "length", "len": "length", "substring": "substr", fnSubstr: "substr",
 	"ceiling": "ceil", "power": "pow", "instr": "strpos", "position": "strpos",
-	"suffix": "ends_with", "prefix": "starts_with", "ifnull": "coalesce", "mean": "avg",
+	"suffix": "ends_with", "prefix": "starts_with", "ifnull": "coalesce",
 }
-
-// aggFuncs are the aggregates brook maintains incrementally.
-var aggFuncs = map[string]bool{"count": true, "sum": true, "avg": true, "min": true, "max": true}
 
 // refusedFuncs are known functions brook declines, with the reason.
 var refusedFuncs = map[string]string{
@@ -137,8 +134,6 @@ var refusedFuncs = map[string]string{
 	"array_agg":             "its result grows without bound and its order is not defined",
 	"row_number":            "it numbers rows across the whole input, which a stream never has",
 	"rank":                  "it ranks rows across the whole input, which a stream never has",
-	"stddev":                "it is not implemented yet; compute it from sum(x), sum(x*x) and count(x)",
-	"variance":              "it is not implemented yet; compute it from sum(x), sum(x*x) and count(x)",
 	"approx_count_distinct": "it is not implemented yet; use count(DISTINCT x)",
 }
 
@@ -148,9 +143,7 @@ func knownFunctionNames() []string {
 	for n := range ScalarFuncs {
 		names = append(names, n)
 	}
-	for n := range aggFuncs {
-		names = append(names, n)
-	}
+	names = append(names, aggNames()...)
 	sort.Strings(names)
 	return names
 }
