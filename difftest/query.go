@@ -176,15 +176,19 @@ func (g *queryGen) aggregate(t value.Type) string {
 			return g.pick([]string{"min", "max"}) + "(" + row.expr(value.Int, 1) + ")"
 		}
 	case value.Float:
-		switch g.r.IntN(3) {
+		switch g.r.IntN(4) {
 		case 0:
 			return "sum(" + row.sumArg(value.Float) + ")"
 		case 1:
 			return g.pick([]string{"avg", "mean"}) + "(" + row.sumArg(g.pick2(numericTypes)) + ")"
+		case 2:
+			return g.pick([]string{"var_samp", "var_pop", "stddev_samp", "stddev_pop", "variance", "stddev"}) + "(" + row.sumArg(g.pick2(numericTypes)) + ")"
 		default:
 			return g.pick([]string{"min", "max"}) + "(" + row.expr(value.Float, 1) + ")"
 		}
-	case value.String, value.Bool, value.Timestamp:
+	case value.Bool:
+		return g.pick([]string{"min", "max", "bool_and", "bool_or"}) + "(" + row.expr(t, 1) + ")"
+	case value.String, value.Timestamp:
 		return g.pick([]string{"min", "max"}) + "(" + row.expr(t, 1) + ")"
 	}
 	return ""

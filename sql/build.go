@@ -345,6 +345,7 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 			order[i].Expr = l
 		}
 		p.GroupBy, p.Aggs = b.groupBy, b.aggs
+		pushHavingKeys(p)
 		p.KeyColumns = []int{}
 		if p.Window != nil {
 			p.WindowStartColumn, p.WindowEndColumn = -1, -1
@@ -600,4 +601,72 @@ func sortedCopy(s []string) []string {
 	c := append([]string(nil), s...)
 	sort.Strings(c)
 	return c
+}
+
+// pushHavingKeys moves the conjuncts of HAVING that read group keys only
+// (no aggregate, no window bound) into WHERE, each group key replaced by
+// its expression, as DuckDB's optimizer pushes such filters below the
+// aggregation. The groups kept are the same; but the rows of groups such
+// a condition rejects never reach the aggregates, so that an aggregate
+// argument failing on them (a CAST) fails on neither side.
+func pushHavingKeys(p *Plan) {
+	if p.Having == nil || len(p.GroupBy) == 0 {
+		return
+	}
+	var conj []Expr
+	var split func(e Expr)
+	split = func(e Expr) {
+		if b, ok := e.(*Binary); ok && b.Op == "AND" {
+			split(b.L)
+			split(b.R)
+			return
+		}
+		conj = append(conj, e)
+	}
+	split(p.Having)
+	var keep, push []Expr
+	for _, c := range conj {
+		keysOnly, keys := true, false
+		Walk(c, func(x Expr) {
+			switch x.(type) {
+			case *AggRef, *WindowRef, *AggCall:
+				keysOnly = false
+			case *GroupRef:
+				keys = true
+			}
+		})
+		if !keysOnly || !keys {
+			keep = append(keep, c)
+			continue
+		}
+		e, err := Transform(c, func(x Expr) (Expr, error) {
+			if g, ok := x.(*GroupRef); ok {
+				return p.GroupBy[g.Index], nil
+			}
+			return x, nil
+		})
+		if err != nil {
+			keep = append(keep, c)
+			continue
+		}
+		push = append(push, e)
+	}
+	if len(push) == 0 {
+		return
+	}
+	and := func(es []Expr) Expr {
+		var out Expr
+		for _, e := range es {
+			if out == nil {
+				out = e
+			} else {
+				out = &Binary{Op: "AND", L: out, R: e, Typ: value.Bool}
+			}
+		}
+		return out
+	}
+	if p.Where != nil {
+		push = append([]Expr{p.Where}, push...)
+	}
+	p.Where, p.Having = and(push), and(keep)
 }
