@@ -288,7 +288,7 @@ func (ds *dataset) runStream(plan *sql.Plan) ([][]value.Value, error) {
 	var batch ingest.Batch
 	batch.Reset(len(cols))
 	raw := &ingest.RawBatch{Chunks: []ingest.Chunk{{Name: ds.path, FirstLine: 1, Data: ds.data}}}
-	rejects, _ := dec.Decode(raw, &batch)
+	rejects, _ := dec.Decode(raw.Chunks, &batch)
 	if len(rejects) > 0 {
 		return nil, fmt.Errorf("decoder rejected %d lines, first: %v", len(rejects), rejects[0])
 	}
@@ -657,7 +657,7 @@ func (ds *dataset) runStreamBatches(plan *sql.Plan, perBatch int) ([][]value.Val
 		batch.Reset(len(cols))
 		data := []byte(strings.Join(lines, "\n") + "\n")
 		raw := &ingest.RawBatch{Chunks: []ingest.Chunk{{Name: ds.path, FirstLine: at + 1, Data: data}}}
-		if rejects, _ := dec.Decode(raw, &batch); len(rejects) > 0 {
+		if rejects, _ := dec.Decode(raw.Chunks, &batch); len(rejects) > 0 {
 			return nil, fmt.Errorf("decoder rejected %d lines, first: %v", len(rejects), rejects[0])
 		}
 		if _, err := q.Process(&batch); err != nil {

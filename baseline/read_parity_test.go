@@ -43,7 +43,7 @@ func TestReadParity(t *testing.T) {
 			cols := value.Schema{{Name: "v", Type: typ}}
 			var b ingest.Batch
 			b.Reset(1)
-			rejects, _ := ingest.NewDecoder(cols).Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: path, FirstLine: 1, Data: []byte(line)}}}, &b)
+			rejects, _ := ingest.NewDecoder(cols).Decode([]ingest.Chunk{{Name: path, FirstLine: 1, Data: []byte(line)}}, &b)
 			switch {
 			case qerr != nil && len(rejects) == 0:
 				t.Errorf("%s into %s: DuckDB rejects (%v), brook reads %v", js, typ, qerr, b.Row(0)[0].Format())

@@ -113,7 +113,7 @@ func runWindowBatches(ds *dataset, plan *sql.Plan, perBatch int) ([][]value.Valu
 		var batch ingest.Batch
 		batch.Reset(len(cols))
 		raw := &ingest.RawBatch{Chunks: []ingest.Chunk{{Name: ds.path, FirstLine: at + 1, Data: data}}}
-		if rejects, _ := dec.Decode(raw, &batch); len(rejects) > 0 {
+		if rejects, _ := dec.Decode(raw.Chunks, &batch); len(rejects) > 0 {
 			return nil, fmt.Errorf("decoder rejected %d lines, first: %v", len(rejects), rejects[0])
 		}
 		if _, err := q.Process(&batch); err != nil {

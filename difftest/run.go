@@ -366,7 +366,7 @@ func engineRun(plan *sql.Plan, opts engine.Options, batches [][]ingest.Chunk, re
 	for i, chs := range batches {
 		var b ingest.Batch
 		b.Reset(len(cols))
-		rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: chs}, &b)
+		rejects, _ := dec.Decode(chs, &b)
 		if len(rejects) > 0 {
 			ru.err = fmt.Errorf("decoder rejected %d lines, first: %v", len(rejects), rejects[0].Error())
 			return ru

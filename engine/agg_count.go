@@ -3,7 +3,7 @@ package engine
 import (
 	"encoding/binary"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -28,7 +28,7 @@ type countStar struct{ n []int64 }
 func (a *countStar) Grow(groups int)            { a.n = grow(a.n, groups) }
 func (a *countStar) Add(g int32, _ value.Value) { a.n[g]++ }
 func (a *countStar) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
-func (a *countStar) foldCol(tile []pair, _ *ingest.Batch, _ int) {
+func (a *countStar) foldCol(tile []pair, _ *decode.Batch, _ int) {
 	for _, p := range tile {
 		a.n[p.id]++
 	}
@@ -44,7 +44,7 @@ func (a *count) Add(g int32, v value.Value) {
 	}
 }
 func (a *count) Result(g int32) value.Value { return value.IntValue(a.n[g]) }
-func (a *count) foldCol(tile []pair, b *ingest.Batch, slot int) {
+func (a *count) foldCol(tile []pair, b *decode.Batch, slot int) {
 	for _, p := range tile {
 		if b.Values[int(p.row)*b.Width+slot].Kind != value.Null {
 			a.n[p.id]++

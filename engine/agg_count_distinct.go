@@ -3,7 +3,7 @@ package engine
 import (
 	"encoding/binary"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/value"
 )
 
@@ -80,7 +80,7 @@ const repeatMark = 0x7F << 56
 
 // foldCol is AddMany for a tile read straight from column slot of b; a
 // short string is added by its key alone, without reading the row.
-func (a *countDistinct) foldCol(tile []pair, b *ingest.Batch, slot int) {
+func (a *countDistinct) foldCol(tile []pair, b *decode.Batch, slot int) {
 	a.probes = grow(a.probes[:0], len(tile))
 	keyed := hasKeys(b, slot)
 	var t uint64

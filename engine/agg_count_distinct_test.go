@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/value"
 )
 
@@ -165,7 +165,7 @@ func TestCountDistinctFoldCol(t *testing.T) {
 		const groups = 40
 		a, m := &countDistinct{}, setsModel{}
 		a.Grow(groups)
-		var b ingest.Batch
+		var b decode.Batch
 		for batch := 0; batch < 20; batch++ {
 			b.Reset(1)
 			var tile []pair

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -39,7 +39,7 @@ func (a *extremum) Add(g int32, v value.Value) {
 func (a *extremum) Result(g int32) value.Value { return a.best[g] }
 
 // foldCol folds a tile; a DOUBLE against a DOUBLE is compared in place.
-func (a *extremum) foldCol(tile []pair, b *ingest.Batch, slot int) {
+func (a *extremum) foldCol(tile []pair, b *decode.Batch, slot int) {
 	for _, p := range tile {
 		v := &b.Values[int(p.row)*b.Width+slot]
 		if cur := &a.best[p.id]; v.Kind == value.Float && cur.Kind == value.Float {

@@ -6,7 +6,7 @@ import (
 	"math/big"
 	"math/bits"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -40,7 +40,7 @@ func (a *sumFloat) Add(g int32, v value.Value) {
 		a.seen[g] = true
 	}
 }
-func (a *sumFloat) foldCol(tile []pair, b *ingest.Batch, slot int) {
+func (a *sumFloat) foldCol(tile []pair, b *decode.Batch, slot int) {
 	for _, p := range tile {
 		v := &b.Values[int(p.row)*b.Width+slot]
 		if v.Kind == value.Float {
@@ -75,7 +75,7 @@ func (a *sumInt) Add(g int32, v value.Value) {
 		a.seen[g] = true
 	}
 }
-func (a *sumInt) foldCol(tile []pair, b *ingest.Batch, slot int) {
+func (a *sumInt) foldCol(tile []pair, b *decode.Batch, slot int) {
 	for _, p := range tile {
 		if v := &b.Values[int(p.row)*b.Width+slot]; v.Kind == value.Int {
 			a.sum[p.id].add(v.I)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/value"
 )
 
@@ -90,11 +90,11 @@ func TestRecordReplay(t *testing.T) {
 			chunks := genChunksRate(10, 300, rate)
 			p := plan(t, c.query)
 			c.opts.KeepFinal = true
-			dec := ingest.NewDecoder(p.ColumnSchema())
+			dec := decode.NewDecoder(p.ColumnSchema())
 			process := func(q *Query, i int) {
-				var b ingest.Batch
+				var b decode.Batch
 				b.Reset(len(p.Columns))
-				dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b)
+				dec.Decode(chunks[i:i+1], &b)
 				if _, err := q.Process(&b); err != nil {
 					t.Fatal(err)
 				}
@@ -160,11 +160,11 @@ func TestRecordSmall(t *testing.T) {
 	p := plan(t, "SELECT srcdevice, count(*) AS n, count(DISTINCT dstdevice) AS d FROM flows GROUP BY srcdevice")
 	q, _ := New(p, Options{})
 	q.StartLog()
-	dec := ingest.NewDecoder(p.ColumnSchema())
+	dec := decode.NewDecoder(p.ColumnSchema())
 	feed := func(lines string) {
-		var b ingest.Batch
+		var b decode.Batch
 		b.Reset(len(p.Columns))
-		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "t", FirstLine: 1, Data: []byte(lines)}}}, &b)
+		dec.Decode([]decode.Chunk{{Name: "t", FirstLine: 1, Data: []byte(lines)}}, &b)
 		if _, err := q.Process(&b); err != nil {
 			t.Fatal(err)
 		}

@@ -89,14 +89,14 @@ func requireEveryCut(t *testing.T, query string, lines []string, want string) {
 				case "partials":
 					for _, line := range batch {
 						part := q.NewPartial()
-						if err := part.Add(decode(t, p, line)); err != nil {
+						if err := part.Add(decodeLines(t, p, line)); err != nil {
 							t.Fatalf("%s, batches of %v rows, partials: %v", query, lens, err)
 						}
 						q.Merge(part)
 					}
 					_, err = q.Emit()
 				default:
-					_, err = q.Process(decode(t, p, batch...))
+					_, err = q.Process(decodeLines(t, p, batch...))
 				}
 				if err != nil {
 					t.Fatalf("%s, batches of %v rows, %s: %v", query, lens, how, err)

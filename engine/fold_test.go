@@ -32,7 +32,7 @@ func runOne(t *testing.T, query string) (string, error) {
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
-	if _, err := q.Process(decode(t, p, numbersRow)); err != nil {
+	if _, err := q.Process(decodeLines(t, p, numbersRow)); err != nil {
 		return "", err
 	}
 	rows, err := q.Final()

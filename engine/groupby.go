@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sync"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -303,7 +303,7 @@ func sqlColumn(exprs []sql.Expr) (*sql.ColumnRef, bool) {
 // one column g.keySlot: strings are looked up a tile at a time, each
 // tile's first slots touched before any lookup, so that their cache misses
 // overlap.
-func (g *groupTable) addByColumn(b *ingest.Batch, from, to int) {
+func (g *groupTable) addByColumn(b *decode.Batch, from, to int) {
 	g.probes = grow(g.probes[:0], foldTile)
 	g.pairs = slices.Grow(g.pairs, to-from) // every row gets a pair
 	keyed := hasKeys(b, g.keySlot)
@@ -440,7 +440,7 @@ type batchAdder interface {
 // column of their batch (slot; -1 for an aggregate without argument), with
 // no call per row.
 type colFolder interface {
-	foldCol(tile []pair, b *ingest.Batch, slot int)
+	foldCol(tile []pair, b *decode.Batch, slot int)
 }
 
 // noCol marks an aggregate that is not folded by column (see colSlot).
@@ -454,7 +454,7 @@ var parallelPairs = 4096
 // row after row. Aggregates own separate state, so with several aggregates
 // and enough rows they are folded in parallel, each worker taking every
 // n-th aggregate.
-func (g *groupTable) flush(b *ingest.Batch) {
+func (g *groupTable) flush(b *decode.Batch) {
 	if len(g.pairs) == 0 {
 		return
 	}

@@ -22,7 +22,7 @@ func TestPlainOrderAcrossBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, lines := range batches {
-			rows, err := q.Process(decode(t, p, lines...))
+			rows, err := q.Process(decodeLines(t, p, lines...))
 			if err != nil {
 				t.Fatal(err)
 			}

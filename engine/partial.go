@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sync"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 )
 
@@ -62,7 +62,7 @@ func (q *Query) NewPartial() *Partial {
 // group keys and the aggregates, as Query.Add does. It returns the first
 // evaluation error; the batch's input rows count as read whatever it
 // returns.
-func (p *Partial) Add(b *ingest.Batch) error {
+func (p *Partial) Add(b *decode.Batch) error {
 	p.rows += int64(b.Rows + b.Filtered)
 	p.g.beginRows()
 	add := func(from, to int) error {

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"brook/ingest"
+	"brook/decode"
 )
 
 // TestPartialEqualsAdd: a batch pre-aggregated in pieces by Partials and
@@ -25,7 +25,7 @@ func TestPartialEqualsAdd(t *testing.T) {
 	type run struct {
 		opts    Options
 		queries []string
-		chunks  []ingest.Chunk
+		chunks  []decode.Chunk
 		order   []int // the chunks' order: out of order, some rows are late
 	}
 	inOrder := []int{0, 1, 2, 3, 4, 5}
@@ -47,11 +47,11 @@ func TestPartialEqualsAdd(t *testing.T) {
 			if parts[0] == nil {
 				t.Fatalf("%s: not pre-aggregated", query)
 			}
-			dec := ingest.NewDecoder(p.ColumnSchema())
+			dec := decode.NewDecoder(p.ColumnSchema())
 			for _, i := range r.order {
-				var b ingest.Batch
+				var b decode.Batch
 				b.Reset(len(p.Columns))
-				if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: r.chunks[i : i+1]}, &b); len(rejects) > 0 {
+				if rejects, _ := dec.Decode(r.chunks[i:i+1], &b); len(rejects) > 0 {
 					t.Fatal(rejects[0])
 				}
 				want, err := direct.Process(&b)
@@ -60,7 +60,7 @@ func TestPartialEqualsAdd(t *testing.T) {
 				}
 				// The same rows in two pieces, one Partial each.
 				half := b.Rows / 2
-				for k, piece := range []ingest.Batch{
+				for k, piece := range []decode.Batch{
 					{Width: b.Width, Rows: half, Values: b.Values[:half*b.Width]},
 					{Width: b.Width, Rows: b.Rows - half, Values: b.Values[half*b.Width:]},
 				} {
@@ -135,7 +135,7 @@ func TestPartialError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := decode(t, p, `{"srcport": "80"}`, `{"srcport": "Port1"}`)
+	b := decodeLines(t, p, `{"srcport": "80"}`, `{"srcport": "Port1"}`)
 	if err := q.NewPartial().Add(b); err == nil {
 		t.Error("no error for a cast that fails")
 	}
@@ -151,7 +151,7 @@ func TestPartialWindowsNoTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	part := q.NewPartial()
-	b := decode(t, p, `{"time": 3.0}`, `{"time": null}`, `{"time": 14.0}`, `{}`, `{"time": 12.5}`)
+	b := decodeLines(t, p, `{"time": 3.0}`, `{"time": null}`, `{"time": 14.0}`, `{}`, `{"time": 12.5}`)
 	if err := part.Add(b); err != nil {
 		t.Fatal(err)
 	}
@@ -188,11 +188,11 @@ func TestPreAggregationTurnsOff(t *testing.T) {
 		if !q.PreAggregates() {
 			t.Fatalf("%s: not pre-aggregated at the start", query)
 		}
-		dec := ingest.NewDecoder(p.ColumnSchema())
+		dec := decode.NewDecoder(p.ColumnSchema())
 		for i := range chunks {
-			var b ingest.Batch
+			var b decode.Batch
 			b.Reset(len(p.Columns))
-			dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b)
+			dec.Decode(chunks[i:i+1], &b)
 			part := q.NewPartial()
 			if err := part.Add(&b); err != nil {
 				t.Fatal(err)
@@ -234,14 +234,14 @@ func BenchmarkPartialLANL(b *testing.B) {
 					b.Fatal(err)
 				}
 				part := q.NewPartial()
-				dec := ingest.NewDecoder(p.ColumnSchema())
+				dec := decode.NewDecoder(p.ColumnSchema())
 				if f := q.PushdownFilter(); f != nil {
 					dec.SetFilter(f())
 				}
-				var tile ingest.Batch
-				var stats ingest.DecodeStats
+				var tile decode.Batch
+				var stats decode.DecodeStats
 				for _, data := range files {
-					c := ingest.Chunk{Name: "lanl", FirstLine: 1, Data: data}
+					c := decode.Chunk{Name: "lanl", FirstLine: 1, Data: data}
 					for len(c.Data) > 0 {
 						tile.Reset(len(p.Columns))
 						c, _ = dec.DecodeRows(c, &tile, nil, &stats, 256)

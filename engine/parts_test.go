@@ -5,23 +5,23 @@ import (
 	"strings"
 	"testing"
 
-	"brook/ingest"
+	"brook/decode"
 )
 
 // partBatch decodes lines from several source parts, each given as part
 // number and lines, into one batch with its runs.
-func partBatch(t *testing.T, q *Query, parts ...any) *ingest.Batch {
+func partBatch(t *testing.T, q *Query, parts ...any) *decode.Batch {
 	t.Helper()
-	raw := &ingest.RawBatch{Parted: true}
+	var chunks []decode.Chunk
 	for i := 0; i < len(parts); i += 2 {
 		lines := parts[i+1].([]string)
-		raw.Chunks = append(raw.Chunks, ingest.Chunk{Name: fmt.Sprint("part ", parts[i]), FirstLine: 1, Part: int32(parts[i].(int)), Data: []byte(strings.Join(lines, "\n") + "\n")})
+		chunks = append(chunks, decode.Chunk{Name: fmt.Sprint("part ", parts[i]), FirstLine: 1, Part: int32(parts[i].(int)), Data: []byte(strings.Join(lines, "\n") + "\n")})
 	}
-	var b ingest.Batch
+	var b decode.Batch
 	b.Reset(len(q.Plan().Columns))
-	dec := ingest.NewDecoder(q.Plan().ColumnSchema())
+	dec := decode.NewDecoder(q.Plan().ColumnSchema())
 	dec.MarkParts()
-	if rejects, _ := dec.Decode(raw, &b); len(rejects) > 0 {
+	if rejects, _ := dec.Decode(chunks, &b); len(rejects) > 0 {
 		t.Fatal(rejects[0])
 	}
 	return &b
@@ -46,7 +46,7 @@ func TestWatermarkPerPart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			add := func(b *ingest.Batch) {
+			add := func(b *decode.Batch) {
 				if p := q.NewPartial(); pre && p != nil {
 					if err := p.Add(b); err != nil {
 						t.Fatal(err)

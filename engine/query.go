@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -245,7 +245,7 @@ func (q *Query) Detached() bool { return true }
 
 // PushdownFilter returns, for a query with a WHERE, a function that
 // compiles the WHERE anew (each call its own state, for one goroutine)
-// into a test a decoder can apply to decoded rows (ingest.Decoder.
+// into a test a decoder can apply to decoded rows (decode.Decoder.
 // SetFilter): false when the row certainly does not match. A row whose
 // evaluation fails is kept, so that the engine, which evaluates WHERE
 // again on the rows it gets, reports the error. It returns nil without a
@@ -283,7 +283,7 @@ func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
 // engine hashes for every input row: those read by group keys and
 // aggregate arguments, when the query has no WHERE (a filter may keep most
 // rows from ever reaching them). A decoder that prepares their keys while
-// the line is in its cache (ingest.Decoder.HashStrings) saves the engine
+// the line is in its cache (decode.Decoder.HashStrings) saves the engine
 // hashing them, and reading strings scattered over the input.
 func (q *Query) HashedColumns() []int {
 	p := q.plan
@@ -321,7 +321,7 @@ func (q *Query) Groups() int {
 
 // Process folds one batch into the query's state and returns the rows to
 // emit for it: Add followed by Emit.
-func (q *Query) Process(b *ingest.Batch) ([][]value.Value, error) {
+func (q *Query) Process(b *decode.Batch) ([][]value.Value, error) {
 	if err := q.Add(b); err != nil {
 		return nil, err
 	}
@@ -331,7 +331,7 @@ func (q *Query) Process(b *ingest.Batch) ([][]value.Value, error) {
 // Add folds the rows of b into the query's state. A micro-batch may arrive
 // as several batches (decoded in parallel); Emit ends it. b must stay
 // unchanged until Emit returns.
-func (q *Query) Add(b *ingest.Batch) error {
+func (q *Query) Add(b *decode.Batch) error {
 	q.rowsIn += int64(b.Rows + b.Filtered) // rows a decoder filtered out were read too
 	if g := q.groups; g != nil && q.where == nil && g.keySlot >= 0 {
 		g.addByColumn(b, 0, b.Rows)
@@ -357,7 +357,7 @@ func (q *Query) Add(b *ingest.Batch) error {
 }
 
 // addRows is Add for rows [from, to) of b, before the groups' flush.
-func (q *Query) addRows(b *ingest.Batch, from, to int) error {
+func (q *Query) addRows(b *decode.Batch, from, to int) error {
 	for i := from; i < to; i++ {
 		row := b.Row(i)
 		if q.where != nil && !q.where(row).True() {

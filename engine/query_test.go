@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"brook/decode"
 	"brook/gen"
-	"brook/ingest"
 	"brook/sql"
 	"brook/value"
 )
@@ -33,46 +33,45 @@ func plan(t testing.TB, query string) *sql.Plan {
 }
 
 // genChunks returns n chunks of rows generated LANL-like flows each.
-func genChunks(n, rows int) []ingest.Chunk { return genChunksRate(n, rows, 0) }
+func genChunks(n, rows int) []decode.Chunk { return genChunksRate(n, rows, 0) }
 
 // genChunksRate is genChunks with rate rows per event-time second (the
 // generator's default when 0).
-func genChunksRate(n, rows, rate int) []ingest.Chunk {
+func genChunksRate(n, rows, rate int) []decode.Chunk {
 	g := gen.New(gen.Options{Seed: 7, Devices: 300, RowsPerSecond: rate})
-	var chunks []ingest.Chunk
+	var chunks []decode.Chunk
 	for i := 0; i < n; i++ {
 		var data []byte
 		for r := 0; r < rows; r++ {
 			data = g.AppendRow(data)
 		}
-		chunks = append(chunks, ingest.Chunk{Name: fmt.Sprintf("gen%d", i), FirstLine: 1, Data: data})
+		chunks = append(chunks, decode.Chunk{Name: fmt.Sprintf("gen%d", i), FirstLine: 1, Data: data})
 	}
 	return chunks
 }
 
 // runBatches feeds chunks to a new query, perBatch chunks at a time, and
 // returns the final result rendered as text.
-func runBatches(t testing.TB, p *sql.Plan, chunks []ingest.Chunk, perBatch int) string {
+func runBatches(t testing.TB, p *sql.Plan, chunks []decode.Chunk, perBatch int) string {
 	return runBatchesKeyed(t, p, chunks, perBatch, false)
 }
 
 // runBatchesKeyed is runBatches, with the decoder preparing the keys of
 // the strings the query hashes when keyed (as the stream's decoders do).
-func runBatchesKeyed(t testing.TB, p *sql.Plan, chunks []ingest.Chunk, perBatch int, keyed bool) string {
+func runBatchesKeyed(t testing.TB, p *sql.Plan, chunks []decode.Chunk, perBatch int, keyed bool) string {
 	t.Helper()
 	q, err := New(p, Options{KeepFinal: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := ingest.NewDecoder(p.ColumnSchema())
+	dec := decode.NewDecoder(p.ColumnSchema())
 	if keyed {
 		dec.HashStrings(q.HashedColumns())
 	}
-	var b ingest.Batch
+	var b decode.Batch
 	for i := 0; i < len(chunks); i += perBatch {
 		b.Reset(len(p.Columns))
-		raw := &ingest.RawBatch{Chunks: chunks[i:min(i+perBatch, len(chunks))]}
-		if rejects, _ := dec.Decode(raw, &b); len(rejects) > 0 {
+		if rejects, _ := dec.Decode(chunks[i:min(i+perBatch, len(chunks))], &b); len(rejects) > 0 {
 			t.Fatal(rejects[0])
 		}
 		if _, err := q.Process(&b); err != nil {
@@ -129,12 +128,12 @@ func TestIncrementalEqualsOneShot(t *testing.T) {
 	}
 }
 
-func decode(t testing.TB, p *sql.Plan, lines ...string) *ingest.Batch {
+func decodeLines(t testing.TB, p *sql.Plan, lines ...string) *decode.Batch {
 	t.Helper()
-	var b ingest.Batch
+	var b decode.Batch
 	b.Reset(len(p.Columns))
-	raw := &ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "t", FirstLine: 1, Data: []byte(strings.Join(lines, "\n"))}}}
-	if rejects, _ := ingest.NewDecoder(p.ColumnSchema()).Decode(raw, &b); len(rejects) > 0 {
+	raw := []decode.Chunk{{Name: "t", FirstLine: 1, Data: []byte(strings.Join(lines, "\n"))}}
+	if rejects, _ := decode.NewDecoder(p.ColumnSchema()).Decode(raw, &b); len(rejects) > 0 {
 		t.Fatal(rejects[0])
 	}
 	return &b
@@ -150,7 +149,7 @@ type step struct {
 func runSteps(t *testing.T, q *Query, p *sql.Plan, steps []step) {
 	t.Helper()
 	for i, s := range steps {
-		rows, err := q.Process(decode(t, p, s.lines...))
+		rows, err := q.Process(decodeLines(t, p, s.lines...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +180,7 @@ func TestGlobalAggregateWithoutRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := q.Process(decode(t, p, `{"srcbytes": 1.0, "srcdevice": "x"}`))
+	rows, err := q.Process(decodeLines(t, p, `{"srcbytes": 1.0, "srcdevice": "x"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +195,7 @@ func TestThreeValuedLogic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := q.Process(decode(t, p,
+	rows, err := q.Process(decodeLines(t, p,
 		`{"srcdevice": "a", "dstport": "22"}`,      // in the list: NOT true
 		`{"srcdevice": "b", "dstport": "443"}`,     // not in the list
 		`{"srcdevice": "c", "dstport": "Port123"}`, // not a number: NULL, never matches
@@ -213,13 +212,13 @@ func TestThreeValuedLogic(t *testing.T) {
 func TestRuntimeCastError(t *testing.T) {
 	p := plan(t, "SELECT CAST(dstport AS BIGINT) AS p FROM flows")
 	q, _ := New(p, Options{})
-	_, err := q.Process(decode(t, p, `{"dstport": "80"}`, `{"dstport": "Port1"}`))
+	_, err := q.Process(decodeLines(t, p, `{"dstport": "80"}`, `{"dstport": "Port1"}`))
 	if err == nil || !strings.Contains(err.Error(), "cannot convert 'Port1' to BIGINT") {
 		t.Errorf("got %v, want a conversion error", err)
 	}
 	p = plan(t, "SELECT TRY_CAST(dstport AS BIGINT) AS p FROM flows")
 	q, _ = New(p, Options{})
-	rows, err := q.Process(decode(t, p, `{"dstport": "80"}`, `{"dstport": "Port1"}`))
+	rows, err := q.Process(decodeLines(t, p, `{"dstport": "80"}`, `{"dstport": "Port1"}`))
 	if err != nil || render(rows) != "80\nNULL\n" {
 		t.Errorf("TRY_CAST: %q, %v", render(rows), err)
 	}
@@ -231,10 +230,10 @@ func TestRuntimeCastError(t *testing.T) {
 func BenchmarkBatchAfterHistory(b *testing.B) {
 	p := plan(b, "SELECT dstdevice, count(*) AS hits, sum(dstbytes) AS bytes FROM flows WHERE dstport IN (443, 8000) GROUP BY dstdevice ORDER BY hits DESC LIMIT 20")
 	chunks := genChunks(1, 10000)
-	dec := ingest.NewDecoder(p.ColumnSchema())
-	var batch ingest.Batch
+	dec := decode.NewDecoder(p.ColumnSchema())
+	var batch decode.Batch
 	batch.Reset(len(p.Columns))
-	dec.Decode(&ingest.RawBatch{Chunks: chunks}, &batch)
+	dec.Decode(chunks, &batch)
 	for _, history := range []int{1, 100} {
 		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
 			q, _ := New(p, Options{})
@@ -315,13 +314,13 @@ func TestCompleteModeEachBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := ingest.NewDecoder(p.ColumnSchema())
+		dec := decode.NewDecoder(p.ColumnSchema())
 		var prevRows [][]value.Value
 		var prevText string
 		for i := range chunks {
-			var b ingest.Batch
+			var b decode.Batch
 			b.Reset(len(p.Columns))
-			if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b); len(rejects) > 0 {
+			if rejects, _ := dec.Decode(chunks[i:i+1], &b); len(rejects) > 0 {
 				t.Fatal(rejects[0])
 			}
 			rows, err := q.Process(&b)
@@ -377,21 +376,21 @@ func BenchmarkQueryLANL(b *testing.B) {
 			b.Fatal(err)
 		}
 		p := plan(b, string(text))
-		var batches []*ingest.Batch
+		var batches []*decode.Batch
 		for i := 1; i <= 10; i++ {
 			data, err := os.ReadFile(fmt.Sprintf("../../shared/datasets/lanl/time_%02d.json", i))
 			if err != nil {
 				b.Skipf("LANL data not found (%v): benchmark skipped", err)
 			}
-			var batch ingest.Batch
+			var batch decode.Batch
 			batch.Reset(len(p.Columns))
-			dec := ingest.NewDecoder(p.ColumnSchema())
+			dec := decode.NewDecoder(p.ColumnSchema())
 			q, err := New(p, Options{Mode: Complete})
 			if err != nil {
 				b.Fatal(err)
 			}
 			dec.HashStrings(q.HashedColumns()) // as the stream's decoders do
-			if rejects, _ := dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "lanl", FirstLine: 1, Data: data}}}, &batch); len(rejects) > 0 {
+			if rejects, _ := dec.Decode([]decode.Chunk{{Name: "lanl", FirstLine: 1, Data: data}}, &batch); len(rejects) > 0 {
 				b.Fatal(rejects[0])
 			}
 			batches = append(batches, &batch)
@@ -510,7 +509,7 @@ func TestKeyedStrings(t *testing.T) {
 		data = fmt.Appendf(data, `{"srcdevice": %s, "dstport": %s}`+"\n", src, dst)
 	}
 	cut := len(data)/2 + bytes.IndexByte(data[len(data)/2:], '\n') + 1 // two batches, cut at a line
-	chunks := []ingest.Chunk{{Name: "a", FirstLine: 1, Data: data[:cut]}, {Name: "b", FirstLine: 1, Data: data[cut:]}}
+	chunks := []decode.Chunk{{Name: "a", FirstLine: 1, Data: data[:cut]}, {Name: "b", FirstLine: 1, Data: data[cut:]}}
 	p := plan(t, "SELECT srcdevice, count(DISTINCT dstport) AS ports, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY srcdevice")
 	plain, keyed := runBatchesKeyed(t, p, chunks, 1, false), runBatchesKeyed(t, p, chunks, 1, true)
 	if plain != keyed {
@@ -574,7 +573,7 @@ func TestKeyRuns(t *testing.T) {
 	}
 	p := plan(t, "SELECT srcdevice, count(DISTINCT dstport) AS ports, count(*) AS n FROM flows GROUP BY srcdevice ORDER BY srcdevice")
 	cut := len(data)/3 + bytes.IndexByte(data[len(data)/3:], '\n') + 1
-	chunks := []ingest.Chunk{{Name: "a", FirstLine: 1, Data: data[:cut]}, {Name: "b", FirstLine: 1, Data: data[cut:]}}
+	chunks := []decode.Chunk{{Name: "a", FirstLine: 1, Data: data[:cut]}, {Name: "b", FirstLine: 1, Data: data[cut:]}}
 	for _, keyed := range []bool{false, true} {
 		got := runBatchesKeyed(t, p, chunks, 1, keyed)
 		var exp strings.Builder
@@ -653,14 +652,14 @@ func TestBestRowsErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Process(decode(t, p, lines...)); err == nil || !strings.Contains(err.Error(), "C99") {
+	if _, err := q.Process(decodeLines(t, p, lines...)); err == nil || !strings.Contains(err.Error(), "C99") {
 		t.Errorf("got %v, want the cast error of the second row", err)
 	}
 	p = plan(t, "SELECT srcdevice, dstbytes * 2 AS b FROM flows ORDER BY dstbytes DESC LIMIT 1")
 	if q, err = New(p, Options{Mode: Complete}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := q.Process(decode(t, p, lines...))
+	rows, err := q.Process(decodeLines(t, p, lines...))
 	if err != nil || render(rows) != "17 | 1800.0\n" {
 		t.Errorf("got %q, %v", render(rows), err)
 	}
@@ -677,7 +676,7 @@ func TestSubstrLiteralFromRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := q.Process(decode(t, p,
+	rows, err := q.Process(decodeLines(t, p,
 		`{"srcdevice": "abc", "dstport": "-5"}`,
 		`{"srcdevice": "abc", "dstport": "-4"}`,
 		`{"srcdevice": "abc", "dstport": "-3"}`,

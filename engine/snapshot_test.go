@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"brook/ingest"
+	"brook/decode"
 )
 
 // TestSnapshotRestore: stopping after any batch, saving the state through
@@ -32,11 +32,11 @@ func TestSnapshotRestore(t *testing.T) {
 		p := plan(t, c.query)
 		c.opts.KeepFinal = true
 		run := func(q *Query, from, to int) {
-			dec := ingest.NewDecoder(p.ColumnSchema())
-			var b ingest.Batch
+			dec := decode.NewDecoder(p.ColumnSchema())
+			var b decode.Batch
 			for i := from; i < to; i++ {
 				b.Reset(len(p.Columns))
-				dec.Decode(&ingest.RawBatch{Chunks: chunks[i : i+1]}, &b)
+				dec.Decode(chunks[i:i+1], &b)
 				if _, err := q.Process(&b); err != nil {
 					t.Fatal(err)
 				}

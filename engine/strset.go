@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/value"
 )
 
@@ -79,15 +79,15 @@ var (
 )
 
 // hasKeys reports whether b holds the keys of column slot's strings (see
-// ingest.Decoder.HashStrings).
-func hasKeys(b *ingest.Batch, slot int) bool {
+// decode.Decoder.HashStrings).
+func hasKeys(b *decode.Batch, slot int) bool {
 	return slot < 64 && b.KeyCols&(1<<slot) != 0 && len(b.Keys) == len(b.Values)
 }
 
 // probeAt returns the probe of b.Values[at] when it is a string, else a
 // zero probe (Hi 0): the key the decoder prepared when keyed (hasKeys),
 // so that the value itself is not read, or else one made now.
-func probeAt(b *ingest.Batch, at int, keyed bool) strProbe {
+func probeAt(b *decode.Batch, at int, keyed bool) strProbe {
 	if keyed {
 		return b.Keys[at]
 	}

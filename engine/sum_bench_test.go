@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -27,7 +27,7 @@ func benchSum(b *testing.B, query string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var batches []*ingest.Batch
+	var batches []*decode.Batch
 	x := uint64(1)
 	for i := 0; i < 10; i++ {
 		var data []byte
@@ -35,9 +35,9 @@ func benchSum(b *testing.B, query string) {
 			x = x*6364136223846793005 + 1442695040888963407
 			data = fmt.Appendf(data, "{\"k\": \"dev%d\", \"v\": %d}\n", x>>54, int64(x)>>1)
 		}
-		var batch ingest.Batch
+		var batch decode.Batch
 		batch.Reset(len(p.Columns))
-		if rejects, _ := ingest.NewDecoder(p.ColumnSchema()).Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "g", FirstLine: 1, Data: data}}}, &batch); len(rejects) > 0 {
+		if rejects, _ := decode.NewDecoder(p.ColumnSchema()).Decode([]decode.Chunk{{Name: "g", FirstLine: 1, Data: data}}, &batch); len(rejects) > 0 {
 			b.Fatal(rejects[0])
 		}
 		batches = append(batches, &batch)

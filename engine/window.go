@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"brook/ingest"
+	"brook/decode"
 	"brook/sql"
 	"brook/value"
 )
@@ -544,12 +544,12 @@ func (ws *windowing) advance() {
 }
 
 // byPart calls add for the rows of b, a run of one source part at a time
-// when b names parts (see ingest.Batch.Runs), and notes each part's latest
+// when b names parts (see decode.Batch.Runs), and notes each part's latest
 // event time. A part's latest time is taken over every row it delivered,
 // those WHERE leaves out too (when the time is a column): a part whose
 // rows all miss the filter must not hold the watermark back for ever. It
 // returns add's first error.
-func (ws *windowing) byPart(b *ingest.Batch, add func(from, to int) error) error {
+func (ws *windowing) byPart(b *decode.Batch, add func(from, to int) error) error {
 	if len(b.Runs) == 0 {
 		return add(0, b.Rows)
 	}

@@ -5,8 +5,8 @@ import (
 	"runtime"
 	"testing"
 
+	"brook/decode"
 	"brook/gen"
-	"brook/ingest"
 	"brook/sql"
 	"brook/value"
 )
@@ -139,7 +139,7 @@ func TestWindowKeyAfterRebuild(t *testing.T) {
 		first = append(first, row(1, fmt.Sprintf("d%d", i)))
 	}
 	first = append(first, row(3, "x"))
-	if _, err := q.Process(decode(t, p, first...)); err != nil {
+	if _, err := q.Process(decodeLines(t, p, first...)); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(q.groups.win.keyWins); n != 2001 {
@@ -180,25 +180,25 @@ func BenchmarkWindowMemory(b *testing.B) {
 // genFeed decodes generated rows into batches of a plan's columns.
 type genFeed struct {
 	g     *gen.Generator
-	dec   *ingest.Decoder
-	b     ingest.Batch
+	dec   *decode.Decoder
+	b     decode.Batch
 	data  []byte
 	width int
 }
 
 func newGenFeed(p *sql.Plan, o gen.Options) *genFeed {
-	return &genFeed{g: gen.New(o), dec: ingest.NewDecoder(p.ColumnSchema()), width: len(p.Columns)}
+	return &genFeed{g: gen.New(o), dec: decode.NewDecoder(p.ColumnSchema()), width: len(p.Columns)}
 }
 
 // next returns the next rows generated rows, decoded; valid until the
 // next call.
-func (f *genFeed) next(rows int) *ingest.Batch {
+func (f *genFeed) next(rows int) *decode.Batch {
 	f.data = f.data[:0]
 	for range rows {
 		f.data = f.g.AppendRow(f.data)
 	}
 	f.b.Reset(f.width)
-	f.dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: f.data}}}, &f.b)
+	f.dec.Decode([]decode.Chunk{{Name: "gen", FirstLine: 1, Data: f.data}}, &f.b)
 	return &f.b
 }
 
@@ -216,9 +216,9 @@ func TestWindowKeyReusedBuffer(t *testing.T) {
 	var rows [][]value.Value
 	for _, line := range []string{`{"time": 1, "srcdevice": "aaaa"}`, `{"time": 1, "srcdevice": "bbbb"}`} {
 		copy(buf, line)
-		var b ingest.Batch
+		var b decode.Batch
 		b.Reset(len(p.Columns))
-		if rejects, _ := ingest.NewDecoder(p.ColumnSchema()).Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "t", FirstLine: 1, Data: buf}}}, &b); len(rejects) > 0 {
+		if rejects, _ := decode.NewDecoder(p.ColumnSchema()).Decode([]decode.Chunk{{Name: "t", FirstLine: 1, Data: buf}}, &b); len(rejects) > 0 {
 			t.Fatal(rejects[0])
 		}
 		if rows, err = q.Process(&b); err != nil {

@@ -96,7 +96,7 @@ func TestBadInput(t *testing.T) {
 			d.SetMaxLineBytes(c.maxLine)
 			b := &Batch{}
 			b.Reset(len(cols))
-			rejects, stats := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "in.json", FirstLine: 1, Data: []byte(c.in)}}}, b)
+			rejects, stats := d.Decode([]Chunk{{Name: "in.json", FirstLine: 1, Data: []byte(c.in)}}, b)
 			checkShape(t, b)
 			checkRows(t, b, c.rows...)
 			var got []rej
@@ -124,7 +124,7 @@ func TestOverLongLineRaw(t *testing.T) {
 	d.SetMaxLineBytes(MaxRawKept)
 	var b Batch
 	b.Reset(1)
-	rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "x", FirstLine: 1, Data: []byte(line + "\n" + `{"s": "z"}` + "\n")}}}, &b)
+	rejects, _ := d.Decode([]Chunk{{Name: "x", FirstLine: 1, Data: []byte(line + "\n" + `{"s": "z"}` + "\n")}}, &b)
 	if len(rejects) != 1 || b.Rows != 1 {
 		t.Fatalf("rejects %v, rows %d", rejects, b.Rows)
 	}
@@ -178,7 +178,7 @@ func TestDirBadFiles(t *testing.T) {
 	wantBatch(t, b, err, []string{empty}, []string{""})
 	var batch Batch
 	batch.Reset(1)
-	rejects, stats := NewDecoder(schema("a", value.Float)).Decode(b, &batch)
+	rejects, stats := NewDecoder(schema("a", value.Float)).Decode(b.Chunks, &batch)
 	if batch.Rows != 0 || len(rejects) != 0 || stats != (DecodeStats{}) {
 		t.Errorf("empty file: %d rows, rejects %v, stats %+v", batch.Rows, rejects, stats)
 	}
@@ -292,7 +292,7 @@ func TestLimitLines(t *testing.T) {
 	d.SetMaxLineBytes(64)
 	var b Batch
 	b.Reset(1)
-	rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "stdin", FirstLine: 1, Data: all}}}, &b)
+	rejects, _ := d.Decode([]Chunk{{Name: "stdin", FirstLine: 1, Data: all}}, &b)
 	if b.Rows != 2 || len(rejects) != 1 || rejects[0].Line != 2 || !strings.Contains(rejects[0].Reason, "longer than 64 bytes") {
 		t.Errorf("rows %d, rejects %v", b.Rows, rejects)
 	}

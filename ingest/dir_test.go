@@ -203,7 +203,7 @@ func TestDirFilesPerBatch(t *testing.T) {
 	wantBatch(t, b, err, names, contents)
 	var batch Batch
 	batch.Reset(1)
-	rejects, stats := NewDecoder(schema("f", value.String)).Decode(b, &batch)
+	rejects, stats := NewDecoder(schema("f", value.String)).Decode(b.Chunks, &batch)
 	if len(rejects) > 0 || batch.Rows != 9 || stats.Lines != 9 {
 		t.Errorf("decoded %d rows, %+v, rejects %v; want 9 rows", batch.Rows, stats, rejects)
 	}

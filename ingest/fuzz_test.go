@@ -47,7 +47,7 @@ func FuzzDecode(f *testing.F) {
 		whole.SetMaxLineBytes(int(maxLine))
 		var b1 Batch
 		b1.Reset(len(cols))
-		rej1, st1 := whole.Decode(&RawBatch{Chunks: []Chunk{{Name: "f", FirstLine: 1, Data: data}}}, &b1)
+		rej1, st1 := whole.Decode([]Chunk{{Name: "f", FirstLine: 1, Data: data}}, &b1)
 		checkShape(t, &b1)
 		checkLines(t, data, b1.Rows, rej1, st1, int(maxLine))
 
@@ -58,7 +58,7 @@ func FuzzDecode(f *testing.F) {
 			d.SetMaxLineBytes(int(maxLine))
 			var b2 Batch
 			b2.Reset(len(cols))
-			rej2, st2 := d.Decode(&RawBatch{Chunks: chunks}, &b2)
+			rej2, st2 := d.Decode(chunks, &b2)
 			checkShape(t, &b2)
 			if st1 != st2 || b1.Rows != b2.Rows || len(rej1) != len(rej2) {
 				t.Fatalf("decoder %d, %d chunks: stats %+v vs %+v, rows %d vs %d, rejects %d vs %d", i, len(chunks), st1, st2, b1.Rows, b2.Rows, len(rej1), len(rej2))

@@ -140,7 +140,7 @@ func TestLongLineBoundedMemory(t *testing.T) {
 	d.SetMaxLineBytes(bound)
 	var dst Batch
 	dst.Reset(1)
-	rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "stdin", FirstLine: 1, Data: all}}}, &dst)
+	rejects, _ := d.Decode([]Chunk{{Name: "stdin", FirstLine: 1, Data: all}}, &dst)
 	if dst.Rows != 2 || len(rejects) != 1 || rejects[0].Line != 2 || !strings.Contains(rejects[0].Reason, "--max-line-bytes") || !bytes.HasPrefix([]byte(rejects[0].Raw), []byte("xxx")) {
 		t.Errorf("decoded %d rows, rejects %+v; want rows 1 and 3 and line 2 rejected as longer than the bound", dst.Rows, rejects)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"brook/decode"
 	"brook/value"
 )
 
@@ -368,9 +369,9 @@ func Sample(ctx context.Context, src Source, sampleRows int) (value.Schema, Sour
 // InferData is Infer over NDJSON text already in memory: the chunks are
 // read in order as if they were one file.
 func InferData(chunks [][]byte, sampleRows int) (value.Schema, error) {
-	smp := newSampler(sampleRows)
+	smp := decode.NewSampler(sampleRowsOr(sampleRows))
 	for i, data := range chunks {
-		smp.feed(data, i == 0)
+		smp.Feed(data, i == 0)
 	}
-	return smp.schema(errors.New("no JSON records arrived to infer a schema from; declare one with --schema"))
+	return smp.Schema(errors.New("no JSON records arrived to infer a schema from; declare one with --schema"))
 }

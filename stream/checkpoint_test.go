@@ -26,7 +26,7 @@ func feed(t *testing.T, q *engine.Query, lines string) {
 	t.Helper()
 	var b ingest.Batch
 	b.Reset(len(q.Plan().Columns))
-	ingest.NewDecoder(q.Plan().ColumnSchema()).Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "t", FirstLine: 1, Data: []byte(lines)}}}, &b)
+	ingest.NewDecoder(q.Plan().ColumnSchema()).Decode([]ingest.Chunk{{Name: "t", FirstLine: 1, Data: []byte(lines)}}, &b)
 	if _, err := q.Process(&b); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func BenchmarkCheckpointWrite(b *testing.B) {
 		}
 		var bt ingest.Batch
 		bt.Reset(len(q.Plan().Columns))
-		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "b", FirstLine: 1, Data: []byte(sb.String())}}}, &bt)
+		dec.Decode([]ingest.Chunk{{Name: "b", FirstLine: 1, Data: []byte(sb.String())}}, &bt)
 		if _, err := q.Process(&bt); err != nil {
 			b.Fatal(err)
 		}

@@ -260,7 +260,7 @@ func scaleOnce(ctx context.Context, rows, groups int) (scaleRun, error) {
 		}
 		t0 := time.Now()
 		b.Reset(len(plan.Columns))
-		dec.Decode(&ingest.RawBatch{Chunks: []ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}}, &b)
+		dec.Decode([]ingest.Chunk{{Name: "gen", FirstLine: 1, Data: data}}, &b)
 		if _, err := q.Process(&b); err != nil {
 			return r, err
 		}

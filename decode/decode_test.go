@@ -1,4 +1,4 @@
-package ingest
+package decode
 
 import (
 	"fmt"
@@ -37,8 +37,7 @@ func decodeText(t testing.TB, cols value.Schema, data string) (*Batch, []Reject,
 	d := NewDecoder(cols)
 	b := &Batch{}
 	b.Reset(len(cols))
-	raw := &RawBatch{Chunks: []Chunk{{Name: "in.json", FirstLine: 1, Data: []byte(data)}}}
-	rejects, stats := d.Decode(raw, b)
+	rejects, stats := d.Decode([]Chunk{{Name: "in.json", FirstLine: 1, Data: []byte(data)}}, b)
 	checkShape(t, b)
 	return b, rejects, stats
 }
@@ -232,7 +231,7 @@ func TestDecodeArena(t *testing.T) {
 	data0, want0 := mk(0, 2000)
 	var first Batch
 	first.Reset(2)
-	rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "a", FirstLine: 1, Data: data0}}}, &first)
+	rejects, _ := d.Decode([]Chunk{{Name: "a", FirstLine: 1, Data: data0}}, &first)
 	if len(rejects) > 0 || first.Rows != len(want0) {
 		t.Fatalf("first batch: %d rows, rejects %v", first.Rows, rejects)
 	}
@@ -258,7 +257,7 @@ func TestDecodeArena(t *testing.T) {
 			want = append(want, strings.Repeat("é\n", 50000))
 		}
 		b.Reset(2)
-		rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "b", FirstLine: 1, Data: data}}}, &b)
+		rejects, _ := d.Decode([]Chunk{{Name: "b", FirstLine: 1, Data: data}}, &b)
 		if len(rejects) > 0 || b.Rows != len(want) {
 			t.Fatalf("batch %d: %d rows, rejects %v", k, b.Rows, rejects)
 		}
@@ -624,12 +623,12 @@ func TestDecodeFirstLineAndChunks(t *testing.T) {
 	d := NewDecoder(cols)
 	var b Batch
 	b.Reset(1)
-	raw := &RawBatch{Chunks: []Chunk{
+	chunks := []Chunk{
 		{Name: "one.json", FirstLine: 100, Data: []byte("{\"a\": 1.0}\n\n{bad\n{\"a\": 2.0}\n")},
 		{Name: "two.json", FirstLine: 1, Data: []byte("{\"a\": 3.0}\n[]\n")},
 		{Name: "three.json", FirstLine: 41, Data: []byte("x\n{\"a\": 4.0}")},
-	}}
-	rejects, stats := d.Decode(raw, &b)
+	}
+	rejects, stats := d.Decode(chunks, &b)
 	checkShape(t, &b)
 	checkRows(t, &b, row(vF(1)), row(vF(2)), row(vF(3)), row(vF(4)))
 	want := []struct {
@@ -662,13 +661,13 @@ func TestBatchReset(t *testing.T) {
 	d := NewDecoder(cols)
 	var b Batch
 	b.Reset(2)
-	d.Decode(&RawBatch{Chunks: []Chunk{{Name: "x", FirstLine: 1, Data: []byte("{\"a\": 1.0, \"b\": 2.0}\n{\"a\": 3.0}\n")}}}, &b)
+	d.Decode([]Chunk{{Name: "x", FirstLine: 1, Data: []byte("{\"a\": 1.0, \"b\": 2.0}\n{\"a\": 3.0}\n")}}, &b)
 	checkRows(t, &b, row(vF(1), vF(2)), row(vF(3), vNull))
 	b.Reset(2)
 	if b.Rows != 0 || len(b.Values) != 0 || b.Width != 2 {
 		t.Fatalf("after Reset: %+v", b)
 	}
-	d.Decode(&RawBatch{Chunks: []Chunk{{Name: "x", FirstLine: 1, Data: []byte("{\"b\": 4.0}\n")}}}, &b)
+	d.Decode([]Chunk{{Name: "x", FirstLine: 1, Data: []byte("{\"b\": 4.0}\n")}}, &b)
 	checkRows(t, &b, row(vNull, vF(4)))
 }
 
@@ -743,13 +742,13 @@ func benchDecode(b *testing.B, data []byte, cases []benchCase) {
 		b.Run(bc.name, func(b *testing.B) {
 			d := NewDecoder(bc.cols)
 			d.HashStrings(bc.keys)
-			raw := &RawBatch{Chunks: []Chunk{{Name: "bench", FirstLine: 1, Data: data}}, Bytes: int64(len(data))}
+			chunks := []Chunk{{Name: "bench", FirstLine: 1, Data: data}}
 			var batch Batch
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
 				batch.Reset(len(bc.cols))
-				if rejects, _ := d.Decode(raw, &batch); len(rejects) > 0 {
+				if rejects, _ := d.Decode(chunks, &batch); len(rejects) > 0 {
 					b.Fatalf("rejects %v", rejects)
 				}
 			}
@@ -768,7 +767,7 @@ func TestHashStrings(t *testing.T) {
 	d.HashStrings([]int{0, 2})
 	var b Batch
 	b.Reset(len(cols))
-	if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte(input)}}}, &b); len(rejects) > 0 {
+	if rejects, _ := d.Decode([]Chunk{{Name: "t", FirstLine: 1, Data: []byte(input)}}, &b); len(rejects) > 0 {
 		t.Fatal(rejects)
 	}
 	if len(b.Keys) != len(b.Values) {
@@ -798,7 +797,7 @@ func TestDecoderFilter(t *testing.T) {
 	d.SetFilter(func(row []value.Value) bool { return row[0].I%2 == 0 })
 	var b Batch
 	b.Reset(len(cols))
-	rejects, stats := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte("{\"a\": 1, \"s\": \"x\"}\n{\"a\": 2, \"s\": \"y\"}\n{broken\n{\"a\": 4, \"s\": \"z\"}\n{\"a\": 5}\n")}}}, &b)
+	rejects, stats := d.Decode([]Chunk{{Name: "t", FirstLine: 1, Data: []byte("{\"a\": 1, \"s\": \"x\"}\n{\"a\": 2, \"s\": \"y\"}\n{broken\n{\"a\": 4, \"s\": \"z\"}\n{\"a\": 5}\n")}}, &b)
 	if len(rejects) != 1 || rejects[0].Line != 3 {
 		t.Errorf("rejects %v, want line 3", rejects)
 	}
@@ -855,7 +854,7 @@ func TestDecodeAbsentIsNull(t *testing.T) {
 	var b Batch
 	for round, line := range []string{`{"a": 1, "b": "x", "c": 2.5}`, `{"b": "y"}`, `{}`} {
 		b.Reset(len(cols))
-		if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte(line + "\n")}}}, &b); len(rejects) > 0 {
+		if rejects, _ := d.Decode([]Chunk{{Name: "t", FirstLine: 1, Data: []byte(line + "\n")}}, &b); len(rejects) > 0 {
 			t.Fatal(rejects)
 		}
 		row := b.Row(0)
@@ -884,7 +883,7 @@ func TestDecodeReusedRows(t *testing.T) {
 		{`{"a": "p", "x": "q", "x": null}`, "p NULL NULL|"},
 	} {
 		b.Reset(3)
-		if rejects, _ := d.Decode(&RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: []byte(tc.in)}}}, &b); len(rejects) > 0 {
+		if rejects, _ := d.Decode([]Chunk{{Name: "t", FirstLine: 1, Data: []byte(tc.in)}}, &b); len(rejects) > 0 {
 			t.Fatal(rejects[0])
 		}
 		var got strings.Builder
@@ -911,14 +910,14 @@ func TestDecodeFirstChunkSized(t *testing.T) {
 	for i := range 2000 {
 		data = fmt.Appendf(data, `{"a": "dev%d", "b": %d.5, "c": "p%d"}`+"\n", i%97, i, i%13)
 	}
-	raw := &RawBatch{Chunks: []Chunk{{Name: "t", FirstLine: 1, Data: data}}}
+	chunks := []Chunk{{Name: "t", FirstLine: 1, Data: data}}
 	cols := schema("a", value.String, "b", value.Float, "c", value.String)
 	allocs := testing.AllocsPerRun(5, func() {
 		d := NewDecoder(cols)
 		d.HashStrings([]int{0, 2})
 		var b Batch
 		b.Reset(3)
-		if rejects, _ := d.Decode(raw, &b); len(rejects) > 0 || b.Rows != 2000 {
+		if rejects, _ := d.Decode(chunks, &b); len(rejects) > 0 || b.Rows != 2000 {
 			t.Fatalf("%d rows, rejects %v", b.Rows, rejects)
 		}
 		if c := cap(b.Values); c > 2*2000*3 {
