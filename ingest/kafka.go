@@ -28,11 +28,12 @@ type KafkaURI struct {
 
 // ParseKafkaURI reads kafka://broker1:9092,broker2:9092/topic?k=v. It
 // checks the shape only; the caller checks the query keys it knows.
-func ParseKafkaURI(uri string) (*KafkaURI, error) {
-	rest, ok := strings.CutPrefix(uri, "kafka://")
+func ParseKafkaURI(raw string) (*KafkaURI, error) {
+	uri := RedactKafkaURI(raw) // as messages show it
+	rest, ok := strings.CutPrefix(raw, "kafka://")
 	if !ok {
-		if len(uri) >= 8 && strings.EqualFold(uri[:8], "kafka://") {
-			rest = uri[8:]
+		if len(raw) >= 8 && strings.EqualFold(raw[:8], "kafka://") {
+			rest = raw[8:]
 		} else {
 			return nil, fmt.Errorf("%s: want kafka://broker1,broker2/topic", uri)
 		}
@@ -47,6 +48,9 @@ func ParseKafkaURI(uri string) (*KafkaURI, error) {
 	for _, h := range strings.Split(hosts, ",") {
 		if h = strings.TrimSpace(h); h == "" {
 			return nil, fmt.Errorf("%s: empty broker address", uri)
+		}
+		if strings.Contains(h, "@") {
+			return nil, fmt.Errorf("%s: credentials do not go in the broker address: give sasl=MECH&user=NAME, with the password in $%s (or the variable password-env=VAR names)", uri, KafkaPasswordEnv)
 		}
 		if !strings.Contains(h, ":") {
 			h += ":9092"
@@ -117,6 +121,10 @@ func openKafka(uri string, opts Options) (Source, error) {
 		return nil, fmt.Errorf("source %w", err)
 	}
 	s := &KafkaSource{topic: k.Topic, opts: opts, max: opts.maxRecords(), lastSeen: time.Now(), consumed: map[int32]kgo.EpochOffset{}}
+	conn, err := KafkaClientOpts(k, "group", "start", "stop", "max") // TLS and SASL (kafkaauth.go)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", RedactKafkaURI(uri), err)
+	}
 	start, latest := kgo.NewOffset().AtStart(), false
 	s.stopEnd = opts.StopAtEnd && !k.Query.Has("stop")
 	for key, vals := range k.Query {
@@ -159,6 +167,7 @@ func openKafka(uri string, opts Options) (Source, error) {
 		// reach the end.
 		kgo.KeepControlRecords(),
 	}
+	kopts = append(kopts, conn...)
 	if s.group != "" {
 		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit(),
 			// --exit-idle counts from the assignment: joining the group
@@ -199,7 +208,7 @@ func (s *KafkaSource) checkTopic(brokers []string) error {
 	defer cancel()
 	topics, err := kadm.NewClient(s.cl).ListTopics(ctx)
 	if err != nil {
-		return fmt.Errorf("no Kafka broker answered at %s: %w", strings.Join(brokers, ","), err)
+		return KafkaBrokerError(s.cl, err)
 	}
 	if !topics.Has(s.topic) {
 		names := topics.Names()

@@ -390,7 +390,7 @@ func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) err
 	b, _ := l.catalog.Binding(l.plan.Table)
 	var files []string
 	if b.Stream() {
-		fmt.Fprintf(w, "-- source %s: %s (a stream: the baseline reads the batches it consumed, spooled as NDJSON files)\n", b.Name, b.Path)
+		fmt.Fprintf(w, "-- source %s: %s (a stream: the baseline reads the batches it consumed, spooled as NDJSON files)\n", b.Name, ingest.RedactKafkaURI(b.Path))
 		files = []string{filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000000.jsonl"), filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000001.jsonl")}
 	} else {
 		var err error
