@@ -107,6 +107,8 @@ type KafkaSource struct {
 	mu       sync.Mutex
 	consumed map[int32]kgo.EpochOffset // next offset per partition, after the last delivered batch
 	unacked  []kafkaPending
+
+	end kafkaEndNote // for the warning of a group at the end (kafkaend.go)
 }
 
 type kafkaPending struct {
@@ -383,6 +385,7 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 		}
 	}
 	s.resetIdle = true
+	s.end.delivered.Add(int64(len(recs)))
 	return s.batch(recs), nil
 }
 
@@ -509,7 +512,10 @@ func (s *KafkaSource) Ack(ctx context.Context, b *RawBatch) error {
 }
 
 // Close leaves the group (committing nothing more) and closes the client.
+// A group that read nothing because it was at the end of the topic is
+// reported to Options.Warn first.
 func (s *KafkaSource) Close() error {
+	s.warnIfAtEnd()
 	s.cl.Close()
 	return nil
 }

@@ -322,7 +322,8 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		follow = fl.Value.String() == "true"
 	}
 	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, StopAtEnd: f.stopAtEnd && f.exitIdle == 0, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
-		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
+		Waiting: func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) },
+		Warn:    func(msg string) { fmt.Fprintf(f.stderr, "brook: warning: %s\n", msg) }}
 	l.spool = f.spool
 	ctx := f.ctx
 	if ctx == nil {
