@@ -24,15 +24,7 @@ const cliPass = "cl1-s3cret-value"
 // produce and run with an error naming the broker and SASL, never showing
 // the password.
 func TestKafkaSASLCLI(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "flows", "results"), kfake.EnableSASL(),
-		kfake.Superuser("PLAIN", "svc", cliPass), kfake.Superuser("SCRAM-SHA-512", "svc", cliPass))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	t.Setenv(ingest.KafkaUserEnv, "svc")
-	t.Setenv(ingest.KafkaPasswordEnv, cliPass)
+	addr := newSASLCluster(t)
 	t.Setenv("TEST_WRONG_PW", "wrong-pw-value")
 	plain := "?sasl=plain&tls=false"
 	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=3000,seed=4", "--to", "kafka://"+addr+"/flows"+plain); code != exitOK {
@@ -107,6 +99,65 @@ func TestKafkaSASLCLI(t *testing.T) {
 	if code, _, errOut := brook(t, "run", "--source", "flows=kafka://"+addr+"/flows"+plain, webservers); code != exitError ||
 		!strings.Contains(errOut, "environment variable BROOK_KAFKA_PASSWORD is not set: it holds the SASL password") {
 		t.Errorf("no password: exit %d\n%s", code, errOut)
+	}
+}
+
+// newSASLCluster starts a broker with topics flows and results that takes
+// user svc with PLAIN and SCRAM-SHA-512, and sets BROOK_KAFKA_USER and
+// BROOK_KAFKA_PASSWORD for it.
+func newSASLCluster(t *testing.T) string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "flows", "results"), kfake.EnableSASL(),
+		kfake.Superuser("PLAIN", "svc", cliPass), kfake.Superuser("SCRAM-SHA-512", "svc", cliPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	t.Setenv(ingest.KafkaUserEnv, "svc")
+	t.Setenv(ingest.KafkaPasswordEnv, cliPass)
+	return c.ListenAddrs()[0]
+}
+
+// TestKafkaSASLCheckpoint: a checkpoint names a SASL source and sink
+// without their connection parameters: it holds no credential, and a run
+// whose credentials come from other variables, or with another mechanism,
+// is not refused as a run over other sources (one with another group is).
+func TestKafkaSASLCheckpoint(t *testing.T) {
+	addr := newSASLCluster(t)
+	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=3000,seed=6", "--to", "kafka://"+addr+"/flows?sasl=scram-sha-512", "--chunk", "500"); code != exitOK {
+		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
+	}
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	t.Setenv("TEST_USER", "svc")
+	t.Setenv("TEST_PW", cliPass)
+	run := func(group, conn string) (int, string) {
+		t.Helper()
+		code, out, errOut := brook(t, "run", "--checkpoint", ckpt, "--max-batches", "2", "--mode", "update",
+			"--source", "flows=kafka://"+addr+"/flows?group="+group+"&max=1000&"+conn, "--sink", "kafka://"+addr+"/results?"+conn,
+			"-e", "SELECT dstport, count(*) AS n FROM flows GROUP BY dstport")
+		return code, out + errOut
+	}
+	if code, out := run("ck", "sasl=scram-sha-512"); code != exitOK {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	files, err := filepath.Glob(filepath.Join(ckpt, "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no checkpoint files in %s: %v", ckpt, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), cliPass) || strings.Contains(string(data), "sasl") {
+			t.Errorf("%s holds connection parameters or the password", f)
+		}
+	}
+	if _, out := run("ck", "sasl=plain&tls=false&user-env=TEST_USER&password-env=TEST_PW"); strings.Contains(out, "does not belong") {
+		t.Errorf("other credentials: the checkpoint is refused\n%s", out)
+	}
+	if code, out := run("other", "sasl=scram-sha-512"); code == exitOK || !strings.Contains(out, "other sources") {
+		t.Errorf("another group: exit %d\n%s", code, out)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"brook/baseline"
 	"brook/dashboard"
 	"brook/engine"
+	"brook/ingest"
 	"brook/metrics"
 	"brook/sink"
 	"brook/stream"
@@ -291,11 +292,13 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 // sinkOutputName names a --sink in the checkpoint's outputs: a file sink
-// by its absolute path (however the URI spells it), any other by its URI.
+// by its absolute path (however the URI spells it), a Kafka sink by its
+// URI without connection parameters (see ingest.KafkaIdentity), any other
+// by its URI.
 func sinkOutputName(uri string) string {
 	path, isFile := strings.CutPrefix(uri, "file://")
 	if !isFile && strings.Contains(uri, "://") {
-		return "sink " + uri
+		return "sink " + ingest.KafkaIdentity(uri)
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
