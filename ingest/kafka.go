@@ -27,7 +27,8 @@ type KafkaURI struct {
 }
 
 // ParseKafkaURI reads kafka://broker1:9092,broker2:9092/topic?k=v. It
-// checks the shape only; the caller checks the query keys it knows.
+// checks the shape only; the caller checks the query keys it knows. Its
+// errors show the URI with any secret redacted (RedactKafkaURI).
 func ParseKafkaURI(raw string) (*KafkaURI, error) {
 	uri := RedactKafkaURI(raw) // as messages show it
 	rest, ok := strings.CutPrefix(raw, "kafka://")

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -350,6 +351,36 @@ func TestKafkaConnParams(t *testing.T) {
 	} {
 		if got := KafkaIdentity(uri); got != want {
 			t.Errorf("KafkaIdentity(%s) = %s, want %s", uri, got, want)
+		}
+	}
+}
+
+// TestKafkaBrokerError: errors kfake does not produce, as real brokers
+// give them: SASL_AUTHENTICATION_FAILED, an unsupported mechanism, and a
+// non-TLS answer to a TLS handshake.
+func TestKafkaBrokerError(t *testing.T) {
+	t.Setenv(KafkaPasswordEnv, "pw-value")
+	k, err := ParseKafkaURI("kafka://b1:9093,b2:9093/t?tls=true&sasl=scram-sha-256&user=svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := KafkaClientOpts(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append(conn, kgo.SeedBrokers(k.Brokers...))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for err, want := range map[error]string{
+		fmt.Errorf("authenticating: %w", kerr.SaslAuthenticationFailed):               `the Kafka broker at b1:9093,b2:9093 refused the SASL SCRAM-SHA-256 authentication of user "svc" (password from $BROOK_KAFKA_PASSWORD) (check the user name and the password): authenticating: SASL_AUTHENTICATION_FAILED`,
+		kerr.UnsupportedSaslMechanism:                                                 "the Kafka broker at b1:9093,b2:9093 does not take SASL SCRAM-SHA-256 (sasl=)",
+		tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}: "the Kafka broker at b1:9093,b2:9093 does not speak TLS on that port",
+		errors.New("i/o timeout"):                                                     "no Kafka broker answered at b1:9093,b2:9093 over TLS (is it the brokers' TLS port?): i/o timeout",
+	} {
+		if got := KafkaBrokerError(cl, err).Error(); !strings.Contains(got, want) || strings.Contains(got, "pw-value") {
+			t.Errorf("%v: %s, want %q", err, got, want)
 		}
 	}
 }

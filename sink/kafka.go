@@ -76,7 +76,9 @@ const scanTimeout = 60 * time.Second
 const scanWindow = 16
 
 // OpenKafka opens kafka://broker1,broker2/topic as a sink. The topic is
-// created if the brokers allow automatic creation. With t.Checkpoint set,
+// created if the brokers allow automatic creation. Its only parameters are
+// the connection ones (TLS, SASL: see ingest.KafkaClientOpts), and the
+// brokers are contacted when it opens. With t.Checkpoint set,
 // the sink is transactional and skips the replayed emissions (from batch
 // t.ResumeBatch on) that the topic already holds (see KafkaSink).
 func OpenKafka(uri string, t Target) (*KafkaSink, error) {
