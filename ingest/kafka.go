@@ -27,12 +27,14 @@ type KafkaURI struct {
 }
 
 // ParseKafkaURI reads kafka://broker1:9092,broker2:9092/topic?k=v. It
-// checks the shape only; the caller checks the query keys it knows.
-func ParseKafkaURI(uri string) (*KafkaURI, error) {
-	rest, ok := strings.CutPrefix(uri, "kafka://")
+// checks the shape only; the caller checks the query keys it knows. Its
+// errors show the URI with any secret redacted (RedactKafkaURI).
+func ParseKafkaURI(raw string) (*KafkaURI, error) {
+	uri := RedactKafkaURI(raw) // as messages show it
+	rest, ok := strings.CutPrefix(raw, "kafka://")
 	if !ok {
-		if len(uri) >= 8 && strings.EqualFold(uri[:8], "kafka://") {
-			rest = uri[8:]
+		if len(raw) >= 8 && strings.EqualFold(raw[:8], "kafka://") {
+			rest = raw[8:]
 		} else {
 			return nil, fmt.Errorf("%s: want kafka://broker1,broker2/topic", uri)
 		}
@@ -47,6 +49,9 @@ func ParseKafkaURI(uri string) (*KafkaURI, error) {
 	for _, h := range strings.Split(hosts, ",") {
 		if h = strings.TrimSpace(h); h == "" {
 			return nil, fmt.Errorf("%s: empty broker address", uri)
+		}
+		if strings.Contains(h, "@") {
+			return nil, fmt.Errorf("%s: credentials do not go in the broker address: give sasl=MECH&user=NAME, with the password in $%s (or the variable password-env=VAR names)", uri, KafkaPasswordEnv)
 		}
 		if !strings.Contains(h, ":") {
 			h += ":9092"
@@ -106,6 +111,8 @@ type KafkaSource struct {
 	// parts holds the partitions read here (the topic's, or the group's
 	// assignment), for the watermark (see RawBatch.Parted); guarded by mu.
 	parts map[int32]*kafkaPart
+
+	end kafkaEndNote // for the warning of a group at the end (kafkaend.go)
 }
 
 // kafkaPart is what the watermark needs to know of a partition read here.
@@ -126,6 +133,10 @@ func openKafka(uri string, opts Options) (Source, error) {
 		return nil, fmt.Errorf("source %w", err)
 	}
 	s := &KafkaSource{topic: k.Topic, opts: opts, max: opts.maxRecords(), lastSeen: time.Now(), consumed: map[int32]kgo.EpochOffset{}}
+	conn, err := KafkaClientOpts(k, "group", "start", "stop", "max") // TLS and SASL (kafkaauth.go)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", RedactKafkaURI(uri), err)
+	}
 	start, latest := kgo.NewOffset().AtStart(), false
 	s.stopEnd = opts.StopAtEnd && !k.Query.Has("stop")
 	for key, vals := range k.Query {
@@ -168,6 +179,7 @@ func openKafka(uri string, opts Options) (Source, error) {
 		// reach the end.
 		kgo.KeepControlRecords(),
 	}
+	kopts = append(kopts, conn...)
 	if s.group != "" {
 		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit(),
 			// --exit-idle counts from the assignment: joining the group
@@ -215,7 +227,7 @@ func (s *KafkaSource) checkTopic(brokers []string) error {
 	defer cancel()
 	topics, err := kadm.NewClient(s.cl).ListTopics(ctx)
 	if err != nil {
-		return fmt.Errorf("no Kafka broker answered at %s: %w", strings.Join(brokers, ","), err)
+		return KafkaBrokerError(s.cl, err)
 	}
 	if t, ok := topics[s.topic]; ok && t.Err == nil && s.group == "" {
 		s.assign(t.Partitions.Numbers()) // without a group every partition is read here
@@ -394,6 +406,7 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 		}
 	}
 	s.resetIdle = true
+	s.end.delivered.Add(int64(len(recs)))
 	b := s.batch(recs)
 	b.Parted, b.Holding = true, s.holding(time.Now())
 	return b, nil
@@ -587,7 +600,10 @@ func (s *KafkaSource) Ack(ctx context.Context, b *RawBatch) error {
 }
 
 // Close leaves the group (committing nothing more) and closes the client.
+// A group that read nothing because it was at the end of the topic is
+// reported to Options.Warn first.
 func (s *KafkaSource) Close() error {
+	s.warnIfAtEnd()
 	s.cl.Close()
 	return nil
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// (the address it got, useful with port 0), "following DIR for new
 	// files".
 	Waiting func(what string)
+	// Warn, when set, is told what a source found that the user should
+	// know though the run goes on or ends normally: a Kafka group that
+	// read nothing because its offsets were at the end of the topic.
+	Warn func(msg string)
 }
 
 // waiting tells opts.Waiting, if set, what the source waits on.

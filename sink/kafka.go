@@ -76,7 +76,9 @@ const scanTimeout = 60 * time.Second
 const scanWindow = 16
 
 // OpenKafka opens kafka://broker1,broker2/topic as a sink. The topic is
-// created if the brokers allow automatic creation. With t.Checkpoint set,
+// created if the brokers allow automatic creation. Its only parameters are
+// the connection ones (TLS, SASL: see ingest.KafkaClientOpts), and the
+// brokers are contacted when it opens. With t.Checkpoint set,
 // the sink is transactional and skips the replayed emissions (from batch
 // t.ResumeBatch on) that the topic already holds (see KafkaSink).
 func OpenKafka(uri string, t Target) (*KafkaSink, error) {
@@ -84,12 +86,14 @@ func OpenKafka(uri string, t Target) (*KafkaSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sink %w", err)
 	}
-	if len(k.Query) > 0 {
-		return nil, fmt.Errorf("sink %s: a Kafka sink takes no parameters", uri)
+	conn, err := ingest.KafkaClientOpts(k) // TLS and SASL, its only parameters
+	if err != nil {
+		return nil, fmt.Errorf("sink %s: %w", ingest.RedactKafkaURI(uri), err)
 	}
 	opts := []kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.DefaultProduceTopic(k.Topic),
 		kgo.AllowAutoTopicCreation(), kgo.DialTimeout(ingest.DialTimeout), kgo.ProducerLinger(0),
 		kgo.RecordDeliveryTimeout(30 * time.Second)}
+	opts = append(opts, conn...)
 	if t.Checkpoint != "" {
 		id, err := transactionalID(t.Checkpoint, k.Topic)
 		if err != nil {
@@ -99,6 +103,10 @@ func OpenKafka(uri string, t Target) (*KafkaSink, error) {
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
+		return nil, fmt.Errorf("sink %s: %w", uri, err)
+	}
+	if err := ingest.KafkaPing(cl); err != nil { // unreachable, or refused: say so now
+		cl.Close()
 		return nil, fmt.Errorf("sink %s: %w", uri, err)
 	}
 	s := &KafkaSink{cl: cl, topic: k.Topic, schema: t.Schema, keys: t.Keys, txn: t.Checkpoint != "", done: -1}

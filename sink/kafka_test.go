@@ -35,7 +35,7 @@ func TestOpenErrors(t *testing.T) {
 		"file:///tmp/out.txt":  "unknown extension",
 		"file://":              "no path",
 		"kafka://b:1":          "want kafka://",
-		"kafka://b:1/t?x=1":    "takes no parameters",
+		"kafka://b:1/t?x=1":    `unknown parameter "x" (known: tls, tls-ca,`,
 		"/nonexistent/d/o.csv": "file sink",
 	} {
 		if _, err := Open(uri, Target{}); err == nil || !strings.Contains(err.Error(), want) {

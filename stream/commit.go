@@ -111,7 +111,9 @@ func sortOutputs(outs []Output) []Output {
 // SourceIdentity names the bindings in c of the tables a query reads, for
 // a checkpoint: "name=path" pairs sorted by name, a local path made
 // absolute so that the same directory reached from another working
-// directory is the same source. Tables without a binding are left out.
+// directory is the same source; a Kafka URI without its connection
+// parameters (see ingest.KafkaIdentity). Tables without a binding are left
+// out.
 func SourceIdentity(c *Catalog, tables ...string) string {
 	tables = slices.Clone(tables)
 	for i := range tables {
@@ -124,7 +126,7 @@ func SourceIdentity(c *Catalog, tables ...string) string {
 		if !ok {
 			continue
 		}
-		path := s.Path
+		path := ingest.KafkaIdentity(s.Path)
 		if !ingest.IsStream(path) && !strings.Contains(path, "://") {
 			if abs, err := filepath.Abs(path); err == nil {
 				path = abs

@@ -41,7 +41,11 @@ TARGET is one of
   tcp-listen://host:port    listen, and send the lines to the first client
                             that connects (brook run --source NAME=tcp://...)
   kafka://brokers/topic     one record per line (the topic is created if the
-                            brokers allow it)
+                            brokers allow it); a real cluster takes TLS and
+                            SASL parameters as a source does:
+                            ?tls=true&sasl=plain&user=NAME, the password in
+                            $BROOK_KAFKA_PASSWORD (password-env=VAR for
+                            another variable)
 
 With --rate R, every --interval carries R x interval rows; without, chunks of
 --chunk rows go as fast as the target takes them. A progress line is shown
@@ -318,12 +322,17 @@ func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, erro
 		if err != nil {
 			return nil, fmt.Errorf("--to %w", err)
 		}
-		if len(k.Query) > 0 {
-			return nil, fmt.Errorf("--to %s: a Kafka target takes no parameters", to)
-		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(k.Brokers...), kgo.DefaultProduceTopic(k.Topic),
-			kgo.AllowAutoTopicCreation(), kgo.DialTimeout(ingest.DialTimeout), kgo.ProducerLinger(0))
+		conn, err := ingest.KafkaClientOpts(k) // TLS and SASL, its only parameters
 		if err != nil {
+			return nil, fmt.Errorf("--to %s: %w", ingest.RedactKafkaURI(to), err)
+		}
+		cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.DefaultProduceTopic(k.Topic),
+			kgo.AllowAutoTopicCreation(), kgo.DialTimeout(ingest.DialTimeout), kgo.ProducerLinger(0)}, conn...)...)
+		if err != nil {
+			return nil, fmt.Errorf("--to %s: %w", to, err)
+		}
+		if err := ingest.KafkaPing(cl); err != nil {
+			cl.Close()
 			return nil, fmt.Errorf("--to %s: %w", to, err)
 		}
 		return &target{

@@ -323,7 +323,8 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	}
 	l.sourceOpts = ingest.Options{FilesPerBatch: l.batch, Follow: follow, Trigger: f.trigger, MaxRecords: f.maxRecords, ExitIdle: f.exitIdle, StopAtEnd: f.stopAtEnd && f.exitIdle == 0, Stdin: f.stdin, MaxLineBytes: f.maxLineBytes, Settle: f.settle,
 		PartIdle: l.idleTimeout,
-		Waiting:  func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) }}
+		Waiting:  func(what string) { fmt.Fprintf(f.stderr, "brook: %s\n", what) },
+		Warn:     func(msg string) { fmt.Fprintf(f.stderr, "brook: warning: %s\n", msg) }}
 	l.spool = f.spool
 	ctx := f.ctx
 	if ctx == nil {
@@ -391,7 +392,7 @@ func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) err
 	b, _ := l.catalog.Binding(l.plan.Table)
 	var files []string
 	if b.Stream() {
-		fmt.Fprintf(w, "-- source %s: %s (a stream: the baseline reads the batches it consumed, spooled as NDJSON files)\n", b.Name, b.Path)
+		fmt.Fprintf(w, "-- source %s: %s (a stream: the baseline reads the batches it consumed, spooled as NDJSON files)\n", b.Name, ingest.RedactKafkaURI(b.Path))
 		files = []string{filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000000.jsonl"), filepath.Join(cmp.Or(l.spool, "SPOOL"), "batch-000001.jsonl")}
 	} else {
 		var err error

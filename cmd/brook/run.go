@@ -12,6 +12,7 @@ import (
 	"brook/baseline"
 	"brook/dashboard"
 	"brook/engine"
+	"brook/ingest"
 	"brook/metrics"
 	"brook/sink"
 	"brook/stream"
@@ -72,7 +73,9 @@ lines, drained when the peer closes; --follow reconnects);
 tcp-listen://host:port (accept producers; drained when the last one leaves;
 --follow keeps accepting); kafka://broker1,broker2/topic?group=G&start=
 earliest|latest&max=N (a consumer group whose offsets are committed only
-after a batch's results were written to every sink). A streaming source
+after a batch's results were written to every sink; a real cluster takes
+tls=true&sasl=plain&user=NAME, the password in $BROOK_KAFKA_PASSWORD, as the
+README's Kafka section says, on sources and sinks alike). A streaming source
 batches what arrived in each --trigger interval, at most --max-records lines;
 --exit-idle ends the run once nothing arrived for that long. Without
 --schema, a stream's schema is inferred from the first records it delivers.
@@ -289,11 +292,13 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 // sinkOutputName names a --sink in the checkpoint's outputs: a file sink
-// by its absolute path (however the URI spells it), any other by its URI.
+// by its absolute path (however the URI spells it), a Kafka sink by its
+// URI without connection parameters (see ingest.KafkaIdentity), any other
+// by its URI.
 func sinkOutputName(uri string) string {
 	path, isFile := strings.CutPrefix(uri, "file://")
 	if !isFile && strings.Contains(uri, "://") {
-		return "sink " + uri
+		return "sink " + ingest.KafkaIdentity(uri)
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
