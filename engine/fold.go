@@ -213,7 +213,7 @@ func keepsNothing(p *sql.Plan) bool {
 		v, ok := filterFolded(e)
 		return ok && !v.True()
 	}
-	return p.Limit == 0 || never(p.Where) || never(p.Having)
+	return p.Limit == 0 || never(p.Where) || never(p.KeyFilter) || never(p.Having)
 }
 
 // usedAggs marks the plan's aggregates whose result is read: by the SELECT

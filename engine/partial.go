@@ -43,10 +43,8 @@ func (q *Query) NewPartial() *Partial {
 	c := &compiler{st: st}
 	p := &Partial{st: st}
 	var err error
-	if where := q.whereExpr(); where != nil {
-		if p.where, err = c.compileFilter(where); err != nil {
-			return nil // compiled once already by New: cannot happen
-		}
+	if p.where, err = q.compileWhere(c); err != nil {
+		return nil // compiled once already by New: cannot happen
 	}
 	if p.g, err = newGroupTable(q.plan, c, -1); err != nil {
 		return nil

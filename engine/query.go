@@ -146,10 +146,8 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 	}
 	c := &compiler{st: &q.st}
 	var err error
-	if where := q.whereExpr(); where != nil {
-		if q.where, err = c.compileFilter(where); err != nil {
-			return nil, err
-		}
+	if q.where, err = q.compileWhere(c); err != nil {
+		return nil, err
 	}
 	if plan.Aggregated {
 		lateness := -1.0
@@ -226,6 +224,39 @@ func (q *Query) whereExpr() sql.Expr {
 	return q.plan.Where
 }
 
+// compileWhere compiles the filter rows pass to reach the query's state:
+// WHERE (see whereExpr), then the HAVING conditions on group keys
+// (Plan.KeyFilter), evaluated only on the rows WHERE keeps, as DuckDB's
+// filter pushed below the aggregation sees them. Nil when there is none.
+func (q *Query) compileWhere(c *compiler) (evalFn, error) {
+	var where, keys evalFn
+	var err error
+	if e := q.whereExpr(); e != nil {
+		if where, err = c.compileFilter(e); err != nil {
+			return nil, err
+		}
+	}
+	if e := q.plan.KeyFilter; e != nil && !keepsNothing(q.plan) {
+		if keys, err = c.compileFilter(e); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case keys == nil:
+		return where, nil
+	case where == nil:
+		return keys, nil
+	}
+	st := c.st
+	return func(row []value.Value) value.Value {
+		before := st.err
+		if v := where(row); !v.True() || st.err != before {
+			return v
+		}
+		return keys(row)
+	}, nil
+}
+
 // Mode returns the resolved output mode.
 func (q *Query) Mode() Mode { return q.mode }
 
@@ -252,17 +283,17 @@ func (q *Query) Detached() bool { return true }
 // WHERE.
 func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
 	where := q.whereExpr()
-	if where == nil {
+	if where == nil && q.plan.KeyFilter == nil {
 		return nil
 	}
 	return func() func(row []value.Value) bool {
-		if in, ok := where.(*sql.In); ok {
+		if in, ok := where.(*sql.In); ok && q.plan.KeyFilter == nil {
 			if keep := inNumbersFilter(in); keep != nil {
 				return keep
 			}
 		}
 		st := &evalState{}
-		f, err := (&compiler{st: st}).compileFilter(where)
+		f, err := q.compileWhere(&compiler{st: st})
 		if err != nil { // compiled once already by New: cannot happen
 			return func([]value.Value) bool { return true }
 		}
@@ -287,7 +318,7 @@ func (q *Query) PushdownFilter() func() func(row []value.Value) bool {
 // hashing them, and reading strings scattered over the input.
 func (q *Query) HashedColumns() []int {
 	p := q.plan
-	if !p.Aggregated || p.Where != nil {
+	if !p.Aggregated || p.Where != nil || p.KeyFilter != nil {
 		return nil
 	}
 	seen := map[int]bool{}

@@ -604,11 +604,12 @@ func sortedCopy(s []string) []string {
 }
 
 // pushHavingKeys moves the conjuncts of HAVING that read group keys only
-// (no aggregate, no window bound) into WHERE, each group key replaced by
-// its expression, as DuckDB's optimizer pushes such filters below the
-// aggregation. The groups kept are the same; but the rows of groups such
-// a condition rejects never reach the aggregates, so that an aggregate
-// argument failing on them (a CAST) fails on neither side.
+// (no aggregate, no window bound) into KeyFilter, each group key replaced
+// by its expression, as DuckDB's optimizer pushes such filters below the
+// aggregation: they filter rows after WHERE. The groups kept are the same;
+// but the rows of groups such a condition rejects never reach the
+// aggregates, so that an aggregate argument failing on them (a CAST) fails
+// on neither side, while a WHERE failing on them still fails on both.
 func pushHavingKeys(p *Plan) {
 	if p.Having == nil || len(p.GroupBy) == 0 {
 		return
@@ -665,8 +666,5 @@ func pushHavingKeys(p *Plan) {
 		}
 		return out
 	}
-	if p.Where != nil {
-		push = append([]Expr{p.Where}, push...)
-	}
-	p.Where, p.Having = and(push), and(keep)
+	p.KeyFilter, p.Having = and(push), and(keep)
 }

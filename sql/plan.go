@@ -30,6 +30,11 @@ type Plan struct {
 	GroupBy    []Expr     // over slots
 	Aggs       []*AggCall // arguments over slots
 	Having     Expr       // over GroupRef / AggRef; nil keeps every group
+	// KeyFilter holds the conditions of HAVING that read group keys only,
+	// over the input's columns: they filter rows after WHERE, before the
+	// aggregates, as DuckDB pushes them below the aggregation (see
+	// pushHavingKeys); they are no longer in Having.
+	KeyFilter Expr
 	// Window is the event-time window of GROUP BY, or nil. Groups are then
 	// (window, GroupBy keys); WindowRef reads a group's window bounds.
 	Window *Window
@@ -139,6 +144,9 @@ func (p *Plan) String() string {
 			aggs[i] = a.String()
 		}
 		add("Aggregate keys=[%s] aggs=[%s]", strings.Join(keys, ", "), strings.Join(aggs, ", "))
+	}
+	if p.KeyFilter != nil {
+		add("Filter %s (HAVING on group keys)", p.KeyFilter.String())
 	}
 	if p.Where != nil {
 		add("Filter %s", p.Where.String())
