@@ -53,6 +53,7 @@ type queryFlags struct {
 	stdin      io.Reader       // what --source NAME=- reads
 	stderr     io.Writer       // where a waiting source says what it waits on
 	settle     time.Duration   // run --settle
+	checkpoint string          // run --checkpoint: a restarted run plans with the schema it recorded
 	ctx        context.Context // ends sampling a streaming source's schema
 }
 
@@ -330,6 +331,9 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	}
 	l.catalog.SetSourceOptions(ctx, l.sourceOpts)
 	l.catalog.SkipUnreadable(l.onError != stream.Fail)
+	if f.checkpoint != "" {
+		restoreSchema(l.catalog, f.checkpoint)
+	}
 	if l.plan, err = sql.Build(text, l.catalog); err != nil {
 		var se *sql.Error
 		if errors.As(err, &se) {
@@ -338,6 +342,30 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// restoreSchema binds each source without a declared schema whose binding
+// is the one the checkpoint in dir was written over to the schema the
+// checkpoint recorded, so that a resumed run plans with the schema its
+// state was built with (the checkpoint's Identity depends on it) and
+// samples nothing: a Kafka topic would otherwise be read again to infer a
+// schema, waiting for records that may not come. A checkpoint that cannot
+// be read, or records no schema (an older brook's), binds nothing: the
+// run then checks it once planned, and refuses or resumes it as before.
+func restoreSchema(c *stream.Catalog, dir string) {
+	cp, err := stream.PeekCheckpoint(dir)
+	if err != nil || cp == nil || cp.Schema == "" {
+		return
+	}
+	schema, err := value.ParseSchema(cp.Schema)
+	if err != nil || schema.String() != cp.Schema {
+		return
+	}
+	for _, name := range c.Tables() {
+		if stream.SourceIdentity(c, name) == cp.Sources {
+			c.Restore(name, schema)
+		}
+	}
 }
 
 // open opens the plan's source; a streaming source is spooled when a spool
