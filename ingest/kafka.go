@@ -300,10 +300,15 @@ func (s *KafkaSource) own(parts []int32, owned bool) {
 func (s *KafkaSource) adjustOffsets(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for p := range offsets[s.topic] {
+	for p, at := range offsets[s.topic] {
 		if o, ok := s.consumed[p]; ok {
 			// Epoch -1: a position, not a fetch to check for data loss.
 			offsets[s.topic][p] = kgo.NewOffset().At(o.Offset)
+		} else if eo := at.EpochOffset(); eo.Offset >= 0 {
+			// The group's committed offset: part of the position from
+			// now on, so that a checkpoint pins where this partition
+			// starts even before a record of it is read.
+			s.consumed[p] = kgo.EpochOffset{Epoch: -1, Offset: eo.Offset}
 		}
 	}
 	return offsets, nil
