@@ -72,7 +72,9 @@ lines, drained when the peer closes; --follow reconnects);
 tcp-listen://host:port (accept producers; drained when the last one leaves;
 --follow keeps accepting); kafka://broker1,broker2/topic?group=G&start=
 earliest|latest&max=N (a consumer group whose offsets are committed only
-after a batch's results were written to every sink). A streaming source
+after a batch's results were written to every sink; under --checkpoint a
+restart reads each partition from the offset the checkpoint recorded, with
+the schema it recorded, and a Kafka sink gets every batch exactly once). A streaming source
 batches what arrived in each --trigger interval, at most --max-records lines;
 --exit-idle ends the run once nothing arrived for that long. Without
 --schema, a stream's schema is inferred from the first records it delivers.
