@@ -188,17 +188,19 @@ func openKafka(uri string, opts Options) (Source, error) {
 		}
 	}
 	s.start = start
-	kopts := []kgo.Opt{
-		kgo.SeedBrokers(k.Brokers...),
+	// conn are the options of every client talking to the brokers: the
+	// one that checks the topic when the source opens and the consuming
+	// one.
+	conn := []kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.DialTimeout(DialTimeout)}
+	kopts := append(slices.Clone(conn),
 		kgo.ConsumeResetOffset(start),
-		kgo.FetchMaxWait(500 * time.Millisecond),
-		kgo.DialTimeout(DialTimeout),
+		kgo.FetchMaxWait(500*time.Millisecond),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		// Transaction markers take offsets too: they are kept (and
 		// dropped in Next) so that a bounded read sees its partition
 		// reach the end.
 		kgo.KeepControlRecords(),
-	}
+	)
 	if s.group != "" {
 		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit(),
 			// --exit-idle counts from the assignment: joining the group
@@ -222,7 +224,7 @@ func openKafka(uri string, opts Options) (Source, error) {
 	s.kopts = kopts
 	// The checks run on a client of their own: the consuming client, and
 	// with it the group's join, starts with the first Next, after Resume.
-	adm, err := kgo.NewClient(kgo.SeedBrokers(k.Brokers...), kgo.DialTimeout(DialTimeout))
+	adm, err := kgo.NewClient(conn...)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", uri, err)
 	}
