@@ -84,12 +84,50 @@ func ParseKafkaURI(raw string) (*KafkaURI, error) {
 // and ends (ErrEndOfInput) once every partition has reached it, however
 // long the group took to join or a fetch to return. A partition the group
 // (or the start position) already has at its end is done from the start.
+//
+// Resuming from a checkpoint. Every batch carries the source's position
+// after it (RawBatch.Position: the next offset of each partition read), and
+// a run with a checkpoint records it. Resume makes a new source start at
+// exactly those offsets, whatever the group committed: the consuming client
+// is created by the first Next (opening the source only checks the topic),
+// and it starts each partition the position names there (with a group:
+// through kgo.AdjustFetchOffsetsFn when the partition is assigned; without
+// one: by consuming the topic's partitions directly at those offsets). A
+// partition the position does not name starts at the group's committed
+// offset, else at start=.
+//
+// Rebalancing. With a group, the source's own position is authoritative on
+// every assignment, the first and every later one: a partition revoked
+// while the run goes on and later assigned to this process again starts at
+// the offset after the last record this process delivered (its checkpoint
+// offset, plus the batches delivered since, which the run still processes),
+// so the process's state counts no record twice and misses none. Records
+// of a revoked partition that were fetched but not delivered are dropped by
+// the client. What this process delivered but has not yet acknowledged is
+// not yet in the group's committed offsets: a partition moved to another
+// member starts there, so the records of the batches in flight when it was
+// revoked are counted by both processes (each in its own state and
+// checkpoint). A process's result covers the partitions it was assigned.
 type KafkaSource struct {
+	// cl is the consuming client, created by the first Next (see connect);
+	// nil until then.
 	cl    *kgo.Client
 	topic string
 	group string
 	opts  Options
 	max   int
+	// kopts are the consuming client's options, less what it consumes and
+	// where it starts; start is where a partition without a position
+	// starts (start=), parts the topic's partitions when the source opened.
+	kopts []kgo.Opt
+	conn  []kgo.Opt // the options of any client talking to the brokers (TLS, SASL)
+	start kgo.Offset
+	parts []int32
+	// replay, when set, is where the first batch after a resume ends (see
+	// ReplayUntil); held keeps the records read past it, for the batches
+	// after it.
+	replay map[int32]int64
+	held   []*kgo.Record
 
 	next     time.Time
 	lastSeen time.Time
@@ -100,17 +138,20 @@ type KafkaSource struct {
 	// time spent processing the last batch is not time without records.
 	resetIdle bool
 
-	// With stop=end: each partition's end, and those not yet reached.
+	// With stop=end: each partition's end, where reading it starts, and
+	// the partitions whose end is not yet reached.
 	stopEnd bool
 	ends    map[int32]int64
+	from    map[int32]int64
 	pending map[int32]bool
 
 	mu       sync.Mutex
 	consumed map[int32]kgo.EpochOffset // next offset per partition, after the last delivered batch
 	unacked  []kafkaPending
-	// parts holds the partitions read here (the topic's, or the group's
+	owned    map[int32]bool // with a group: the partitions assigned to this process
+	// wmParts holds the partitions read here (the topic's, or the group's
 	// assignment), for the watermark (see RawBatch.Parted); guarded by mu.
-	parts map[int32]*kafkaPart
+	wmParts map[int32]*kafkaPart
 
 	end kafkaEndNote // for the warning of a group at the end (kafkaend.go)
 }
@@ -167,67 +208,300 @@ func openKafka(uri string, opts Options) (Source, error) {
 			return nil, fmt.Errorf("source %s: unknown parameter %q (known: group, start, stop, max)", uri, key)
 		}
 	}
-	kopts := []kgo.Opt{
-		kgo.SeedBrokers(k.Brokers...),
-		kgo.ConsumeTopics(k.Topic),
+	s.start = start
+	// conn are the options of every client talking to the brokers: the
+	// one that checks the topic when the source opens and the consuming
+	// one.
+	conn = append([]kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.DialTimeout(DialTimeout)}, conn...)
+	kopts := append(slices.Clone(conn),
 		kgo.ConsumeResetOffset(start),
-		kgo.FetchMaxWait(500 * time.Millisecond),
-		kgo.DialTimeout(DialTimeout),
+		kgo.FetchMaxWait(500*time.Millisecond),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		// Transaction markers take offsets too: they are kept (and
 		// dropped in Next) so that a bounded read sees its partition
 		// reach the end.
 		kgo.KeepControlRecords(),
-	}
-	kopts = append(kopts, conn...)
+	)
 	if s.group != "" {
 		kopts = append(kopts, kgo.ConsumerGroup(s.group), kgo.DisableAutoCommit(),
 			// --exit-idle counts from the assignment: joining the group
 			// (and every rebalance) is not time without records.
 			kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+				s.own(assigned[s.topic], true)
 				s.assign(assigned[s.topic])
 				s.assignedAt.Store(time.Now().UnixNano())
 			}),
 			kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
-				s.assignedAt.Store(0)
+				s.own(revoked[s.topic], false)
 				s.revoke(revoked[s.topic])
+				s.assignedAt.Store(0)
 			}),
 			kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-				s.assignedAt.Store(0)
+				s.own(lost[s.topic], false)
 				s.revoke(lost[s.topic])
-			}))
-	} else {
-		s.assignedAt.Store(time.Now().UnixNano())
+				s.assignedAt.Store(0)
+			}),
+			// Every assignment starts a partition at this process's own
+			// position, not the group's (see KafkaSource).
+			kgo.AdjustFetchOffsetsFn(s.adjustOffsets))
 	}
-	if s.cl, err = kgo.NewClient(kopts...); err != nil {
+	s.kopts, s.conn = kopts, conn
+	// The checks run on a client of their own: the consuming client, and
+	// with it the group's join, starts with the first Next, after Resume.
+	adm, err := kgo.NewClient(conn...)
+	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", uri, err)
 	}
-	if err := s.checkTopic(k.Brokers); err != nil {
-		s.cl.Close()
+	defer adm.Close()
+	if err := s.checkTopic(adm, k.Brokers); err != nil {
 		return nil, fmt.Errorf("source %s: %w", uri, err)
 	}
 	if s.stopEnd {
 		if latest {
-			s.cl.Close()
 			return nil, fmt.Errorf("source %s: stop=end with start=latest reads nothing: use start=earliest, or a group, to read up to the end", uri)
 		}
-		if err := s.bound(k.Brokers); err != nil {
-			s.cl.Close()
+		if err := s.bound(adm, k.Brokers); err != nil {
 			return nil, fmt.Errorf("source %s: %w", uri, err)
 		}
 	}
 	return s, nil
 }
 
+// connect creates the consuming client. With a group it joins the group
+// and starts each partition it is assigned at this source's position (see
+// adjustOffsets); without one it consumes the topic from start=, or, once
+// Resume gave a position, each partition the topic had when the source
+// opened directly from its position (or start= for one it does not name).
+func (s *KafkaSource) connect() error {
+	opts := slices.Clone(s.kopts)
+	s.mu.Lock()
+	resumed := len(s.consumed) > 0
+	parts := map[int32]kgo.Offset{}
+	if s.group == "" && resumed {
+		for _, p := range s.parts {
+			parts[p] = s.start
+		}
+		for p, o := range s.consumed {
+			parts[p] = kgo.NewOffset().At(o.Offset)
+		}
+	}
+	s.mu.Unlock()
+	if s.group == "" && resumed {
+		opts = append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.topic: parts}))
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(s.topic))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("kafka %s: %w", s.topic, err)
+	}
+	s.cl = cl
+	if s.group == "" {
+		s.assignedAt.Store(time.Now().UnixNano())
+	}
+	return nil
+}
+
+// own notes partitions assigned to this process (or no longer).
+func (s *KafkaSource) own(parts []int32, owned bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.owned == nil {
+		s.owned = map[int32]bool{}
+	}
+	for _, p := range parts {
+		if owned {
+			s.owned[p] = true
+		} else {
+			delete(s.owned, p)
+		}
+	}
+}
+
+// adjustOffsets is called on every assignment with where the group would
+// start each newly assigned partition (its committed offset, else
+// start=): a partition this source has a position for starts there
+// instead. The position covers the checkpoint the run resumed from and
+// every batch delivered since, so neither is read again.
+func (s *KafkaSource) adjustOffsets(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p, at := range offsets[s.topic] {
+		if o, ok := s.consumed[p]; ok {
+			// Epoch -1: a position, not a fetch to check for data loss.
+			offsets[s.topic][p] = kgo.NewOffset().At(o.Offset)
+		} else if eo := at.EpochOffset(); eo.Offset >= 0 {
+			// The group's committed offset: part of the position from
+			// now on, so that a checkpoint pins where this partition
+			// starts even before a record of it is read.
+			s.consumed[p] = kgo.EpochOffset{Epoch: -1, Offset: eo.Offset}
+		}
+	}
+	return offsets, nil
+}
+
+// PartitionKey names a partition of a topic in a RawBatch's Position and
+// a checkpoint's offsets: "TOPIC/PARTITION".
+func PartitionKey(topic string, partition int32) string {
+	return topic + "/" + strconv.Itoa(int(partition))
+}
+
+// partitionsOf reads the offsets of this source's topic from a position
+// keyed by PartitionKey; a key that is not of this topic is an error.
+func (s *KafkaSource) partitionsOf(pos map[string]int64) (map[int32]int64, error) {
+	out := make(map[int32]int64, len(pos))
+	for key, off := range pos {
+		i := strings.LastIndexByte(key, '/')
+		p, err := strconv.ParseInt(key[i+1:], 10, 32)
+		if i < 0 || key[:i] != s.topic || err != nil || p < 0 || off < 0 {
+			return nil, fmt.Errorf("checkpoint: position %q=%d is not one of topic %s", key, off, s.topic)
+		}
+		out[int32(p)] = off
+	}
+	return out, nil
+}
+
+// Resume makes the source start at the position a checkpoint recorded
+// (the Position of its last batch; see KafkaSource). files is ignored. A
+// client already consuming (to sample the schema) is closed, and what it
+// read dropped: reading starts over at the position.
+func (s *KafkaSource) Resume(_ []string, offsets map[string]int64) error {
+	if len(offsets) == 0 {
+		return fmt.Errorf("checkpoint: it records no Kafka offsets for %s (an older brook wrote it); start with an empty --checkpoint directory", s.topic)
+	}
+	at, err := s.partitionsOf(offsets)
+	if err != nil {
+		return err
+	}
+	if s.cl != nil {
+		s.cl.Close()
+		s.cl = nil
+		s.assignedAt.Store(0)
+	}
+	s.held, s.replay = nil, nil
+	s.mu.Lock()
+	s.consumed = make(map[int32]kgo.EpochOffset, len(at))
+	for p, off := range at {
+		s.consumed[p] = kgo.EpochOffset{Epoch: -1, Offset: off}
+	}
+	s.unacked, s.owned = nil, nil
+	s.mu.Unlock()
+	if s.stopEnd { // a partition the checkpoint has at its end is done
+		for p, off := range at {
+			s.from[p] = off
+		}
+		for p, end := range s.ends {
+			if s.from[p] < end {
+				s.pending[p] = true
+			} else {
+				delete(s.pending, p)
+			}
+		}
+	}
+	return nil
+}
+
+// ReplayUntil makes the first batch after Resume end exactly at ends (a
+// Position, keyed by PartitionKey): it holds every record from the
+// resumed position up to the offset ends names for its partition, and
+// nothing else, however long they take to arrive, the record cap aside.
+// A Kafka sink calls for it when it already published the batch the run
+// replays first (see sink.KafkaSink): replayed, that batch must read the
+// very records it read then. With a group, a partition not assigned to
+// this process is not waited for.
+func (s *KafkaSource) ReplayUntil(ends map[string]int64) error {
+	at, err := s.partitionsOf(ends)
+	if err != nil {
+		return err
+	}
+	s.replay = at
+	return nil
+}
+
+// nextReplay reads the batch ReplayUntil asked for.
+func (s *KafkaSource) nextReplay(ctx context.Context) (*RawBatch, error) {
+	need := map[int32]int64{}
+	s.mu.Lock()
+	for p, end := range s.replay {
+		if o, ok := s.consumed[p]; !ok || o.Offset < end {
+			need[p] = end
+		}
+	}
+	s.mu.Unlock()
+	var recs []*kgo.Record
+	for len(need) > 0 {
+		if s.group != "" && s.assignedAt.Load() != 0 {
+			s.mu.Lock()
+			for p := range need {
+				if !s.owned[p] {
+					delete(need, p)
+				}
+			}
+			s.mu.Unlock()
+			if len(need) == 0 {
+				break
+			}
+		}
+		pctx, cancel := context.WithTimeout(ctx, time.Second) // to look at the assignment again
+		fs := s.cl.PollFetches(pctx)
+		cancel()
+		if err := fetchError(s.topic, fs); err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		got := fs.Records()
+		if s.stopEnd {
+			got = s.withinBound(got)
+		}
+		for _, r := range got {
+			end, ok := s.replay[r.Partition]
+			if !ok || r.Offset >= end {
+				s.held = append(s.held, r) // the batches after this one
+				continue
+			}
+			recs = append(recs, r)
+			if r.Offset+1 >= end {
+				delete(need, r.Partition)
+			}
+		}
+	}
+	s.replay = nil
+	if len(recs) > 0 {
+		s.lastSeen = time.Now()
+	}
+	s.resetIdle = true
+	return s.batch(s.dropMarkers(recs)), nil
+}
+
+// fetchError returns the first error of fs that is not the end of a poll's
+// context, as Next reports it.
+func fetchError(topic string, fs kgo.Fetches) error {
+	var ferr error
+	fs.EachError(func(_ string, _ int32, err error) {
+		if ferr == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			ferr = err
+		}
+	})
+	if ferr == nil {
+		return nil
+	}
+	if errors.Is(ferr, kgo.ErrClientClosed) {
+		return ErrEndOfInput
+	}
+	return fmt.Errorf("kafka %s: %w", topic, ferr)
+}
+
 // checkTopic makes sure the brokers answer and know the topic, so that a
 // typo or an unreachable cluster is an error naming them, not a consumer
 // waiting forever (or a schema inference that finds no records).
-func (s *KafkaSource) checkTopic(brokers []string) error {
+func (s *KafkaSource) checkTopic(adm *kgo.Client, brokers []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
 	defer cancel()
-	topics, err := kadm.NewClient(s.cl).ListTopics(ctx)
+	topics, err := kadm.NewClient(adm).ListTopics(ctx)
 	if err != nil {
-		return KafkaBrokerError(s.cl, err)
+		return KafkaBrokerError(adm, err)
 	}
 	if t, ok := topics[s.topic]; ok && t.Err == nil && s.group == "" {
 		s.assign(t.Partitions.Numbers()) // without a group every partition is read here
@@ -243,15 +517,19 @@ func (s *KafkaSource) checkTopic(brokers []string) error {
 		}
 		return fmt.Errorf("topic %q does not exist on %s (topics there: %s); create it first, or check the name", s.topic, strings.Join(brokers, ","), strings.Join(names, ", "))
 	}
+	for p := range topics[s.topic].Partitions {
+		s.parts = append(s.parts, p)
+	}
+	slices.Sort(s.parts)
 	return nil
 }
 
 // bound notes, for stop=end, each partition's end and where reading it
 // starts (the group's committed offset, else the log start).
-func (s *KafkaSource) bound(brokers []string) error {
+func (s *KafkaSource) bound(cl *kgo.Client, brokers []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
 	defer cancel()
-	adm := kadm.NewClient(s.cl)
+	adm := kadm.NewClient(cl)
 	ends, err := adm.ListCommittedOffsets(ctx, s.topic)
 	if err == nil {
 		err = ends.Error()
@@ -284,7 +562,7 @@ func (s *KafkaSource) bound(brokers []string) error {
 			return fmt.Errorf("fetching the offsets of group %s: %w", s.group, err)
 		}
 	}
-	s.ends, s.pending = map[int32]int64{}, map[int32]bool{}
+	s.ends, s.from, s.pending = map[int32]int64{}, map[int32]int64{}, map[int32]bool{}
 	for p, e := range ends[s.topic] {
 		from := int64(0)
 		if st, ok := starts.Lookup(s.topic, p); ok {
@@ -293,7 +571,7 @@ func (s *KafkaSource) bound(brokers []string) error {
 		if c, ok := committed.Lookup(s.topic, p); ok && c.At >= 0 {
 			from = c.At
 		}
-		s.ends[p] = e.Offset
+		s.ends[p], s.from[p] = e.Offset, from
 		if from < e.Offset {
 			s.pending[p] = true
 		}
@@ -306,8 +584,16 @@ func (s *KafkaSource) bound(brokers []string) error {
 // deadline, handed over at that deadline; never more than the record cap. It returns ErrEndOfInput once
 // ExitIdle passed without a record.
 func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
-	if s.stopEnd && len(s.pending) == 0 {
+	if s.stopEnd && len(s.pending) == 0 && len(s.held) == 0 {
 		return nil, ErrEndOfInput
+	}
+	if s.cl == nil {
+		if err := s.connect(); err != nil {
+			return nil, err
+		}
+	}
+	if s.replay != nil {
+		return s.nextReplay(ctx)
 	}
 	if s.resetIdle {
 		s.lastSeen, s.resetIdle = time.Now(), false
@@ -326,6 +612,13 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 	}
 	for len(recs) < s.max {
 		var fs kgo.Fetches
+		if len(s.held) > 0 { // read past the end of a replayed batch
+			n := min(len(s.held), s.max-len(recs))
+			recs = append(recs, s.dropMarkers(slices.Clone(s.held[:n]))...)
+			s.held = s.held[n:]
+			s.lastSeen = time.Now()
+			continue
+		}
 		if len(recs) > 0 && deadline.IsZero() {
 			fs = s.cl.PollRecords(nil, s.max-len(recs)) //nolint:staticcheck // nil: only what is buffered
 			if fs.NumRecords() == 0 {
@@ -417,11 +710,11 @@ func (s *KafkaSource) assign(parts []int32) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.parts == nil {
-		s.parts = map[int32]*kafkaPart{}
+	if s.wmParts == nil {
+		s.wmParts = map[int32]*kafkaPart{}
 	}
 	for _, p := range parts {
-		s.parts[p] = &kafkaPart{seen: now, end: -1}
+		s.wmParts[p] = &kafkaPart{seen: now, end: -1}
 	}
 }
 
@@ -430,7 +723,7 @@ func (s *KafkaSource) revoke(parts []int32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range parts {
-		delete(s.parts, p)
+		delete(s.wmParts, p)
 	}
 }
 
@@ -441,7 +734,7 @@ func (s *KafkaSource) noteFetches(fs kgo.Fetches) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		st := s.parts[p.Partition]
+		st := s.wmParts[p.Partition]
 		if st == nil || p.Err != nil || len(p.Records) == 0 {
 			return
 		}
@@ -462,8 +755,8 @@ func (s *KafkaSource) holding(now time.Time) []int32 {
 	idle := s.opts.partIdle()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := make([]int32, 0, len(s.parts))
-	for p, st := range s.parts {
+	h := make([]int32, 0, len(s.wmParts))
+	for p, st := range s.wmParts {
 		if s.stopEnd && !s.pending[p] {
 			continue // read to its end: nothing more will come
 		}
@@ -494,6 +787,8 @@ func (s *KafkaSource) idleSince() time.Time {
 // dropMarkers takes the transaction markers out of recs; their offsets
 // count as consumed.
 func (s *KafkaSource) dropMarkers(recs []*kgo.Record) []*kgo.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	kept := recs[:0]
 	for _, r := range recs {
 		if r.Attrs.IsControl() {
@@ -525,6 +820,8 @@ func (s *KafkaSource) withinBound(recs []*kgo.Record) []*kgo.Record {
 // batch turns records into chunks, one per run of consecutive offsets of a
 // partition, and notes the offsets the batch consumed.
 func (s *KafkaSource) batch(recs []*kgo.Record) *RawBatch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	b := &RawBatch{}
 	var cur *Chunk
 	var curPart int32
@@ -545,14 +842,16 @@ func (s *KafkaSource) batch(recs []*kgo.Record) *RawBatch {
 		}
 		s.consumed[r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset + 1}
 	}
+	b.Position = make(map[string]int64, len(s.consumed))
+	for p, o := range s.consumed {
+		b.Position[PartitionKey(s.topic, p)] = o.Offset
+	}
 	if s.group != "" {
 		snap := make(map[int32]kgo.EpochOffset, len(s.consumed))
 		for p, o := range s.consumed {
 			snap[p] = o
 		}
-		s.mu.Lock()
 		s.unacked = append(s.unacked, kafkaPending{batch: b, offsets: snap})
-		s.mu.Unlock()
 	}
 	return b
 }
@@ -604,7 +903,9 @@ func (s *KafkaSource) Ack(ctx context.Context, b *RawBatch) error {
 // reported to Options.Warn first.
 func (s *KafkaSource) Close() error {
 	s.warnIfAtEnd()
-	s.cl.Close()
+	if s.cl != nil {
+		s.cl.Close()
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func produceIDs(t *testing.T, addr, topic string, from, to int) {
 	defer cl.Close()
 	var recs []*kgo.Record
 	for i := from; i < to; i++ {
-		recs = append(recs, &kgo.Record{Value: fmt.Appendf(nil, `{"id": %d}`, i)})
+		recs = append(recs, &kgo.Record{Key: fmt.Appendf(nil, "%d", i), Value: fmt.Appendf(nil, `{"id": %d}`, i)}) // keys spread them over the partitions
 	}
 	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		t.Fatal(err)
@@ -348,4 +349,237 @@ func TestKafkaHoldingParts(t *testing.T) {
 			t.Errorf("stop=end, delivered %v: holding %v, want %v", parts, b.Holding, want)
 		}
 	})
+}
+
+// readAll reads src to its end, counting each id it delivers in seen.
+func readAll(t *testing.T, ctx context.Context, src Source, seen map[int]int) {
+	t.Helper()
+	for {
+		b, err := src.Next(ctx)
+		if errors.Is(err, ErrEndOfInput) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids(t, b) {
+			seen[id]++
+		}
+	}
+}
+
+// TestKafkaResume: a source resumed at the Position of a batch delivers
+// exactly the records after it, whatever the group committed (nothing, or
+// more than the position covers), with and without a group; with stop=end
+// a position at every partition's end reads nothing. ReplayUntil makes the
+// first batch after the resume hold exactly the records of the batch that
+// followed the position then.
+func TestKafkaResume(t *testing.T) {
+	addr := newKafka(t, "flows")
+	const n = 3000
+	produceIDs(t, addr, "flows", 0, n)
+	ctx := testCtx(t)
+	for _, query := range []string{"max=400&stop=end", "group=g1&max=400&stop=end", "group=g2&max=400"} {
+		t.Run(query, func(t *testing.T) {
+			uri := "kafka://" + addr + "/flows?" + query
+			open := func() Source {
+				src, err := Open(uri, Options{ExitIdle: time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return src
+			}
+			a := open()
+			seen := map[int]int{}
+			var batches []*RawBatch // read until a batch's position names every partition, then two more
+			for len(batches) == 0 || len(batches[0].Position) < 3 {
+				b, err := a.Next(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b.Position) == 0 {
+					t.Fatal("a batch without a position")
+				}
+				for _, id := range ids(t, b) {
+					seen[id]++
+				}
+				batches = []*RawBatch{b}
+			}
+			for len(batches) < 3 {
+				b, err := a.Next(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				batches = append(batches, b)
+			}
+			third := ids(t, batches[2])
+			if acker, ok := a.(Acker); ok && strings.Contains(query, "group") {
+				// The group commits past the checkpoint: the checkpoint wins.
+				if err := acker.Ack(ctx, batches[2]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a.Close()
+
+			// Resumed after batch 0, replaying batch 1 as it was.
+			b := open()
+			defer b.Close()
+			if err := b.(interface {
+				Resume([]string, map[string]int64) error
+			}).Resume(nil, batches[0].Position); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.(interface{ ReplayUntil(map[string]int64) error }).ReplayUntil(batches[1].Position); err != nil {
+				t.Fatal(err)
+			}
+			first, err := b.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := ids(t, first), ids(t, batches[1])
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("the replayed batch holds %d records, not the %d of the batch it replays", len(got), len(want))
+			}
+			if !maps.Equal(first.Position, batches[1].Position) {
+				t.Fatalf("replayed batch ends at %v, want %v", first.Position, batches[1].Position)
+			}
+			for _, id := range got {
+				seen[id]++
+			}
+			readAll(t, ctx, b, seen)
+			for i := 0; i < n; i++ {
+				if seen[i] != 1 {
+					t.Fatalf("record %d delivered %d times across the resume (want once); %d distinct seen, batch 2 had %d", i, seen[i], len(seen), len(third))
+				}
+			}
+		})
+	}
+
+	// A position at every partition's end: a bounded source reads nothing.
+	src, err := Open("kafka://"+addr+"/flows?stop=end", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	var last *RawBatch
+	for {
+		b, err := src.Next(ctx)
+		if errors.Is(err, ErrEndOfInput) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = b
+		for _, id := range ids(t, b) {
+			seen[id]++
+		}
+	}
+	src.Close()
+	if len(seen) != n {
+		t.Fatalf("read %d records, want %d", len(seen), n)
+	}
+	src, err = Open("kafka://"+addr+"/flows?stop=end", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := src.(*KafkaSource).Resume(nil, last.Position); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := src.Next(ctx); !errors.Is(err, ErrEndOfInput) {
+		t.Fatalf("resumed at the end: %v records, error %v; want the end of input", b, err)
+	}
+	if err := src.(*KafkaSource).Resume(nil, map[string]int64{"other/0": 1}); err == nil || !strings.Contains(err.Error(), "not one of topic flows") {
+		t.Fatalf("a position of another topic: %v", err)
+	}
+}
+
+// TestKafkaRebalanceKeepsPosition: a group member A reads three batches
+// and acknowledges none; a member B joins and the group moves a partition
+// from A to B; B leaves and A is assigned the partition again. A must go
+// on from its own position in it (what it delivered), not from the
+// group's committed offset (nothing): A delivers every record once.
+func TestKafkaRebalanceKeepsPosition(t *testing.T) {
+	addr := newKafka(t, "flows")
+	const n = 3000
+	produceIDs(t, addr, "flows", 0, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a bound on a broken test
+	defer cancel()
+	uri := "kafka://" + addr + "/flows?group=rb&max=100"
+	src, err := Open(uri, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := src.(*KafkaSource)
+	seen := map[int]int{}
+	read := func() int {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return len(a.consumed)
+	}
+	for read() < 3 { // A has read from every partition
+		b, err := a.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids(t, b) {
+			seen[id]++
+		}
+	}
+	owned := func(s *KafkaSource) int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.owned)
+	}
+	before := map[int32]int64{}
+	a.mu.Lock()
+	for p, o := range a.consumed {
+		before[p] = o.Offset
+	}
+	a.mu.Unlock()
+
+	bsrc, err := Open(uri, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bsrc.(*KafkaSource)
+	bctx, bcancel := context.WithCancel(ctx)
+	bdone := make(chan struct{})
+	go func() { // B joins the group and waits for records
+		defer close(bdone)
+		b.Next(bctx)
+	}()
+	for owned(b) == 0 || owned(a) == 3 { // the group moved a partition to B
+		if ctx.Err() != nil {
+			t.Fatalf("no partition moved from A (%d) to B (%d)", owned(a), owned(b))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.mu.Lock()
+	var moved int32
+	for p := range b.owned {
+		moved = p
+	}
+	b.mu.Unlock()
+	if before[moved] == 0 {
+		t.Fatalf("A had read nothing of partition %d, which moved: the test proves nothing", moved)
+	}
+	bcancel()
+	<-bdone
+	b.Close() // B leaves: A is assigned the partition again
+	for len(seen) < n {
+		batch, err := a.Next(ctx)
+		if err != nil {
+			t.Fatalf("after %d distinct records: %v", len(seen), err)
+		}
+		for _, id := range ids(t, batch) {
+			if seen[id]++; seen[id] > 1 {
+				t.Fatalf("record %d delivered twice to the member that read it before partition %d moved away and back", id, moved)
+			}
+		}
+	}
 }

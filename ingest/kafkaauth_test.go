@@ -139,8 +139,8 @@ func newSecureKafka(t *testing.T, tc *tls.Config, seedTLS string) string {
 	return addr
 }
 
-// readAll opens uri bounded (stop=end) and returns how many records it read.
-func readAll(t *testing.T, uri string) (int, error) {
+// countAll opens uri bounded (stop=end) and returns how many records it read.
+func countAll(t *testing.T, uri string) (int, error) {
 	t.Helper()
 	src, err := Open(uri, Options{StopAtEnd: true})
 	if err != nil {
@@ -196,7 +196,7 @@ func TestKafkaSASLOverTLS(t *testing.T) {
 		"&sasl=scram-sha-512", // user and password from BROOK_KAFKA_USER and BROOK_KAFKA_PASSWORD
 		"&tls-server-name=localhost&sasl=plain&user=alice&password-env=TEST_PLAIN_PW",
 	} {
-		if n, err := readAll(t, base+q); err != nil || n != 100 {
+		if n, err := countAll(t, base+q); err != nil || n != 100 {
 			t.Errorf("%s: read %d records, error %v; want 100", q, n, err)
 		}
 	}
@@ -211,24 +211,24 @@ func TestKafkaSASLOverTLS(t *testing.T) {
 		"&sasl=plain&user-env=TEST_NO_USER&password-env=TEST_PLAIN_PW":                    "environment variable TEST_NO_USER is not set: it holds the SASL user name",
 		"&tls-server-name=other.example&sasl=plain&user=alice&password-env=TEST_PLAIN_PW": "TLS certificate of the Kafka broker at " + addr + " is not trusted",
 	} {
-		_, err := readAll(t, base+q)
+		_, err := countAll(t, base+q)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one containing %q", q, err, want)
 		}
 		noSecret(t, q, err)
 	}
 	// Without the client certificate the broker wants.
-	_, err := readAll(t, "kafka://"+addr+"/flows?tls-ca="+pki.caFile+"&sasl=plain&user=alice&password-env=TEST_PLAIN_PW")
+	_, err := countAll(t, "kafka://"+addr+"/flows?tls-ca="+pki.caFile+"&sasl=plain&user=alice&password-env=TEST_PLAIN_PW")
 	if err == nil || !strings.Contains(err.Error(), "the Kafka broker at "+addr+" refused the TLS connection (if it wants a client certificate: tls-cert=FILE and tls-key=FILE)") {
 		t.Errorf("no client certificate: %v", err)
 	}
 	// The system roots do not trust the test CA.
-	_, err = readAll(t, "kafka://"+addr+"/flows?tls=true&sasl=plain&user=alice&password-env=TEST_PLAIN_PW"+clientCert)
+	_, err = countAll(t, "kafka://"+addr+"/flows?tls=true&sasl=plain&user=alice&password-env=TEST_PLAIN_PW"+clientCert)
 	if err == nil || !strings.Contains(err.Error(), "is not trusted (tls-ca=FILE names the CA") {
 		t.Errorf("system roots: %v", err)
 	}
 	// Plaintext against the TLS port.
-	_, err = readAll(t, "kafka://"+addr+"/flows?tls=false&sasl=plain&user=alice&password-env=TEST_PLAIN_PW")
+	_, err = countAll(t, "kafka://"+addr+"/flows?tls=false&sasl=plain&user=alice&password-env=TEST_PLAIN_PW")
 	if err == nil || !strings.Contains(err.Error(), "the Kafka broker at "+addr+" closed the connection before answering: it may want TLS (tls=true)") {
 		t.Errorf("plaintext against TLS: %v", err)
 	}
@@ -241,7 +241,7 @@ func TestKafkaSASLOverTLS(t *testing.T) {
 func TestKafkaSASLPlaintext(t *testing.T) {
 	addr := newSecureKafka(t, nil, "")
 	t.Setenv(KafkaPasswordEnv, plainPass)
-	if n, err := readAll(t, "kafka://"+addr+"/flows?sasl=plain&user=alice&tls=false"); err != nil || n != 100 {
+	if n, err := countAll(t, "kafka://"+addr+"/flows?sasl=plain&user=alice&tls=false"); err != nil || n != 100 {
 		t.Fatalf("read %d records, error %v; want 100", n, err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -264,7 +264,7 @@ func TestKafkaSASLPlaintext(t *testing.T) {
 		"kafka://" + closing + "/flows?tls=true":                   "the Kafka broker at " + closing + " closed the connection at once: is it a plaintext port?",
 		"kafka://" + addr + "/flows?sasl=scram-sha-256&user=alice": "the Kafka broker at " + addr + ` closed the connection during the SASL SCRAM-SHA-256 authentication of user "alice"`,
 	} {
-		_, err := readAll(t, uri)
+		_, err := countAll(t, uri)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one containing %q", uri, err, want)
 		}

@@ -30,12 +30,20 @@ type kafkaEndNote struct {
 // and its group's committed offsets are at the end of every partition of
 // the topic that holds records. Called by Close, before the client closes.
 func (s *KafkaSource) warnIfAtEnd() {
-	if s.group == "" || s.opts.Warn == nil || s.cl == nil || s.end.delivered.Load() > 0 || s.end.done.Swap(true) {
+	if s.group == "" || s.opts.Warn == nil || s.end.delivered.Load() > 0 || s.end.done.Swap(true) {
 		return
+	}
+	cl := s.cl
+	if cl == nil { // a bounded read that found every partition at its end never connected
+		var err error
+		if cl, err = kgo.NewClient(s.conn...); err != nil {
+			return
+		}
+		defer cl.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
 	defer cancel()
-	if msg := groupAtEnd(ctx, s.cl, s.group, s.topic); msg != "" {
+	if msg := groupAtEnd(ctx, cl, s.group, s.topic); msg != "" {
 		s.opts.Warn(msg)
 	}
 }

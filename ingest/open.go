@@ -321,6 +321,34 @@ func (p *prefixed) Ack(ctx context.Context, b *RawBatch) error {
 	return nil
 }
 
+// Resume resumes the wrapped source from a checkpoint's position (see
+// KafkaSource.Resume): the sampled batches are dropped, since reading
+// starts over at the position. A source that cannot resume is an error.
+func (p *prefixed) Resume(files []string, offsets map[string]int64) error {
+	r, ok := p.Source.(interface {
+		Resume(files []string, offsets map[string]int64) error
+	})
+	if !ok {
+		return errors.New("checkpoint: this source cannot resume from a checkpoint")
+	}
+	for _, b := range p.first {
+		b.Release()
+	}
+	p.first = nil
+	return r.Resume(files, offsets)
+}
+
+// ReplayUntil passes a replay bound on to the wrapped source (see
+// KafkaSource.ReplayUntil), if it takes one.
+func (p *prefixed) ReplayUntil(ends map[string]int64) error {
+	if r, ok := p.Source.(interface {
+		ReplayUntil(ends map[string]int64) error
+	}); ok {
+		return r.ReplayUntil(ends)
+	}
+	return nil
+}
+
 // SampleQuiet is how long Sample waits for more input, once some has
 // arrived, before it infers from what it has.
 const SampleQuiet = 500 * time.Millisecond

@@ -15,6 +15,11 @@ type RawBatch struct {
 	// baseline to read the very same input.
 	Files []string
 	Bytes int64 // total size of Chunks' data
+	// Position is where a source that resumes by offsets (Kafka) stands
+	// after this batch: the next offset of every partition it has read,
+	// keyed "TOPIC/PARTITION" (see PartitionKey). A checkpoint records the
+	// position of its last batch, and the source resumes from it.
+	Position map[string]int64
 
 	// Parted says the source is read as several parts, each in its own
 	// order (a topic's partitions), which its chunks name (Chunk.Part):

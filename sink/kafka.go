@@ -27,6 +27,9 @@ import (
 // emitted when windows close without a new batch (--idle-timeout, the end
 // of the input) carry the number of the batch that would follow and a
 // "brook-closing" header too; a final result (--emit final) has neither.
+// Under a checkpoint, the rows of a batch read from Kafka also carry a
+// "brook-source" header: the source's position after the batch, a JSON
+// object of offsets keyed "TOPIC/PARTITION" (see ingest.RawBatch.Position).
 //
 // Update vs append: in append mode each row is published once; in update
 // mode a row is published whenever its group changed, so the last record of
@@ -47,6 +50,13 @@ import (
 // transaction, then reads the committed tail of the topic to find the last
 // emission this producer committed; a replayed batch that was committed
 // before the crash (published, but not yet in the checkpoint) is skipped.
+// The state must still take that batch in, and from the same records: a
+// batch read from a directory is made of the same files again, but one
+// read from Kafka is made of whatever has arrived. So the sink reads the
+// skipped batch's "brook-source" header back, and the run replays that
+// batch up to exactly that position (see ReplayBound and
+// ingest.KafkaSource.ReplayUntil), so the state after it, and every batch
+// the sink publishes after it, are those of a run that never crashed.
 // A consumer reading with isolation level read_committed therefore sees
 // each batch exactly once, in batch order on each partition; a
 // read_uncommitted consumer can also see the records of aborted
@@ -65,6 +75,9 @@ type KafkaSink struct {
 	keys   []int
 	txn    bool  // each emission in a transaction (the run has a checkpoint)
 	done   int64 // position (see position) of the last emission committed before this run; -1 for none
+	// replay is the source position the batch the run replays first was
+	// published with, when the topic holds that batch (see ReplayBound).
+	replay map[string]int64
 }
 
 // scanTimeout bounds opening a transactional sink: fencing the previous
@@ -156,10 +169,16 @@ func (s *KafkaSink) recover(resumeBatch int64) error {
 	}
 	for {
 		var last int64
-		last, err = s.lastCommitted(ctx, pid)
+		var source []byte
+		last, source, err = s.lastCommitted(ctx, pid)
 		if err == nil {
 			if last <= position(resumeBatch, false) {
 				s.done = last
+			}
+			if last == position(resumeBatch, false) && len(source) > 0 {
+				if err := json.Unmarshal(source, &s.replay); err != nil {
+					return fmt.Errorf("batch %d: its brook-source header %q: %w", resumeBatch, source, err)
+				}
 			}
 			return nil
 		}
@@ -176,7 +195,8 @@ func (s *KafkaSink) recover(resumeBatch int64) error {
 }
 
 // lastCommitted returns the position of the latest emission producer pid
-// committed to the topic, or -1. Batches are published in order, so only
+// committed to the topic, or -1, and the brook-source header of one of its
+// records (nil if they have none). Batches are published in order, so only
 // the tail of each partition matters: it reads backwards from the last
 // stable offset in growing windows, as a read_committed consumer (control
 // records and aborted transactions left out), until a window holds a
@@ -184,27 +204,28 @@ func (s *KafkaSink) recover(resumeBatch int64) error {
 // latest emission has the highest producer epoch (the epoch grows with
 // every restart, and with every transaction on brokers that bump it per
 // transaction), then the highest position.
-func (s *KafkaSink) lastCommitted(ctx context.Context, pid int64) (int64, error) {
+func (s *KafkaSink) lastCommitted(ctx context.Context, pid int64) (int64, []byte, error) {
 	leaders, topicID, err := s.leaders(ctx)
 	if err != nil || len(leaders) == 0 {
-		return -1, err
+		return -1, nil, err
 	}
 	ends, err := s.listOffsets(ctx, leaders, -1) // last stable offsets (read_committed)
 	if err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	starts, err := s.listOffsets(ctx, leaders, -2) // log start offsets
 	if err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	best, bestEpoch := int64(-1), int16(-1)
+	var source []byte
 	for p, leader := range leaders {
 		lo, hi := starts[p], ends[p]
 		for w := int64(scanWindow); hi > lo; w *= 2 {
 			from := max(lo, hi-w)
 			recs, err := s.fetchRange(ctx, leader, topicID, p, from, hi)
 			if err != nil {
-				return -1, err
+				return -1, nil, err
 			}
 			for _, r := range recs {
 				pos, ok := recordPosition(r)
@@ -212,7 +233,7 @@ func (s *KafkaSink) lastCommitted(ctx context.Context, pid int64) (int64, error)
 					continue
 				}
 				if r.ProducerEpoch > bestEpoch || r.ProducerEpoch == bestEpoch && pos > best {
-					best, bestEpoch = pos, r.ProducerEpoch
+					best, bestEpoch, source = pos, r.ProducerEpoch, header(r, "brook-source")
 				}
 			}
 			if len(recs) > 0 {
@@ -221,8 +242,26 @@ func (s *KafkaSink) lastCommitted(ctx context.Context, pid int64) (int64, error)
 			hi = from
 		}
 	}
-	return best, nil
+	return best, source, nil
 }
+
+// header returns the value of r's header key, nil if it has none.
+func header(r *kgo.Record, key string) []byte {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return h.Value
+		}
+	}
+	return nil
+}
+
+// ReplayBound returns the source position the batch a resumed run replays
+// first was published with, when the topic already holds that batch (it
+// was committed to Kafka but not yet checkpointed), else nil. The run
+// replays that batch up to exactly this position (stream.Options.Replay),
+// so that its state takes in the very records the published batch was
+// made of.
+func (s *KafkaSink) ReplayBound() map[string]int64 { return s.replay }
 
 // recordPosition reads the position of the emission a record belongs to
 // from its headers; ok is false for a record without "brook-batch".
@@ -366,6 +405,13 @@ func (s *KafkaSink) Batch(info BatchInfo, rows [][]value.Value) error {
 	headers := []kgo.RecordHeader{{Key: "brook-batch", Value: []byte(strconv.FormatInt(info.ID, 10))}}
 	if info.Closing {
 		headers = append(headers, kgo.RecordHeader{Key: "brook-closing", Value: []byte("true")})
+	}
+	if s.txn && len(info.Position) > 0 {
+		pos, err := json.Marshal(info.Position) // keys sorted
+		if err != nil {
+			return err
+		}
+		headers = append(headers, kgo.RecordHeader{Key: "brook-source", Value: pos})
 	}
 	return s.publish(rows, headers)
 }

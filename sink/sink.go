@@ -65,6 +65,9 @@ type BatchInfo struct {
 	Closing   bool
 	Late      int64       // late rows dropped so far (windowed queries)
 	Watermark value.Value // NULL when there is none
+	// Position is where the source stood after the batch (Kafka offsets,
+	// see ingest.RawBatch.Position); nil for other sources.
+	Position map[string]int64
 }
 
 // Writer writes results in one format. It is not safe for concurrent use.

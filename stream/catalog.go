@@ -17,6 +17,7 @@ type Binding struct {
 	Path     string       // directory, glob or file
 	Declared value.Schema // nil: inferred by sampling the files
 	inferred value.Schema
+	restored bool          // inferred is the schema a checkpoint recorded (see Restore)
 	sampled  ingest.Source // a streaming source opened to sample its schema
 }
 
@@ -28,6 +29,9 @@ func (b *Binding) Stream() bool { return ingest.IsStream(b.Path) }
 func (b *Binding) SchemaSource() string {
 	if b.Declared != nil {
 		return "declared"
+	}
+	if b.restored {
+		return "recorded in the checkpoint, as inferred when the run began"
 	}
 	if b.Stream() {
 		return fmt.Sprintf("inferred from the first records that arrived, up to %d, as read_json_auto would", ingest.DefaultSampleRows)
@@ -82,6 +86,20 @@ func (c *Catalog) Tables() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Restore binds table (a binding without a declared schema) to the schema
+// a checkpoint recorded for it, as if inferred: a run resuming from that
+// checkpoint plans the query with the schema its state was built with and
+// samples nothing (a stream would otherwise be read again to infer one,
+// and wait for records that may not come). It reports whether it did.
+func (c *Catalog) Restore(table string, schema value.Schema) bool {
+	b, ok := c.Binding(table)
+	if !ok || b.Declared != nil || b.inferred != nil || len(schema) == 0 {
+		return false
+	}
+	b.inferred, b.restored = schema, true
+	return true
 }
 
 // Schema returns the declared schema of table, or infers one by sampling

@@ -33,8 +33,16 @@ type Checkpoint struct {
 	Batches  int64  // micro-batches processed
 	RowsIn   int64
 	Rejected int64
-	Files    []string         // files fully processed, in order (directory sources)
-	Offsets  map[string]int64 // per-partition positions of other sources
+	Files    []string // files fully processed, in order (directory sources)
+	// Offsets is the position of a source that resumes by offsets
+	// (Kafka) after the last batch: the next offset of every partition
+	// read, keyed "TOPIC/PARTITION" (see ingest.RawBatch.Position).
+	Offsets map[string]int64
+	// Schema is the schema of the source the state was built with
+	// (value.Schema.String): a restarted run binds its source with it
+	// rather than sampling the source again (see PeekCheckpoint). Empty in
+	// checkpoints written before brook recorded it.
+	Schema string
 	// Sources names the source bindings the state was read from (see
 	// SourceIdentity); a run over other sources refuses the checkpoint.
 	Sources string

@@ -87,7 +87,8 @@ func commitBatch(q *engine.Query, opts Options, sum *Summary) error {
 	crashpoint.Hit("after-precommit")
 	sum.synced, sum.syncAt = sum.Batches, time.Now()
 	if err := sum.store.Commit(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query, Sources: opts.Sources,
-		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files, Outputs: positions}); err != nil {
+		Batches: sum.Batches, RowsIn: sum.RowsIn, Rejected: sum.Rejected, Files: sum.Files, Offsets: sum.offsets,
+		Schema: q.Plan().Schema.String(), Outputs: positions}); err != nil {
 		return err
 	}
 	crashpoint.Hit("after-checkpoint")

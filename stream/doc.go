@@ -38,6 +38,15 @@
 // NaN payloads survive, 128-bit sums as both halves, strings byte for
 // byte).
 //
+// The metadata holds the source's position (Checkpoint.Files for a
+// directory, Checkpoint.Offsets for Kafka: the next offset of each
+// partition) and the schema the query was planned with (Checkpoint.Schema),
+// which a restarted run binds its source with instead of inferring it
+// again. Both Offsets and Schema were added within v3: gob leaves a field
+// a checkpoint lacks at its zero value, so a checkpoint an older brook
+// wrote over files resumes as before, and one over Kafka (no offsets) is
+// refused, asking for an empty directory.
+//
 // A commit appends its frame to the log; it is durable once the log's
 // fsync after it returns (fsyncs run in the background, one at a time,
 // each covering every frame written before it; a run waits for the last

@@ -120,6 +120,13 @@ type Options struct {
 	// {"time": ..., "windows": [[start, end], ...], "row": {...}}. With a
 	// checkpoint it must be one of Outputs, like DeadLetter.
 	LateRows io.Writer
+	// Replay, when set, is the Position (see ingest.RawBatch) at which the
+	// first batch after a resume must end: an output already holds that
+	// batch as the run before made it (see sink.KafkaSink), so the replay
+	// must read the very same records. It is passed to a source that can
+	// bound a batch (Replayer); other sources replay their batches as they
+	// were anyway (a directory's files).
+	Replay map[string]int64
 	// DeferAck holds back acknowledging batches to a source that takes
 	// acks (ingest.Acker, e.g. Kafka offsets) until the caller calls
 	// Summary.Ack, for callers that write results only at the end (--emit
@@ -145,6 +152,9 @@ type Batch struct {
 	Closing   bool
 	Late      int64       // late rows dropped so far
 	Watermark value.Value // after the batch; NULL without one
+	// Position is where the source stands after the batch (see
+	// ingest.RawBatch.Position); nil for sources without offsets.
+	Position map[string]int64
 }
 
 // Summary is what a whole run read.
@@ -176,6 +186,7 @@ type Summary struct {
 
 	acker   ingest.Acker
 	store   *Store           // the checkpoint store (CheckpointDir)
+	offsets map[string]int64 // the source's position after the last batch (see Checkpoint.Offsets)
 	synced  int64            // batches committed to it
 	syncAt  time.Time        // when they were
 	lastRaw *ingest.RawBatch // the last batch not yet acknowledged (DeferAck)
@@ -388,7 +399,8 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 			pending = nil
 		}
 		b := Batch{ID: sum.Batches, Files: d.raw.Files, RowsIn: rowsIn, Rejects: rejects, Rows: rows, Arrived: d.arrived,
-			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Blank: d.blank, Late: late, Watermark: q.Watermark()}
+			Elapsed: time.Since(d.arrived), Groups: q.Groups(), BytesIn: d.raw.Bytes, Blank: d.blank, Late: late, Watermark: q.Watermark(),
+			Position: d.raw.Position}
 		sum.Batches++
 		processed++
 		sum.RowsIn += int64(rowsIn)
@@ -397,6 +409,9 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 		}
 		sum.Blank += int64(d.blank)
 		sum.Files = append(sum.Files, d.raw.Files...)
+		if d.raw.Position != nil {
+			sum.offsets = d.raw.Position
+		}
 		err = emit(b)
 		raw := d.raw
 		d.release()
@@ -440,9 +455,17 @@ func Run(ctx context.Context, q *engine.Query, src ingest.Source, opts Options, 
 	return sum, nil
 }
 
-// Resumer is a source that can skip what a checkpoint says was processed.
+// Resumer is a source that can skip what a checkpoint says was processed:
+// the files it holds (directory sources) or the offsets it records (Kafka,
+// see Checkpoint.Offsets).
 type Resumer interface {
 	Resume(files []string, offsets map[string]int64) error
+}
+
+// Replayer is a source that can end its first batch after a resume at a
+// given position (see Options.Replay and ingest.KafkaSource.ReplayUntil).
+type Replayer interface {
+	ReplayUntil(ends map[string]int64) error
 }
 
 // resume restores the query and the source from the checkpoint, if any.
@@ -456,7 +479,7 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 	}
 	sum.store, sum.syncAt = store, time.Now()
 	if cp == nil {
-		return store.Begin(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query, Sources: opts.Sources})
+		return store.Begin(q, &Checkpoint{Identity: opts.Identity, Query: q.Plan().Query, Sources: opts.Sources, Schema: q.Plan().Schema.String()})
 	}
 	r, ok := src.(Resumer)
 	if !ok {
@@ -465,12 +488,20 @@ func resume(q *engine.Query, src ingest.Source, opts Options, sum *Summary) erro
 	if err := r.Resume(cp.Files, cp.Offsets); err != nil {
 		return err
 	}
+	if rp, ok := src.(Replayer); ok && len(opts.Replay) > 0 {
+		if err := rp.ReplayUntil(opts.Replay); err != nil {
+			return err
+		}
+	}
 	if err := q.Restore(cp.State); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	sum.Batches, sum.RowsIn, sum.Rejected, sum.Files = cp.Batches, cp.RowsIn, cp.Rejected, cp.Files
-	sum.synced = cp.Batches
+	sum.synced, sum.offsets = cp.Batches, cp.Offsets
 	sum.Resumed = true
+	if cp.Schema == "" { // an older brook's: record it from now on
+		cp.Schema = q.Plan().Schema.String()
+	}
 	return store.Begin(q, cp)
 }
 

@@ -101,6 +101,16 @@ func LoadCheckpoint(dir, identity string) (*Checkpoint, error) {
 	return loadStore(dir, identity, nil)
 }
 
+// PeekCheckpoint reads the metadata of the last checkpoint committed in dir
+// (State nil) whatever query wrote it, or returns nil when there is none:
+// a restarted run reads the schema its source was bound with (Schema) and
+// the bindings it was read over (Sources) before it plans the query, so
+// that the plan, and with it the Identity, is that of the run it resumes.
+// Check the identity with LoadCheckpointFor once the query is planned.
+func PeekCheckpoint(dir string) (*Checkpoint, error) {
+	return loadStore(dir, "", nil)
+}
+
 // frame is one decoded frame.
 type frame struct {
 	seq   uint64
@@ -162,7 +172,7 @@ func loadStore(dir, identity string, q *engine.Query) (*Checkpoint, error) {
 	if err := gob.NewDecoder(bytes.NewReader(last.meta)).Decode(&cp); err != nil {
 		return nil, damaged(basePath, "its metadata cannot be decoded: "+err.Error())
 	}
-	if cp.Identity != identity {
+	if identity != "" && cp.Identity != identity {
 		return nil, fmt.Errorf("%w: %s holds the state of another query or output mode:\n%s\nuse a different --checkpoint directory for this query, or empty that one to start over", ErrCheckpointMismatch, dir, cp.Query)
 	}
 	if cp.Batches == 0 { // the empty base of a run that committed no batch

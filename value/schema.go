@@ -55,19 +55,27 @@ func (s Schema) String() string {
 
 // ParseSchema reads a declared schema: comma-separated "name TYPE" pairs,
 // for example "time DOUBLE, srcdevice VARCHAR, dstport VARCHAR". A name may
-// be double-quoted to hold spaces or commas.
+// be double-quoted to hold spaces or commas (and "" for a quote in it).
 func ParseSchema(text string) (Schema, error) {
 	var s Schema
 	seen := map[string]bool{}
 	rest := strings.TrimSpace(text)
 	for rest != "" {
 		var name string
-		if rest[0] == '"' {
-			end := strings.IndexByte(rest[1:], '"')
-			if end < 0 {
-				return nil, fmt.Errorf("schema: unterminated quoted name in %q", text)
+		if rest[0] == '"' { // "" inside stands for one ", as String writes it
+			end := 1
+			for {
+				i := strings.IndexByte(rest[end:], '"')
+				if i < 0 {
+					return nil, fmt.Errorf("schema: unterminated quoted name in %q", text)
+				}
+				end += i
+				if !strings.HasPrefix(rest[end:], `""`) {
+					break
+				}
+				end += 2
 			}
-			name, rest = rest[1:1+end], strings.TrimSpace(rest[2+end:])
+			name, rest = strings.ReplaceAll(rest[1:end], `""`, `"`), strings.TrimSpace(rest[end+1:])
 		} else {
 			fields := strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ':' })
 			if len(fields) == 0 {
@@ -106,6 +114,9 @@ func ParseSchema(text string) (Schema, error) {
 
 // quoteName double-quotes a column name that is not a plain word.
 func quoteName(name string) string {
+	if name == "" {
+		return `""`
+	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {

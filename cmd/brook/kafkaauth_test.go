@@ -133,7 +133,7 @@ func TestKafkaSASLCheckpoint(t *testing.T) {
 	run := func(group, conn string) (int, string) {
 		t.Helper()
 		code, out, errOut := brook(t, "run", "--checkpoint", ckpt, "--max-batches", "2", "--mode", "update",
-			"--source", "flows=kafka://"+addr+"/flows?group="+group+"&max=1000&"+conn, "--sink", "kafka://"+addr+"/results?"+conn,
+			"--source", "flows=kafka://"+addr+"/flows?group="+group+"&max=1000&stop=end&"+conn, "--sink", "kafka://"+addr+"/results?"+conn,
 			"-e", "SELECT dstport, count(*) AS n FROM flows GROUP BY dstport")
 		return code, out + errOut
 	}
@@ -153,8 +153,8 @@ func TestKafkaSASLCheckpoint(t *testing.T) {
 			t.Errorf("%s holds connection parameters or the password", f)
 		}
 	}
-	if _, out := run("ck", "sasl=plain&tls=false&user-env=TEST_USER&password-env=TEST_PW"); strings.Contains(out, "does not belong") {
-		t.Errorf("other credentials: the checkpoint is refused\n%s", out)
+	if code, out := run("ck", "sasl=plain&tls=false&user-env=TEST_USER&password-env=TEST_PW"); code != exitOK || strings.Contains(out, "does not belong") {
+		t.Errorf("other credentials: the checkpoint is refused: exit %d\n%s", code, out)
 	}
 	if code, out := run("other", "sasl=scram-sha-512"); code == exitOK || !strings.Contains(out, "other sources") {
 		t.Errorf("another group: exit %d\n%s", code, out)

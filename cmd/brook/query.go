@@ -53,6 +53,7 @@ type queryFlags struct {
 	stdin      io.Reader       // what --source NAME=- reads
 	stderr     io.Writer       // where a waiting source says what it waits on
 	settle     time.Duration   // run --settle
+	checkpoint string          // run --checkpoint: a restarted run plans with the schema it recorded
 	ctx        context.Context // ends sampling a streaming source's schema
 }
 
@@ -332,6 +333,11 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 	}
 	l.catalog.SetSourceOptions(ctx, l.sourceOpts)
 	l.catalog.SkipUnreadable(l.onError != stream.Fail)
+	if f.checkpoint != "" {
+		if err := restoreSchema(l.catalog, f.checkpoint); err != nil {
+			return nil, err
+		}
+	}
 	if l.plan, err = sql.Build(text, l.catalog); err != nil {
 		var se *sql.Error
 		if errors.As(err, &se) {
@@ -340,6 +346,38 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// restoreSchema binds each source without a declared schema whose binding
+// is the one the checkpoint in dir was written over to the schema the
+// checkpoint recorded, so that a resumed run plans with the schema its
+// state was built with (the checkpoint's Identity depends on it) and
+// samples nothing: a Kafka topic would otherwise be read again to infer a
+// schema, waiting for records that may not come. A checkpoint that cannot
+// be read binds nothing: the run checks it once planned, and reports what
+// is wrong. One an older brook wrote, without a schema, is
+// refused over Kafka: it holds no offsets to resume from either.
+func restoreSchema(c *stream.Catalog, dir string) error {
+	cp, err := stream.PeekCheckpoint(dir)
+	if err != nil || cp == nil {
+		return nil
+	}
+	schema, err := value.ParseSchema(cp.Schema)
+	if err != nil || schema.String() != cp.Schema {
+		schema = nil // a name the text form cannot carry: inferred again
+	}
+	for _, name := range c.Tables() {
+		if stream.SourceIdentity(c, name) != cp.Sources {
+			continue
+		}
+		b, _ := c.Binding(name)
+		if cp.Schema == "" && ingest.Scheme(b.Path) == "kafka" && b.Declared == nil {
+			return fmt.Errorf("%w: %s was written by an older brook, which recorded neither the schema nor the offsets of %s; start with an empty --checkpoint directory",
+				stream.ErrCheckpointMismatch, dir, b.Path)
+		}
+		c.Restore(name, schema)
+	}
+	return nil
 }
 
 // open opens the plan's source; a streaming source is spooled when a spool

@@ -73,9 +73,12 @@ lines, drained when the peer closes; --follow reconnects);
 tcp-listen://host:port (accept producers; drained when the last one leaves;
 --follow keeps accepting); kafka://broker1,broker2/topic?group=G&start=
 earliest|latest&max=N (a consumer group whose offsets are committed only
-after a batch's results were written to every sink; a real cluster takes
-tls=true&sasl=plain&user=NAME, the password in $BROOK_KAFKA_PASSWORD, as the
-README's Kafka section says, on sources and sinks alike). A streaming source
+after a batch's results were written to every sink; under --checkpoint a
+restart reads each partition from the offset the checkpoint recorded, with
+the schema it recorded, and a Kafka sink gets every batch exactly once; a
+real cluster takes tls=true&sasl=plain&user=NAME, the password in
+$BROOK_KAFKA_PASSWORD, as the README's Kafka section says, on sources and
+sinks alike). A streaming source
 batches what arrived in each --trigger interval, at most --max-records lines;
 --exit-idle ends the run once nothing arrived for that long. Without
 --schema, a stream's schema is inferred from the first records it delivers.
@@ -113,7 +116,8 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	cpuProfile := f.fs.String("cpuprofile", "", "write a CPU profile of the run to this file (inspect with go tool pprof)")
 	memProfile := f.fs.String("memprofile", "", "write a memory profile (every allocation of the run, and the heap at its end) to this file (go tool pprof -sample_index=alloc_space)")
 	traceOut := f.fs.String("trace", "", "write an execution trace of the run (goroutines, cores, GC) to this file (inspect with go tool trace)")
-	checkpoint := f.fs.String("checkpoint", "", "commit the source position and all query state to this directory after every micro-batch, and resume from it on restart (exactly-once results)")
+	checkpoint := &f.checkpoint
+	f.fs.StringVar(checkpoint, "checkpoint", "", "commit the source position and all query state to this directory after every micro-batch, and resume from it on restart (exactly-once results)")
 	ckInterval := f.fs.String("checkpoint-interval", "1", "with --checkpoint, commit every N micro-batches, or at most once per duration (e.g. 5s); a crash replays the batches since the last commit")
 	httpAddr := f.fs.String("http", "", "serve a live dashboard (result table, chart of windows, progress) and /metrics on this address, e.g. 127.0.0.1:8080 (loopback unless a host is named); it stays up after the input ends until interrupted")
 	l, err := f.load(args)
@@ -185,6 +189,11 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	for _, o := range outs { // a Kafka sink holding the batch replayed first: read its records again
+		if r, ok := o.(interface{ ReplayBound() map[string]int64 }); ok && sopts.Replay == nil {
+			sopts.Replay = r.ReplayBound()
+		}
+	}
 	for i, o := range outs {
 		if p, ok := o.(stream.Participant); ok && *checkpoint != "" {
 			sopts.Outputs = append(sopts.Outputs, stream.Output{Name: sinkOutputName((*sinks)[i]), Participant: p})
@@ -232,7 +241,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return nil
 		}
 		info := sink.BatchInfo{ID: b.ID, Files: len(b.Files), RowsIn: b.RowsIn, Rejected: len(b.Rejects), Elapsed: b.Elapsed,
-			Closing: b.Closing, Late: b.Late, Watermark: b.Watermark}
+			Closing: b.Closing, Late: b.Late, Watermark: b.Watermark, Position: b.Position}
 		for _, o := range outs {
 			if err := o.Batch(info, b.Rows); err != nil {
 				return err
