@@ -125,7 +125,7 @@ func consume(t *testing.T, addr string, level kgo.IsolationLevel) []rec {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a bound on a broken test, not a measurement
 	defer cancel()
 	var out []rec
 	for ends := 0; ends < txnPartitions; {

@@ -119,9 +119,19 @@ func TestExitStatus(t *testing.T) {
 	if code, out, _ := brook(t, "diff", "--source", "flows="+empty, "--schema", "x DOUBLE", "-e", "SELECT count(*) AS n FROM flows"); code != exitDifferent || !strings.HasPrefix(out, "NOTHING COMPARED") {
 		t.Errorf("diff over an empty directory: exit %d\n%s", code, out)
 	}
-	if code, out, _ := brook(t, "run", "--help"); code != exitOK {
-		t.Errorf("--help: exit %d, want 0", code)
-	} else if out != "" {
-		t.Errorf("--help writes to stderr, got stdout %q", out)
+	// Help asked for is output: stdout, for a pager or grep; a flag
+	// mistake shows it on stderr.
+	for _, cmd := range []string{"run", "baseline", "diff", "gen", "produce", "bench", "repl"} {
+		if code, out, errOut := brook(t, cmd, "--help"); code != exitOK || !strings.Contains(out, "brook "+cmd) || errOut != "" {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
+		}
+	}
+	if code, out, errOut := brook(t, "run", "--nope"); code != exitError || out != "" || !strings.Contains(errOut, "unknown flag: --nope") {
+		t.Errorf("run --nope: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, v := range []string{"version", "--version"} {
+		if code, out, _ := brook(t, v); code != exitOK || !strings.HasPrefix(out, "brook ") || !strings.Contains(out, "go1.") || !strings.Contains(out, "duckdb") {
+			t.Errorf("brook %s: exit %d, %q", v, code, out)
+		}
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -35,6 +37,7 @@ Usage:
   brook bench    [flags]                          time the stream against DuckDB (BENCHMARKS.md)
   brook repl     [flags]                          interactive SQL: DuckDB answers, \stream runs live queries
   brook help [COMMAND]                            show help
+  brook version                                   show the version (also --version)
 
 Examples:
   brook run queries/webservers.sql
@@ -74,6 +77,11 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	cmd, rest := args[0], args[1:]
+	if wantsHelp(rest) {
+		// Help asked for is the command's output: it goes to standard
+		// output, where a pager or grep reads it (errors stay on stderr).
+		stderr = stdout
+	}
 	// The REPL takes Ctrl-C as "cancel the statement", any number of
 	// times, and ends on SIGTERM; every other command ends on the first
 	// signal, and a second one ends the process at once.
@@ -96,6 +104,9 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, rest, stdout, stderr)
 	case "repl":
 		err = cmdRepl(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionLine())
+		return exitOK
 	case "help", "-h", "--help":
 		if len(rest) > 0 && rest[0] != "help" && rest[0] != "-h" && rest[0] != "--help" {
 			return runMain([]string{rest[0], "--help"}, stdout, stderr)
@@ -182,4 +193,59 @@ func signalContext(repl bool) (context.Context, func()) {
 		close(done)
 		cancel(nil)
 	}
+}
+
+// wantsHelp reports whether a command's arguments ask for its help (-h or
+// --help before any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// versionLine says which brook this is: its module version or VCS
+// revision (as the Go toolchain recorded them), the Go version, and the
+// DuckDB library the baseline links.
+func versionLine() string {
+	version, rev, dirty, duck := "(devel)", "", false, ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/marcboeker/go-duckdb" || strings.HasPrefix(d.Path, "github.com/duckdb/duckdb-go") {
+				duck = d.Path + " " + d.Version
+			}
+		}
+	}
+	line := "brook " + version
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		line += " (" + rev
+		if dirty {
+			line += ", modified"
+		}
+		line += ")"
+	}
+	line += ", " + runtime.Version()
+	if duck != "" {
+		line += ", baseline " + duck
+	}
+	return line
 }
