@@ -226,6 +226,8 @@ var aggregateCases = []string{
 	`SELECT k, var_samp(i) AS vs, var_pop(i) AS vp, stddev_samp(j) AS ss, stddev_pop(j) AS sp, variance(g) AS v, stddev(g) AS sd, mean(i) AS m FROM t WHERE abs(g) < 1e100 GROUP BY k`,
 	`SELECT var_samp(i) AS vs, var_pop(f) AS vp, stddev_samp(f) AS ss, stddev_pop(i) AS sp, bool_or(b) AS bo FROM t WHERE abs(f) < 1e100`,
 	`SELECT TUMBLE(g, 10) AS w, stddev_samp(i) AS s, var_pop(j) AS v, bool_and(b) AS ba FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 10)`,
+	`SELECT k, count(*) FILTER (WHERE b) AS n, sum(i) FILTER (WHERE i > 0) AS si, count(DISTINCT s) FILTER (WHERE f > 0) AS ds, avg(f) FILTER (WHERE NOT b) AS af, max(s) FILTER (WHERE s LIKE '%a%') AS ms FROM t GROUP BY k`,
+	`SELECT count(*) FILTER (WHERE i IS NULL) AS n, stddev_pop(j) FILTER (WHERE j > 1) AS sd FROM t`,
 	// HAVING on group keys is applied before the aggregates, as DuckDB
 	// pushes it down: the CAST never meets the rows of other groups.
 	`SELECT k, min(CAST(s AS BIGINT)) AS m, count(*) AS n FROM t GROUP BY k HAVING k = 'no such key' AND count(*) > 0`,

@@ -158,8 +158,19 @@ func (g *queryGen) leaf(t value.Type) string {
 	return g.lit(t)
 }
 
-// aggregate returns an aggregate call of type t, or "".
+// aggregate returns an aggregate call of type t, or "", now and then
+// with a FILTER (WHERE ...) clause.
 func (g *queryGen) aggregate(t value.Type) string {
+	a := g.plainAggregate(t)
+	if a != "" && g.chance(0.1) {
+		row := &queryGen{r: g.r}
+		a += " FILTER (WHERE " + row.expr(value.Bool, 1) + ")"
+	}
+	return a
+}
+
+// plainAggregate returns an aggregate call of type t, or "".
+func (g *queryGen) plainAggregate(t value.Type) string {
 	row := &queryGen{r: g.r}
 	switch t {
 	case value.Int:

@@ -480,6 +480,8 @@ func (b *builder) bindFunc(n *sqlparser.FuncExpr, allowAgg bool) (Expr, error) {
 	switch name {
 	case strings.ToLower(fnCast), strings.ToLower(fnTryCast):
 		return b.bindCast(n, args, name == strings.ToLower(fnTryCast), allowAgg)
+	case fnFilter:
+		return b.bindFilter(n, args, allowAgg)
 	}
 	if spec, ok := Aggregate(name); ok {
 		return b.bindAgg(n, spec, args, star, allowAgg)
@@ -623,5 +625,36 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, spec *AggSpec, args []sqlparser
 		}
 	}
 	call.Typ = spec.Result(t)
+	return call, nil
+}
+
+// bindFilter binds agg(x) FILTER (WHERE cond), which the rewriter made
+// __brook_filter(agg(x), cond), as agg(CASE WHEN cond THEN x END): the rows
+// cond does not keep give NULL, which every aggregate skips; COUNT(*)
+// becomes COUNT(CASE WHEN cond THEN 1 END). DuckDB's answer is the same.
+func (b *builder) bindFilter(n *sqlparser.FuncExpr, args []sqlparser.Expr, allowAgg bool) (Expr, error) {
+	if len(args) != 2 {
+		return nil, b.errAt(ErrSyntax, n, "FILTER wants (WHERE condition) after an aggregate")
+	}
+	e, err := b.bind(args[0], allowAgg)
+	if err != nil {
+		return nil, err
+	}
+	call, ok := e.(*AggCall)
+	if !ok {
+		return nil, b.errAt(ErrUnsupported, args[0], "FILTER applies to aggregates only")
+	}
+	cond, err := b.bind(args[1], false)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.wantBool(cond, args[1], "FILTER"); err != nil {
+		return nil, err
+	}
+	then := call.Arg
+	if then == nil { // COUNT(*)
+		then = &Literal{Val: value.IntValue(1)}
+	}
+	call.Arg = &Case{Whens: []When{{Cond: cond, Then: then}}, Typ: then.Type()}
 	return call, nil
 }

@@ -11,6 +11,7 @@ const (
 	fnCast    = "__brook_cast"
 	fnTryCast = "__brook_try_cast"
 	fnSubstr  = "__brook_substr"
+	fnFilter  = "__brook_filter"
 )
 
 // rewritten is the query text translated from DuckDB's lexical dialect into
@@ -52,6 +53,7 @@ type rewriter struct {
 //     which the planner reads as concatenation (bitwise | is refused);
 //   - CAST(x AS DOUBLE) and TRY_CAST(x AS T) accept any type name;
 //   - substr/substring take any expression, not only a column;
+//   - an aggregate's FILTER (WHERE cond) becomes __brook_filter(agg, cond);
 //   - comments are blanked out.
 func rewrite(src string) (*rewritten, *Error) {
 	toks, err := lex(src)
@@ -129,6 +131,14 @@ func (w *rewriter) emitRange(from, to int) *Error {
 		case tokWord:
 			j := w.next(i+1, to)
 			isCall := j < to && w.toks[j].text == "("
+			if isCall {
+				if n, ok, err := w.emitFilter(i, j, to); err != nil {
+					return err
+				} else if ok {
+					i = n
+					continue
+				}
+			}
 			switch {
 			case isCall && (t.is("cast") || t.is("try_cast")):
 				n, err := w.emitCast(i, j, to)
@@ -205,4 +215,39 @@ func blank(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// emitFilter rewrites a call followed by FILTER (WHERE cond), at tokens i
+// (the name) and open (its parenthesis), into __brook_filter(call, cond)
+// and returns the index of the FILTER clause's closing parenthesis. It
+// reports false, emitting nothing, for a call without FILTER.
+func (w *rewriter) emitFilter(i, open, to int) (int, bool, *Error) {
+	callEnd := w.closing(open, to)
+	if callEnd < 0 {
+		return 0, false, nil
+	}
+	f := w.next(callEnd+1, to)
+	if f >= to || !w.toks[f].is("filter") {
+		return 0, false, nil
+	}
+	p := w.next(f+1, to)
+	if p >= to || w.toks[p].text != "(" {
+		return 0, false, nil
+	}
+	t := w.toks[f]
+	where := w.next(p+1, to)
+	clauseEnd := w.closing(p, to)
+	if where >= to || !w.toks[where].is("where") || clauseEnd < 0 {
+		return 0, false, newError(ErrSyntax, w.src, t.start, "FILTER wants (WHERE condition) after the aggregate")
+	}
+	w.emit(fnFilter+"(", w.toks[i])
+	if err := w.emitRange(i, callEnd+1); err != nil {
+		return 0, false, err
+	}
+	w.emit(", ", t)
+	if err := w.emitRange(where+1, clauseEnd); err != nil {
+		return 0, false, err
+	}
+	w.emit(")", w.toks[clauseEnd])
+	return clauseEnd, true, nil
 }
