@@ -101,6 +101,9 @@ var parityRows = []string{
 // scalarCases are expressions over t's columns, each run as
 // SELECT <expr> AS v, id FROM t.
 var scalarCases = []string{
+	`i IS DISTINCT FROM j`, `i IS NOT DISTINCT FROM j`, `s IS DISTINCT FROM k AND b`, `f IS NOT DISTINCT FROM NULL`,
+	`b IS TRUE`, `b IS NOT TRUE`, `b IS FALSE`, `b IS NOT FALSE`, `(i > j) IS NOT FALSE OR s IS DISTINCT FROM 'a'`,
+	`CASE WHEN ts IS DISTINCT FROM '2024-01-02' THEN 1 ELSE 0 END`,
 	// columns as they are
 	`i`, `f`, `s`, `b`, `ts`,
 

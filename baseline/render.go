@@ -102,8 +102,8 @@ func Render(p *sql.Plan, files []string) string {
 	if len(keys) > 0 {
 		fmt.Fprintf(&b, "\n  GROUP BY %s", strings.Join(keys, ", "))
 	}
-	if having := havingOf(p); having != "" {
-		fmt.Fprintf(&b, "\n  HAVING %s", having)
+	if p.Having != nil {
+		fmt.Fprintf(&b, "\n  HAVING %s", expr(p.Having))
 	}
 	b.WriteString("\n) AS \"q\"")
 	if p.Sorted() {
@@ -369,18 +369,4 @@ func windowBound(x *sql.WindowRef) string {
 		return fromUnits(w, "("+startUnits(w)+" + "+units(w, w.Size)+")")
 	}
 	return windowStart(w)
-}
-
-// havingOf renders the plan's HAVING whole: the conditions on group keys
-// the plan applies to rows (KeyFilter, over the group expressions, which
-// DuckDB accepts in HAVING and pushes down itself) and the rest.
-func havingOf(p *sql.Plan) string {
-	var conds []string
-	if p.KeyFilter != nil {
-		conds = append(conds, expr(p.KeyFilter))
-	}
-	if p.Having != nil {
-		conds = append(conds, expr(p.Having))
-	}
-	return strings.Join(conds, " AND ")
 }

@@ -430,6 +430,13 @@ func (g *queryGen) boolExpr(d int) string {
 		if g.chance(0.4) {
 			not = "NOT "
 		}
+		switch g.r.IntN(4) {
+		case 0:
+			l, r := g.comparable(d)
+			return l + " IS " + not + "DISTINCT FROM " + r
+		case 1:
+			return "(" + g.expr(value.Bool, d) + ") IS " + not + g.pick([]string{"TRUE", "FALSE"})
+		}
 		return g.expr(g.anyType(), d) + " IS " + not + "NULL"
 	case 11:
 		return g.pick([]string{"starts_with", "ends_with", "contains", "prefix", "suffix"}) + "(" + g.expr(value.String, d) + ", " + g.expr(value.String, d) + ")"

@@ -61,9 +61,20 @@ func (b *builder) bind(node sqlparser.Expr, allowAgg bool) (Expr, error) {
 			return &IsNull{X: x}, nil
 		case sqlparser.IsNotNullStr:
 			return &IsNull{X: x, Not: true}, nil
+		case sqlparser.IsTrueStr, sqlparser.IsNotTrueStr, sqlparser.IsFalseStr, sqlparser.IsNotFalseStr:
+			if err := b.wantBool(x, n.Expr, strings.ToUpper(n.Operator)); err != nil {
+				return nil, err
+			}
+			// x IS TRUE is TRUE when x is, FALSE otherwise (NULL too):
+			// CASE WHEN x THEN TRUE ELSE FALSE END, and so on.
+			cond := x
+			if n.Operator == sqlparser.IsFalseStr || n.Operator == sqlparser.IsNotFalseStr {
+				cond = &Unary{Op: "NOT", X: x}
+			}
+			yes := n.Operator == sqlparser.IsTrueStr || n.Operator == sqlparser.IsFalseStr
+			return &Case{Whens: []When{{Cond: cond, Then: boolLit(yes)}}, Else: boolLit(!yes), Typ: value.Bool}, nil
 		}
-		return nil, b.errAt(ErrUnsupported, node, "%s is not supported", strings.ToUpper(n.Operator)).
-			withHint("compare instead: x = TRUE, x = FALSE")
+		return nil, b.errAt(ErrUnsupported, node, "%s is not supported", strings.ToUpper(n.Operator))
 	case *sqlparser.BinaryExpr:
 		return b.bindBinary(n, allowAgg)
 	case *sqlparser.UnaryExpr:
@@ -339,6 +350,17 @@ func (b *builder) bindComparison(n *sqlparser.ComparisonExpr, allowAgg bool) (Ex
 			return &Unary{Op: "NOT", X: call}, nil
 		}
 		return call, nil
+	}
+	if n.Operator == sqlparser.NullSafeEqualStr { // the rewriter's IS NOT DISTINCT FROM
+		if err := b.comparable(l, r, n, "IS NOT DISTINCT FROM"); err != nil {
+			return nil, err
+		}
+		// NULL equals NULL, and nothing else: CASE WHEN l IS NULL THEN r IS
+		// NULL WHEN r IS NULL THEN FALSE ELSE l = r END.
+		return &Case{Whens: []When{
+			{Cond: &IsNull{X: l}, Then: &IsNull{X: r}},
+			{Cond: &IsNull{X: r}, Then: boolLit(false)},
+		}, Else: &Binary{Op: "=", L: l, R: r, Typ: value.Bool}, Typ: value.Bool}, nil
 	}
 	op, ok := map[string]string{"=": "=", "!=": "<>", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[n.Operator]
 	if !ok {
@@ -658,3 +680,5 @@ func (b *builder) bindFilter(n *sqlparser.FuncExpr, args []sqlparser.Expr, allow
 	call.Arg = &Case{Whens: []When{{Cond: cond, Then: then}}, Typ: then.Type()}
 	return call, nil
 }
+
+func boolLit(v bool) Expr { return &Literal{Val: value.BoolValue(v)} }

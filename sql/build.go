@@ -603,10 +603,12 @@ func sortedCopy(s []string) []string {
 	return c
 }
 
-// pushHavingKeys moves the conjuncts of HAVING that read group keys only
+// pushHavingKeys copies the conjuncts of HAVING that read group keys only
 // (no aggregate, no window bound) into KeyFilter, each group key replaced
 // by its expression, as DuckDB's optimizer pushes such filters below the
-// aggregation: they filter rows after WHERE. The groups kept are the same;
+// aggregation: they filter rows after WHERE. HAVING keeps them (a group
+// they would drop has no row left), so that the baseline renders the
+// query's HAVING as written. The groups kept are the same;
 // but the rows of groups such a condition rejects never reach the
 // aggregates, so that an aggregate argument failing on them (a CAST) fails
 // on neither side, while a WHERE failing on them still fails on both.
@@ -625,7 +627,7 @@ func pushHavingKeys(p *Plan) {
 		conj = append(conj, e)
 	}
 	split(p.Having)
-	var keep, push []Expr
+	var push []Expr
 	for _, c := range conj {
 		keysOnly, keys := true, false
 		Walk(c, func(x Expr) {
@@ -637,7 +639,6 @@ func pushHavingKeys(p *Plan) {
 			}
 		})
 		if !keysOnly || !keys {
-			keep = append(keep, c)
 			continue
 		}
 		e, err := Transform(c, func(x Expr) (Expr, error) {
@@ -647,7 +648,6 @@ func pushHavingKeys(p *Plan) {
 			return x, nil
 		})
 		if err != nil {
-			keep = append(keep, c)
 			continue
 		}
 		push = append(push, e)
@@ -666,5 +666,5 @@ func pushHavingKeys(p *Plan) {
 		}
 		return out
 	}
-	p.KeyFilter, p.Having = and(push), and(keep)
+	p.KeyFilter = and(push)
 }

@@ -33,7 +33,7 @@ type Plan struct {
 	// KeyFilter holds the conditions of HAVING that read group keys only,
 	// over the input's columns: they filter rows after WHERE, before the
 	// aggregates, as DuckDB pushes them below the aggregation (see
-	// pushHavingKeys); they are no longer in Having.
+	// pushHavingKeys); Having still holds them.
 	KeyFilter Expr
 	// Window is the event-time window of GROUP BY, or nil. Groups are then
 	// (window, GroupBy keys); WindowRef reads a group's window bounds.

@@ -44,6 +44,9 @@ type rewriter struct {
 	toks []token
 	out  strings.Builder
 	r    rewritten
+	// isFalse marks the tokens before which " IS FALSE" ends an
+	// IS DISTINCT FROM (see emitDistinct).
+	isFalse map[int]bool
 }
 
 // rewrite translates DuckDB syntax the parser would misread:
@@ -54,6 +57,8 @@ type rewriter struct {
 //   - CAST(x AS DOUBLE) and TRY_CAST(x AS T) accept any type name;
 //   - substr/substring take any expression, not only a column;
 //   - an aggregate's FILTER (WHERE cond) becomes __brook_filter(agg, cond);
+//   - a IS NOT DISTINCT FROM b becomes a <=> b, and a IS DISTINCT FROM b
+//     becomes a <=> b IS FALSE;
 //   - comments are blanked out.
 func rewrite(src string) (*rewritten, *Error) {
 	toks, err := lex(src)
@@ -104,6 +109,10 @@ func (w *rewriter) closing(open, end int) int {
 func (w *rewriter) emitRange(from, to int) *Error {
 	for i := from; i < to; i++ {
 		t := w.toks[i]
+		if w.isFalse[i] {
+			delete(w.isFalse, i)
+			w.emit(" IS FALSE ", t)
+		}
 		switch t.kind {
 		case tokSpace:
 			w.emit(blank(t.text), t)
@@ -124,7 +133,7 @@ func (w *rewriter) emitRange(from, to int) *Error {
 					withHint("write CAST(x AS type) or TRY_CAST(x AS type)")
 			case "<=>":
 				return newError(ErrUnsupported, w.src, t.start, "operator <=> is not supported").
-					withHint("write a IS NOT DISTINCT FROM b as (a = b OR (a IS NULL AND b IS NULL))")
+					withHint("write a IS NOT DISTINCT FROM b")
 			default:
 				w.emit(t.text, t)
 			}
@@ -135,6 +144,12 @@ func (w *rewriter) emitRange(from, to int) *Error {
 				if n, ok, err := w.emitFilter(i, j, to); err != nil {
 					return err
 				} else if ok {
+					i = n
+					continue
+				}
+			}
+			if t.is("is") {
+				if n, ok := w.emitDistinct(i, to); ok {
 					i = n
 					continue
 				}
@@ -159,7 +174,72 @@ func (w *rewriter) emitRange(from, to int) *Error {
 			}
 		}
 	}
+	if w.isFalse[to] {
+		delete(w.isFalse, to)
+		end := len(w.src)
+		if to < len(w.toks) {
+			end = w.toks[to].start
+		}
+		w.emit(" IS FALSE ", token{start: end, end: end})
+	}
 	return nil
+}
+
+// emitDistinct rewrites a IS [NOT] DISTINCT FROM b, at token i (IS), into
+// the parser's null-safe equality a <=> b, followed for IS DISTINCT FROM
+// by IS FALSE after b (<=> is never NULL, so IS FALSE negates it). b ends
+// before the first token, outside parentheses, that cannot continue an
+// operand of a comparison. It returns the index of FROM, or reports false
+// when the tokens at i are not IS [NOT] DISTINCT FROM.
+func (w *rewriter) emitDistinct(i, to int) (int, bool) {
+	j := w.next(i+1, to)
+	not := j < to && w.toks[j].is("not")
+	if not {
+		j = w.next(j+1, to)
+	}
+	if j >= to || !w.toks[j].is("distinct") {
+		return 0, false
+	}
+	from := w.next(j+1, to)
+	if from >= to || !w.toks[from].is("from") {
+		return 0, false
+	}
+	w.emit(" <=> ", w.toks[i])
+	if !not {
+		end, depth := from+1, 0
+	scan:
+		for ; end < to; end++ {
+			t := w.toks[end]
+			switch {
+			case t.kind == tokPunct && t.text == "(":
+				depth++
+			case t.kind == tokPunct && t.text == ")":
+				if depth == 0 {
+					break scan
+				}
+				depth--
+			case depth > 0:
+			case t.kind == tokPunct && (t.text == "," || t.text == "=" || t.text == "<" || t.text == ">" ||
+				t.text == "<=" || t.text == ">=" || t.text == "<>" || t.text == "!=" || t.text == ";"):
+				break scan
+			case t.kind == tokWord && stopsOperand[strings.ToLower(t.text)]:
+				break scan
+			}
+		}
+		if w.isFalse == nil {
+			w.isFalse = map[int]bool{}
+		}
+		w.isFalse[end] = true
+	}
+	return from, true
+}
+
+// stopsOperand are the words that end the right operand of a comparison.
+var stopsOperand = map[string]bool{
+	"and": true, "or": true, "then": true, "when": true, "else": true, "end": true, "as": true,
+	"from": true, "where": true, "group": true, "having": true, "order": true, "limit": true,
+	"offset": true, "is": true, "asc": true, "desc": true, "not": true, "between": true,
+	"like": true, "in": true, "filter": true, "window": true, "union": true,
 }
 
 // emitCast rewrites CAST(expr AS type) at tokens i (the name) and open (the
