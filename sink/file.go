@@ -25,7 +25,8 @@ import (
 // The sinks, by URI (see Open):
 //
 //   - console (the default): tables like Spark's console sink, or CSV or
-//     JSON lines by --format, on standard output. It cannot be
+//     JSON lines by --format, on standard output; a table shows at most
+//     Target.NumRows rows (CSV and JSON show every row). It cannot be
 //     exactly-once: standard output cannot be taken back, so after a crash
 //     the batches written since the last checkpoint are printed again.
 //   - file:///path/out.jsonl (or .json, .ndjson): one JSON object per row,
@@ -56,6 +57,11 @@ type Target struct {
 	Keys   []int        // output columns of the group key (may be empty)
 	Format Format       // the console sink's format
 	Stdout io.Writer    // where the console sink writes
+	// NumRows and Truncate cap the console sink's tables (see
+	// Writer.SetTableLimits; 0: no cap). Only the table format on the
+	// console is capped: CSV and JSON on the console, and every file and
+	// Kafka sink, always get every row.
+	NumRows, Truncate int
 	// Resume, with ResumeBatch, says the run resumes from a checkpoint
 	// after batch ResumeBatch-1: a file sink keeps what the checkpoint
 	// committed (see Committed) and drops the rest (the output of batches
@@ -87,7 +93,9 @@ type Target struct {
 func Open(uri string, t Target) (Sink, error) {
 	switch {
 	case uri == "console" || uri == "console:" || uri == "-":
-		return &console{NewWriter(t.Stdout, t.Format, t.Schema)}, nil
+		w := NewWriter(t.Stdout, t.Format, t.Schema)
+		w.SetTableLimits(t.NumRows, t.Truncate) // the table format only
+		return &console{w}, nil
 	case strings.HasPrefix(strings.ToLower(uri), "kafka://"):
 		return OpenKafka(uri, t)
 	case strings.HasPrefix(strings.ToLower(uri), "file://"):

@@ -223,3 +223,99 @@ func TestFileSinkResumeFinal(t *testing.T) {
 		}
 	}
 }
+
+// TestTableLimits: a capped table shows its first rows, measured alone,
+// then how many there were (thousands grouped); long cells are cut to
+// the truncation width with an ellipsis, counted in characters; 0 caps
+// nothing.
+func TestTableLimits(t *testing.T) {
+	var many [][]value.Value
+	for i := range 10495 {
+		many = append(many, []value.Value{value.StringValue(fmt.Sprint("d", i)), value.IntValue(int64(i)), value.FloatValue(1)})
+	}
+	many[0][0] = value.StringValue("Zürichnordstrasse")
+	var b bytes.Buffer
+	w := NewWriter(&b, Table, schema)
+	w.SetTableLimits(2, 6)
+	if err := w.Result(many); err != nil {
+		t.Fatal(err)
+	}
+	want := `+------+----+---+
+|dev   |hits|avg|
++------+----+---+
+|Züric…|   0|1.0|
+|d1    |   1|1.0|
++------+----+---+
+only showing top 2 of 10,495 rows
+
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	w.SetTableLimits(2, 0) // exactly as many rows as the cap: all, and their count
+	if err := w.Result(many[1:3]); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "|d2 |   2|1.0|\n+---+----+---+\n(2 rows)\n\n") {
+		t.Errorf("two rows under a cap of two:\n%s", b.String())
+	}
+	b.Reset()
+	w.SetTableLimits(0, 0)
+	if err := w.Result(many); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "(10495 rows)\n\n") || strings.Count(b.String(), "\n") != 10495+6 {
+		t.Errorf("no cap: %d lines, ending %q", strings.Count(b.String(), "\n"), b.String()[b.Len()-40:])
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10495: "10,495", 1234567: "1,234,567", -1234: "-1,234"} {
+		if got := groupDigits(n); got != want {
+			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestTableLimitsOnlyTheConsoleTable: CSV and JSON, on the console or in a
+// file, get every row and whole values whatever the caps: a cap there
+// would lose data without a word.
+func TestTableLimitsOnlyTheConsoleTable(t *testing.T) {
+	long := strings.Repeat("x", 50)
+	var many [][]value.Value
+	for i := range 30 {
+		many = append(many, []value.Value{value.StringValue(long), value.IntValue(int64(i)), value.FloatValue(1)})
+	}
+	dir := t.TempDir()
+	for _, uri := range []string{"console", "file://" + dir + "/out.csv", "file://" + dir + "/out.jsonl", dir + "/plain.csv"} {
+		for _, f := range []Format{CSV, JSON} {
+			var out bytes.Buffer
+			s, err := Open(uri, Target{Schema: schema, Format: f, Stdout: &out, NumRows: 2, Truncate: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Batch(BatchInfo{ID: 1}, many); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			if uri != "console" {
+				got = string(must(os.ReadFile(strings.TrimPrefix(uri, "file://"))))
+			}
+			header := 0
+			if strings.HasSuffix(uri, ".csv") || (uri == "console" && f == CSV) {
+				header = 1
+			}
+			if n := strings.Count(got, "\n"); n != 30+header || strings.Count(got, long) != 30 || strings.Contains(got, "only showing") {
+				t.Errorf("%s (format %d): %d lines, %d whole values, want every row:\n%s", uri, f, n, strings.Count(got, long), got)
+			}
+		}
+	}
+	// The console table is capped.
+	var out bytes.Buffer
+	s, _ := Open("console", Target{Schema: schema, Format: Table, Stdout: &out, NumRows: 2, Truncate: 3})
+	s.Batch(BatchInfo{ID: 1}, many)
+	if !strings.Contains(out.String(), "only showing top 2 of 30 rows") || strings.Contains(out.String(), long) {
+		t.Errorf("console table not capped:\n%s", out.String())
+	}
+}
