@@ -301,8 +301,8 @@ func TestProduceDirectory(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 with a message\n%s", args, code, errOut)
 		}
 	}
-	if code, _, errOut := brook(t, "produce", "--help"); code != exitOK || !strings.Contains(errOut, "Examples:") {
-		t.Errorf("--help: exit %d\n%s", code, errOut)
+	if code, out, _ := brook(t, "produce", "--help"); code != exitOK || !strings.Contains(out, "Examples:") { // help goes to stdout
+		t.Errorf("--help: exit %d\n%s", code, out)
 	}
 }
 
