@@ -30,7 +30,8 @@ import (
 //     exactly-once: standard output cannot be taken back, so after a crash
 //     the batches written since the last checkpoint are printed again.
 //   - file:///path/out.jsonl (or .json, .ndjson): one JSON object per row,
-//     with a leading "batch" key for per-batch output; every batch is
+//     with a leading "batch" key for per-batch output (see BatchColumn
+//     for a result with a column of that name); every batch is
 //     appended, so in complete mode the latest batch holds the whole
 //     result, in update mode the last row of a key is its current value,
 //     and in append mode every row appears once. The file is created (or
@@ -298,7 +299,7 @@ func (s *parquetSink) Close() error {
 	}
 	var cols []string
 	if s.batches {
-		cols = append(cols, "'batch': 'BIGINT'")
+		cols = append(cols, quote(BatchColumn(s.schema))+": 'BIGINT'")
 	}
 	for _, c := range s.schema {
 		t := c.Type.String()

@@ -17,7 +17,10 @@
 // "only showing top 20 of 10,495 rows".
 //
 // CSV and JSON carry the batch number in a leading "batch" column or key so
-// that a program can tell micro-batches apart; a final result has none.
+// that a program can tell micro-batches apart; a final result has none. A
+// result with a column of that name keeps it: the batch number then goes
+// in "_batch" (or "__batch", ..., the first name no column has; see
+// BatchColumn).
 package sink
 
 import (
@@ -81,6 +84,9 @@ type Writer struct {
 	schema  value.Schema
 	csv     *csv.Writer
 	started bool
+	// batchCol is the name of the batch number's column (see
+	// BatchColumn), batchKey its JSON key, quoted, with the colon.
+	batchCol, batchKey string
 	// text, ends and out are the table format's buffers, kept for the
 	// next batch: the cells' text, where each cell ends, the output.
 	text []byte
@@ -93,7 +99,22 @@ type Writer struct {
 
 // NewWriter returns a writer of rows shaped by schema.
 func NewWriter(w io.Writer, f Format, schema value.Schema) *Writer {
-	return &Writer{w: w, format: f, schema: schema}
+	col := BatchColumn(schema)
+	key, _ := json.Marshal(col)
+	return &Writer{w: w, format: f, schema: schema, batchCol: col, batchKey: string(key) + ":"}
+}
+
+// BatchColumn is the name of the column CSV and JSON output add with the
+// batch number: "batch", or when the result has a column of that name
+// (ignoring case, as DuckDB and SQL do) "_batch", "__batch", ..., the
+// first name no result column has. A result column is never shadowed or
+// doubled, and the name stays the same for a query's whole run.
+func BatchColumn(schema value.Schema) string {
+	name := "batch"
+	for slices.ContainsFunc(schema, func(c value.Column) bool { return strings.EqualFold(c.Name, name) }) {
+		name = "_" + name
+	}
+	return name
 }
 
 // SetTableLimits caps what the table format prints, as Spark's console
@@ -325,7 +346,7 @@ func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
 		w.started = true
 		header := w.schema.Names()
 		if batch != nil {
-			header = append([]string{"batch"}, header...)
+			header = append([]string{w.batchCol}, header...)
 		}
 		if err := w.csv.Write(header); err != nil {
 			return err
@@ -357,7 +378,7 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 	for _, row := range rows {
 		b = append(b, '{')
 		if batch != nil {
-			b = append(b, `"batch":`...)
+			b = append(b, w.batchKey...)
 			b = strconv.AppendInt(b, *batch, 10)
 			if len(row) > 0 {
 				b = append(b, ',')

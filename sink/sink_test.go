@@ -2,6 +2,7 @@ package sink
 
 import (
 	"bytes"
+	gosql "database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -317,5 +318,77 @@ func TestTableLimitsOnlyTheConsoleTable(t *testing.T) {
 	s.Batch(BatchInfo{ID: 1}, many)
 	if !strings.Contains(out.String(), "only showing top 2 of 30 rows") || strings.Contains(out.String(), long) {
 		t.Errorf("console table not capped:\n%s", out.String())
+	}
+}
+
+// TestBatchColumnCollision: a result column named batch (in any case) is
+// kept as it is; the batch number goes in the first of _batch, __batch,
+// ... that no column has, in CSV, JSON and Parquet alike.
+func TestBatchColumnCollision(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"dev", "n"}, "batch"},
+		{[]string{"batch", "n"}, "_batch"},
+		{[]string{"n", "Batch"}, "_batch"},
+		{[]string{"batch", "_BATCH"}, "__batch"},
+		{[]string{"_batch"}, "batch"},
+	} {
+		var s value.Schema
+		for _, n := range c.names {
+			s = append(s, value.Column{Name: n, Type: value.Int})
+		}
+		if got := BatchColumn(s); got != c.want {
+			t.Errorf("BatchColumn(%v) = %q, want %q", c.names, got, c.want)
+		}
+	}
+	clash := value.Schema{{Name: "batch", Type: value.String}, {Name: "n", Type: value.Int}}
+	row := [][]value.Value{{value.StringValue("b7"), value.IntValue(3)}}
+	var b bytes.Buffer
+	if err := NewWriter(&b, CSV, clash).Batch(BatchInfo{ID: 5}, row); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "_batch,batch,n\n5,b7,3\n" {
+		t.Errorf("csv:\n%s", b.String())
+	}
+	b.Reset()
+	if err := NewWriter(&b, JSON, clash).Batch(BatchInfo{ID: 5}, row); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(b.Bytes(), &rec); err != nil || rec["_batch"] != 5.0 || rec["batch"] != "b7" || rec["n"] != 3.0 || len(rec) != 3 {
+		t.Errorf("json %s: %v %v", b.String(), rec, err)
+	}
+	// A final result has no batch column, and keeps its own batch column.
+	b.Reset()
+	if err := NewWriter(&b, CSV, clash).Result(row); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "batch,n\nb7,3\n" {
+		t.Errorf("final csv:\n%s", b.String())
+	}
+	// Parquet: DuckDB reads both columns back.
+	path := t.TempDir() + "/out.parquet"
+	s, err := OpenFile(path, Target{Schema: clash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Batch(BatchInfo{ID: 5}, row); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id int64
+	var batch string
+	var n int64
+	if err := db.QueryRow("SELECT _batch, batch, n FROM read_parquet("+quote(path)+")").Scan(&id, &batch, &n); err != nil || id != 5 || batch != "b7" || n != 3 {
+		t.Errorf("parquet: %d %q %d, %v", id, batch, n, err)
 	}
 }

@@ -91,7 +91,8 @@ values to N characters. Only that table is capped: --format csv and json,
 and every --sink file or topic, get every row.
 
 Sinks (--sink URI, repeatable; default console): console; file:///path/
-out.jsonl or .csv (every emitted row appended with its batch number: in
+out.jsonl or .csv (every emitted row appended with its batch number, in a
+column named batch, or _batch when the result has a batch column: in
 complete mode the latest batch is the whole result, in update mode the last
 row of a key is current, in append mode each row appears once);
 file:///path/out.parquet (the same, written by DuckDB when the run ends);
@@ -197,6 +198,9 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if sopts.CheckpointInterval, sopts.CheckpointPeriod, err = parseInterval(*ckInterval); err != nil {
 			return err
 		}
+	}
+	if col := sink.BatchColumn(target.Schema); col != "batch" && !final && addsBatchColumn(*sinks, l.format) {
+		fmt.Fprintf(stderr, "brook: the result has a column named batch; the batch number goes in column %s\n", col)
 	}
 	outs, err := openSinks(*sinks, target, cp)
 	if err != nil {
@@ -326,6 +330,26 @@ func sinkOutputName(uri string) string {
 		path = abs
 	}
 	return "sink file://" + path
+}
+
+// addsBatchColumn reports whether any of the --sink URIs (console when
+// there are none) writes CSV or JSON rows with a batch number column: a
+// file sink, or the console in the csv or json format.
+func addsBatchColumn(uris []string, format sink.Format) bool {
+	if len(uris) == 0 {
+		uris = []string{"console"}
+	}
+	for _, u := range uris {
+		switch lower := strings.ToLower(u); {
+		case lower == "console" || lower == "console:" || lower == "-":
+			if format != sink.Table {
+				return true
+			}
+		case !strings.HasPrefix(lower, "kafka://"):
+			return true
+		}
+	}
+	return false
 }
 
 // openSinks opens the --sink URIs (console when there are none); resumed
