@@ -25,11 +25,13 @@ import (
 // The sinks, by URI (see Open):
 //
 //   - console (the default): tables like Spark's console sink, or CSV or
-//     JSON lines by --format, on standard output. It cannot be
+//     JSON lines by --format, on standard output; a table shows at most
+//     Target.NumRows rows (CSV and JSON show every row). It cannot be
 //     exactly-once: standard output cannot be taken back, so after a crash
 //     the batches written since the last checkpoint are printed again.
 //   - file:///path/out.jsonl (or .json, .ndjson): one JSON object per row,
-//     with a leading "batch" key for per-batch output; every batch is
+//     with a leading "batch" key for per-batch output (see BatchColumn
+//     for a result with a column of that name); every batch is
 //     appended, so in complete mode the latest batch holds the whole
 //     result, in update mode the last row of a key is its current value,
 //     and in append mode every row appears once. The file is created (or
@@ -56,6 +58,11 @@ type Target struct {
 	Keys   []int        // output columns of the group key (may be empty)
 	Format Format       // the console sink's format
 	Stdout io.Writer    // where the console sink writes
+	// NumRows and Truncate cap the console sink's tables (see
+	// Writer.SetTableLimits; 0: no cap). Only the table format on the
+	// console is capped: CSV and JSON on the console, and every file and
+	// Kafka sink, always get every row.
+	NumRows, Truncate int
 	// Resume, with ResumeBatch, says the run resumes from a checkpoint
 	// after batch ResumeBatch-1: a file sink keeps what the checkpoint
 	// committed (see Committed) and drops the rest (the output of batches
@@ -87,7 +94,9 @@ type Target struct {
 func Open(uri string, t Target) (Sink, error) {
 	switch {
 	case uri == "console" || uri == "console:" || uri == "-":
-		return &console{NewWriter(t.Stdout, t.Format, t.Schema)}, nil
+		w := NewWriter(t.Stdout, t.Format, t.Schema)
+		w.SetTableLimits(t.NumRows, t.Truncate) // the table format only
+		return &console{w}, nil
 	case strings.HasPrefix(strings.ToLower(uri), "kafka://"):
 		return OpenKafka(uri, t)
 	case strings.HasPrefix(strings.ToLower(uri), "file://"):
@@ -290,7 +299,7 @@ func (s *parquetSink) Close() error {
 	}
 	var cols []string
 	if s.batches {
-		cols = append(cols, "'batch': 'BIGINT'")
+		cols = append(cols, quote(BatchColumn(s.schema))+": 'BIGINT'")
 	}
 	for _, c := range s.schema {
 		t := c.Type.String()

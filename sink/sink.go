@@ -11,9 +11,16 @@
 //	+-----------+----+
 //	|Comp370444 |  41|
 //	+-----------+----+
+//	(1 row)
+//
+// A table may be capped (see Writer.SetTableLimits): then it ends with
+// "only showing top 20 of 10,495 rows".
 //
 // CSV and JSON carry the batch number in a leading "batch" column or key so
-// that a program can tell micro-batches apart; a final result has none.
+// that a program can tell micro-batches apart; a final result has none. A
+// result with a column of that name keeps it: the batch number then goes
+// in "_batch" (or "__batch", ..., the first name no column has; see
+// BatchColumn).
 package sink
 
 import (
@@ -77,16 +84,47 @@ type Writer struct {
 	schema  value.Schema
 	csv     *csv.Writer
 	started bool
+	// batchCol is the name of the batch number's column (see
+	// BatchColumn), batchKey its JSON key, quoted, with the colon.
+	batchCol, batchKey string
 	// text, ends and out are the table format's buffers, kept for the
 	// next batch: the cells' text, where each cell ends, the output.
 	text []byte
 	ends []int
 	out  []byte
+	// maxRows and truncate cap the table format (see SetTableLimits);
+	// 0 is no cap.
+	maxRows, truncate int
 }
 
 // NewWriter returns a writer of rows shaped by schema.
 func NewWriter(w io.Writer, f Format, schema value.Schema) *Writer {
-	return &Writer{w: w, format: f, schema: schema}
+	col := BatchColumn(schema)
+	key, _ := json.Marshal(col)
+	return &Writer{w: w, format: f, schema: schema, batchCol: col, batchKey: string(key) + ":"}
+}
+
+// BatchColumn is the name of the column CSV and JSON output add with the
+// batch number: "batch", or when the result has a column of that name
+// (ignoring case, as DuckDB and SQL do) "_batch", "__batch", ..., the
+// first name no result column has. A result column is never shadowed or
+// doubled, and the name stays the same for a query's whole run.
+func BatchColumn(schema value.Schema) string {
+	name := "batch"
+	for slices.ContainsFunc(schema, func(c value.Column) bool { return strings.EqualFold(c.Name, name) }) {
+		name = "_" + name
+	}
+	return name
+}
+
+// SetTableLimits caps what the table format prints, as Spark's console
+// sink does: at most maxRows rows of each table (the first ones, in the
+// result's order), followed by a line saying how many there were, and cell
+// texts longer than truncate characters cut to truncate characters, the
+// last one an ellipsis. 0 is no cap. CSV and JSON are never capped: they
+// are read by programs, and every row is always written.
+func (w *Writer) SetTableLimits(maxRows, truncate int) {
+	w.maxRows, w.truncate = max(maxRows, 0), max(truncate, 0)
 }
 
 // Batch writes the rows one micro-batch emitted.
@@ -170,6 +208,40 @@ func escapeCell(buf []byte, start int) []byte {
 	return buf
 }
 
+// truncateCell cuts a cell's text (the bytes of buf from start) longer
+// than n characters to its first n-1 characters and an ellipsis, so that
+// it is n characters wide.
+func truncateCell(buf []byte, start, n int) []byte {
+	if width(buf[start:]) <= n {
+		return buf
+	}
+	end, kept := start, 0
+	for kept < n-1 {
+		_, size := utf8.DecodeRune(buf[end:])
+		end += size
+		kept++
+	}
+	return append(buf[:end], "…"...)
+}
+
+// groupDigits writes n with its thousands separated by commas: 10,495.
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // width is the number of characters of a cell's text.
 func width(text []byte) int {
 	for _, c := range text {
@@ -190,11 +262,18 @@ func (w *Writer) table(rows [][]value.Value) error {
 	for c, col := range w.schema {
 		widths[c] = utf8.RuneCountInString(col.Name)
 	}
+	total := len(rows)
+	if w.maxRows > 0 && total > w.maxRows {
+		rows = rows[:w.maxRows] // only these are rendered, or measured
+	}
 	text, ends := w.text[:0], w.ends[:0] // every cell's text; where each ends
 	for _, row := range rows {
 		for c, v := range row {
 			at := len(text)
 			text = escapeCell(v.AppendText(text), at)
+			if w.truncate > 0 {
+				text = truncateCell(text, at, w.truncate)
+			}
 			ends = append(ends, len(text))
 			widths[c] = max(widths[c], width(text[at:]))
 		}
@@ -246,9 +325,12 @@ func (w *Writer) table(rows [][]value.Value) error {
 		b = append(b, '\n')
 	}
 	sep()
-	if len(rows) == 1 {
+	switch {
+	case len(rows) < total:
+		b = fmt.Appendf(b, "only showing top %s of %s rows\n\n", groupDigits(len(rows)), groupDigits(total))
+	case total == 1:
 		b = append(b, "(1 row)\n\n"...)
-	} else {
+	default:
 		b = fmt.Appendf(b, "(%d rows)\n\n", len(rows))
 	}
 	w.text, w.ends, w.out = text, ends, b
@@ -264,7 +346,7 @@ func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
 		w.started = true
 		header := w.schema.Names()
 		if batch != nil {
-			header = append([]string{"batch"}, header...)
+			header = append([]string{w.batchCol}, header...)
 		}
 		if err := w.csv.Write(header); err != nil {
 			return err
@@ -296,7 +378,7 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 	for _, row := range rows {
 		b = append(b, '{')
 		if batch != nil {
-			b = append(b, `"batch":`...)
+			b = append(b, w.batchKey...)
 			b = strconv.AppendInt(b, *batch, 10)
 			if len(row) > 0 {
 				b = append(b, ',')

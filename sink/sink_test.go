@@ -2,6 +2,7 @@ package sink
 
 import (
 	"bytes"
+	gosql "database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -221,5 +222,173 @@ func TestFileSinkResumeFinal(t *testing.T) {
 		if strings.Count(got, "10") != 1 || strings.Count(got, "20") != 1 {
 			t.Errorf("%s: the final result twice after a resume:\n%s", ext, got)
 		}
+	}
+}
+
+// TestTableLimits: a capped table shows its first rows, measured alone,
+// then how many there were (thousands grouped); long cells are cut to
+// the truncation width with an ellipsis, counted in characters; 0 caps
+// nothing.
+func TestTableLimits(t *testing.T) {
+	var many [][]value.Value
+	for i := range 10495 {
+		many = append(many, []value.Value{value.StringValue(fmt.Sprint("d", i)), value.IntValue(int64(i)), value.FloatValue(1)})
+	}
+	many[0][0] = value.StringValue("Zürichnordstrasse")
+	var b bytes.Buffer
+	w := NewWriter(&b, Table, schema)
+	w.SetTableLimits(2, 6)
+	if err := w.Result(many); err != nil {
+		t.Fatal(err)
+	}
+	want := `+------+----+---+
+|dev   |hits|avg|
++------+----+---+
+|Züric…|   0|1.0|
+|d1    |   1|1.0|
++------+----+---+
+only showing top 2 of 10,495 rows
+
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	w.SetTableLimits(2, 0) // exactly as many rows as the cap: all, and their count
+	if err := w.Result(many[1:3]); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "|d2 |   2|1.0|\n+---+----+---+\n(2 rows)\n\n") {
+		t.Errorf("two rows under a cap of two:\n%s", b.String())
+	}
+	b.Reset()
+	w.SetTableLimits(0, 0)
+	if err := w.Result(many); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "(10495 rows)\n\n") || strings.Count(b.String(), "\n") != 10495+6 {
+		t.Errorf("no cap: %d lines, ending %q", strings.Count(b.String(), "\n"), b.String()[b.Len()-40:])
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10495: "10,495", 1234567: "1,234,567", -1234: "-1,234"} {
+		if got := groupDigits(n); got != want {
+			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestTableLimitsOnlyTheConsoleTable: CSV and JSON, on the console or in a
+// file, get every row and whole values whatever the caps: a cap there
+// would lose data without a word.
+func TestTableLimitsOnlyTheConsoleTable(t *testing.T) {
+	long := strings.Repeat("x", 50)
+	var many [][]value.Value
+	for i := range 30 {
+		many = append(many, []value.Value{value.StringValue(long), value.IntValue(int64(i)), value.FloatValue(1)})
+	}
+	dir := t.TempDir()
+	for _, uri := range []string{"console", "file://" + dir + "/out.csv", "file://" + dir + "/out.jsonl", dir + "/plain.csv"} {
+		for _, f := range []Format{CSV, JSON} {
+			var out bytes.Buffer
+			s, err := Open(uri, Target{Schema: schema, Format: f, Stdout: &out, NumRows: 2, Truncate: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Batch(BatchInfo{ID: 1}, many); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			if uri != "console" {
+				got = string(must(os.ReadFile(strings.TrimPrefix(uri, "file://"))))
+			}
+			header := 0
+			if strings.HasSuffix(uri, ".csv") || (uri == "console" && f == CSV) {
+				header = 1
+			}
+			if n := strings.Count(got, "\n"); n != 30+header || strings.Count(got, long) != 30 || strings.Contains(got, "only showing") {
+				t.Errorf("%s (format %d): %d lines, %d whole values, want every row:\n%s", uri, f, n, strings.Count(got, long), got)
+			}
+		}
+	}
+	// The console table is capped.
+	var out bytes.Buffer
+	s, _ := Open("console", Target{Schema: schema, Format: Table, Stdout: &out, NumRows: 2, Truncate: 3})
+	s.Batch(BatchInfo{ID: 1}, many)
+	if !strings.Contains(out.String(), "only showing top 2 of 30 rows") || strings.Contains(out.String(), long) {
+		t.Errorf("console table not capped:\n%s", out.String())
+	}
+}
+
+// TestBatchColumnCollision: a result column named batch (in any case) is
+// kept as it is; the batch number goes in the first of _batch, __batch,
+// ... that no column has, in CSV, JSON and Parquet alike.
+func TestBatchColumnCollision(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"dev", "n"}, "batch"},
+		{[]string{"batch", "n"}, "_batch"},
+		{[]string{"n", "Batch"}, "_batch"},
+		{[]string{"batch", "_BATCH"}, "__batch"},
+		{[]string{"_batch"}, "batch"},
+	} {
+		var s value.Schema
+		for _, n := range c.names {
+			s = append(s, value.Column{Name: n, Type: value.Int})
+		}
+		if got := BatchColumn(s); got != c.want {
+			t.Errorf("BatchColumn(%v) = %q, want %q", c.names, got, c.want)
+		}
+	}
+	clash := value.Schema{{Name: "batch", Type: value.String}, {Name: "n", Type: value.Int}}
+	row := [][]value.Value{{value.StringValue("b7"), value.IntValue(3)}}
+	var b bytes.Buffer
+	if err := NewWriter(&b, CSV, clash).Batch(BatchInfo{ID: 5}, row); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "_batch,batch,n\n5,b7,3\n" {
+		t.Errorf("csv:\n%s", b.String())
+	}
+	b.Reset()
+	if err := NewWriter(&b, JSON, clash).Batch(BatchInfo{ID: 5}, row); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(b.Bytes(), &rec); err != nil || rec["_batch"] != 5.0 || rec["batch"] != "b7" || rec["n"] != 3.0 || len(rec) != 3 {
+		t.Errorf("json %s: %v %v", b.String(), rec, err)
+	}
+	// A final result has no batch column, and keeps its own batch column.
+	b.Reset()
+	if err := NewWriter(&b, CSV, clash).Result(row); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "batch,n\nb7,3\n" {
+		t.Errorf("final csv:\n%s", b.String())
+	}
+	// Parquet: DuckDB reads both columns back.
+	path := t.TempDir() + "/out.parquet"
+	s, err := OpenFile(path, Target{Schema: clash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Batch(BatchInfo{ID: 5}, row); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := gosql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id int64
+	var batch string
+	var n int64
+	if err := db.QueryRow("SELECT _batch, batch, n FROM read_parquet("+quote(path)+")").Scan(&id, &batch, &n); err != nil || id != 5 || batch != "b7" || n != 3 {
+		t.Errorf("parquet: %d %q %d, %v", id, batch, n, err)
 	}
 }

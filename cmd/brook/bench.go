@@ -55,7 +55,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scaleRuns := fs.Int("scale-runs", 3, "repetitions of the scaling run (median and spread of late / early)")
 	profDir := fs.String("cpuprofile-dir", "", "write one CPU profile per query's stream runs into this directory")
 	fs.Usage = func() { fmt.Fprintf(stderr, benchUsage, fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	dir, err := ingest.OpenDir(ingest.DirOptions{Path: *data})

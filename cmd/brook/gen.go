@@ -35,7 +35,7 @@ Examples:
   brook gen --out /tmp/big --files 1000 --rows 10000 --devices 100000
 `, fs.FlagUsages())
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {

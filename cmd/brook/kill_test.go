@@ -44,7 +44,8 @@ func TestKillAndResume(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(uint64(len(query)), 7))
 			ckpt := t.TempDir()
-			args := []string{"run", "--checkpoint", ckpt, "--emit", "final", "--trigger", "120ms", "--source", "flows=" + data, query}
+			// --num-rows 0: the whole table, as the baseline prints it.
+			args := []string{"run", "--checkpoint", ckpt, "--emit", "final", "--num-rows", "0", "--trigger", "120ms", "--source", "flows=" + data, query}
 			if strings.Contains(query, "sessions") {
 				args = append(args, "--mode", "append", "--lateness", "0")
 			}

@@ -70,7 +70,7 @@ func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	interval := fs.Duration("interval", time.Second, "with --rate: how often a chunk (a file, for a directory) goes out")
 	chunk := fs.Int("chunk", 10000, "without --rate: rows per chunk (per file, for a directory)")
 	fs.Usage = func() { fmt.Fprintf(stderr, produceUsage, fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -184,7 +184,7 @@ func parseLateness(s string) (float64, error) {
 // load parses the flags and the query, applies the query file's header
 // directives where no flag overrides them, binds sources and plans.
 func (f *queryFlags) load(args []string) (*loaded, error) {
-	if err := f.fs.Parse(args); err != nil {
+	if err := parseFlags(f.fs, args); err != nil {
 		return nil, err
 	}
 	rest := f.fs.Args()

@@ -53,7 +53,7 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: brook repl [flags]\n\n%s\n\nFlags:\n%s\nExamples:\n%s", replSummary, fs.FlagUsages(), replExamples)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -83,8 +83,16 @@ batches what arrived in each --trigger interval, at most --max-records lines;
 --exit-idle ends the run once nothing arrived for that long. Without
 --schema, a stream's schema is inferred from the first records it delivers.
 
+The console table shows at most --num-rows rows of each batch, or of the
+final result (default 20, as Spark's console sink; the first rows in the
+result's order, the query's ORDER BY if it has one), then "only showing top
+20 of 10,495 rows"; --num-rows 0 shows all, --truncate N cuts longer cell
+values to N characters. Only that table is capped: --format csv and json,
+and every --sink file or topic, get every row.
+
 Sinks (--sink URI, repeatable; default console): console; file:///path/
-out.jsonl or .csv (every emitted row appended with its batch number: in
+out.jsonl or .csv (every emitted row appended with its batch number, in a
+column named batch, or _batch when the result has a batch column: in
 complete mode the latest batch is the whole result, in update mode the last
 row of a key is current, in append mode each row appears once);
 file:///path/out.parquet (the same, written by DuckDB when the run ends);
@@ -108,6 +116,8 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	f := newQueryFlags("run", runSummary, runExamples, stderr)
 	f.addStreamFlags(ctx, stdin, "keep what a streaming source consumed in this directory, one NDJSON file per micro-batch (for a later baseline)")
 	sinks := f.fs.StringArray("sink", nil, "where results go: console, file:///path/out.jsonl|.csv|.parquet or kafka://brokers/topic (repeatable; default console)")
+	numRows := f.fs.Int("num-rows", 20, "with --format table on the console: print at most this many rows of each batch's table (the first, in the result's order), then \"only showing top N of M rows\" (0: all); CSV, JSON and --sink files and topics always get every row")
+	truncate := f.fs.Int("truncate", 0, "with --format table on the console: cut cell values longer than this many characters, ending them with … (0: no truncation)")
 	emit := f.fs.String("emit", "batches", "what to print: batches (each micro-batch's output) or final (the result once the source is drained)")
 	f.fs.StringVar(&f.mode, "mode", "", "output mode: complete, update or append (default: complete for aggregations, append for plain queries)")
 	follow := f.fs.Bool("follow", false, "keep watching the source for new files until interrupted")
@@ -149,6 +159,9 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			}
 		}()
 	}
+	if *numRows < 0 || *truncate < 0 {
+		return fmt.Errorf("--num-rows and --truncate want 0 (no cap) or more")
+	}
 	if *emit != "batches" && *emit != "final" {
 		return fmt.Errorf("--emit wants batches or final, got %q", *emit)
 	}
@@ -162,7 +175,8 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	var identity, sources string
 	var cp *stream.Checkpoint
-	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final}
+	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final,
+		NumRows: *numRows, Truncate: *truncate}
 	if *checkpoint != "" {
 		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
 		identity, sources = stream.Identity(q, l.engineOptions(final, *httpAddr != "")), stream.SourceIdentity(l.catalog, l.plan.Table)
@@ -184,6 +198,9 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if sopts.CheckpointInterval, sopts.CheckpointPeriod, err = parseInterval(*ckInterval); err != nil {
 			return err
 		}
+	}
+	if col := sink.BatchColumn(target.Schema); col != "batch" && !final && addsBatchColumn(*sinks, l.format) {
+		fmt.Fprintf(stderr, "brook: the result has a column named batch; the batch number goes in column %s\n", col)
 	}
 	outs, err := openSinks(*sinks, target, cp)
 	if err != nil {
@@ -313,6 +330,26 @@ func sinkOutputName(uri string) string {
 		path = abs
 	}
 	return "sink file://" + path
+}
+
+// addsBatchColumn reports whether any of the --sink URIs (console when
+// there are none) writes CSV or JSON rows with a batch number column: a
+// file sink, or the console in the csv or json format.
+func addsBatchColumn(uris []string, format sink.Format) bool {
+	if len(uris) == 0 {
+		uris = []string{"console"}
+	}
+	for _, u := range uris {
+		switch lower := strings.ToLower(u); {
+		case lower == "console" || lower == "console:" || lower == "-":
+			if format != sink.Table {
+				return true
+			}
+		case !strings.HasPrefix(lower, "kafka://"):
+			return true
+		}
+	}
+	return false
 }
 
 // openSinks opens the --sink URIs (console when there are none); resumed
