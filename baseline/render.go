@@ -173,6 +173,13 @@ func expr(e sql.Expr) string {
 	case *sql.WindowRef:
 		return windowBound(x)
 	case *sql.Unary:
+		if _, key := x.X.(*sql.GroupRef); key && x.Op == "NOT" {
+			// DuckDB turns NOT (a < b) into a >= b before it matches
+			// the expressions of HAVING and SELECT to the GROUP BY keys,
+			// and then finds a bare column: a group key is negated as
+			// (key = false), the same three-valued result.
+			return "(" + expr(x.X) + " = false)"
+		}
 		if x.Op == "NOT" {
 			return "(NOT " + expr(x.X) + ")"
 		}
