@@ -21,6 +21,14 @@ var nativeCases = []string{
 	`SELECT id, b IS TRUE AS a, b IS NOT TRUE AS b2, b IS FALSE AS c, b IS NOT FALSE AS d, NOT b IS NOT FALSE AS e FROM t`,
 	`SELECT id, i IS DISTINCT FROM j + 1 AND b AS a, (i > j) IS NOT FALSE OR s IS DISTINCT FROM 'a' AS c FROM t`,
 	`SELECT k, count(*) FILTER (WHERE b) AS n, sum(i) FILTER (WHERE i > 0) AS si, count(DISTINCT s) FILTER (WHERE f > 0) AS ds FROM t GROUP BY k`,
+	// NULLS FIRST/LAST, and DuckDB's default NULLS LAST, pick the rows a
+	// LIMIT keeps (the keys end with id, so the cut is unambiguous)
+	`SELECT id, i FROM t ORDER BY i NULLS FIRST, id LIMIT 4`,
+	`SELECT id, i FROM t ORDER BY i DESC NULLS FIRST, id DESC LIMIT 4`,
+	`SELECT id, f FROM t ORDER BY f DESC, id LIMIT 4`,
+	`SELECT id, s FROM t ORDER BY s ASC NULLS LAST, id NULLS FIRST LIMIT 3 OFFSET 1`,
+	`SELECT k, sum(i) AS si FROM t GROUP BY k ORDER BY si DESC NULLS FIRST, k NULLS FIRST LIMIT 2`,
+	`SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY k NULLS FIRST LIMIT 1`,
 }
 
 // TestNativeParity runs each of nativeCases through the engine and, as

@@ -16,7 +16,7 @@ type Query struct {
 	Where    string
 	GroupBy  []string // the window call, if any, first
 	Having   string
-	OrderBy  []string // "expr" or "expr DESC"
+	OrderBy  []string // "expr", "expr DESC", either with NULLS FIRST/LAST
 	Limit    int      // -1: none
 	Offset   int      // 0: none
 	Windowed bool     // GroupBy[0] is a window call
@@ -644,6 +644,7 @@ func (g *queryGen) plain(q *Query) {
 			if g.chance(0.4) {
 				key += " DESC"
 			}
+			key += g.nullOrder()
 			q.OrderBy = append(q.OrderBy, key)
 		}
 	}
@@ -729,8 +730,21 @@ func (g *queryGen) grouped(q *Query, windowed bool) {
 			if g.chance(0.4) {
 				key += " DESC"
 			}
+			key += g.nullOrder()
 			q.OrderBy = append(q.OrderBy, key)
 		}
 		g.limit(q, 0.5)
 	}
+}
+
+// nullOrder is an ORDER BY item's null order: mostly none (DuckDB's
+// NULLS LAST), sometimes NULLS FIRST, now and then an explicit NULLS LAST.
+func (g *queryGen) nullOrder() string {
+	switch {
+	case g.chance(0.25):
+		return " NULLS FIRST"
+	case g.chance(0.1):
+		return " NULLS LAST"
+	}
+	return ""
 }

@@ -30,7 +30,7 @@ func Build(query string, cat Catalog) (*Plan, error) {
 		return nil, perr
 	}
 	toks, _ := lex(query)
-	b := &builder{src: query, toks: toks, slots: map[int]int{}}
+	b := &builder{src: query, toks: toks, slots: map[int]int{}, nullsFirst: rw.nullsFirst}
 	first := b.firstWord()
 	if first == nil {
 		return nil, newError(ErrSyntax, query, len(query), "empty query").withHint("write a SELECT statement")
@@ -64,6 +64,9 @@ type builder struct {
 	groupBy  []Expr
 	aggs     []*AggCall
 	window   *Window // the event-time window of GROUP BY, if any
+	// nullsFirst is the rewriter's explicit NULLS FIRST/LAST by ORDER BY
+	// item.
+	nullsFirst map[int]bool
 }
 
 func (b *builder) firstWord() *token {
@@ -280,12 +283,14 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		having = e
 	}
 	var order []OrderKey
-	for _, o := range sel.OrderBy {
+	for i, o := range sel.OrderBy {
 		e, err := b.bindRef(o.Expr, true, "ORDER BY")
 		if err != nil {
 			return nil, err
 		}
-		order = append(order, OrderKey{Expr: e, Desc: o.Direction == sqlparser.DescScr})
+		// NULLS LAST unless the item says otherwise, in either direction,
+		// as DuckDB's default_null_order 'nulls_last'.
+		order = append(order, OrderKey{Expr: e, Desc: o.Direction == sqlparser.DescScr, NullsFirst: b.nullsFirst[i]})
 	}
 	hasAgg := having != nil
 	for _, e := range b.selExprs {

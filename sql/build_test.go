@@ -43,7 +43,7 @@ func TestBuildPlans(t *testing.T) {
 		{
 			`SELECT DstDevice, COUNT(*) AS hits FROM flows WHERE DstPort IN (443, 8000) GROUP BY DstDevice ORDER BY hits DESC LIMIT 20`,
 			`Limit 20 offset 0
-└─ Sort count(*) DESC (NULLS LAST; ties by output columns)
+└─ Sort count(*) DESC NULLS LAST (ties by output columns)
    └─ Project DstDevice := dstdevice, hits := count(*)
       └─ Aggregate keys=[dstdevice] aggs=[count(*)]
          └─ Filter dstport IN (443, 8000)
@@ -63,6 +63,16 @@ func TestBuildPlans(t *testing.T) {
 └─ Filter count(*) > 1
    └─ Aggregate keys=[protocol] aggs=[count(DISTINCT dstdevice), sum(dstbytes), count(*)]
       └─ Scan flows [protocol DOUBLE, dstdevice VARCHAR, dstbytes DOUBLE]
+`,
+		},
+		{
+			// NULLS FIRST/LAST per key, the words gone from the parser's
+			// text; a column named nulls stays a column
+			"SELECT srcbytes, dstport AS \"nulls\" FROM flows ORDER BY srcbytes DESC NULLS FIRST, /* c */ dstport\n  nulls last,\n nulls, 1 NULLS FIRST LIMIT 3",
+			`Limit 3 offset 0
+└─ Sort srcbytes DESC NULLS FIRST, dstport ASC NULLS LAST, dstport ASC NULLS LAST, srcbytes ASC NULLS FIRST (ties by output columns)
+   └─ Project srcbytes := srcbytes, nulls := dstport
+      └─ Scan flows [srcbytes DOUBLE, dstport VARCHAR]
 `,
 		},
 		{
@@ -113,6 +123,12 @@ func TestBuildErrors(t *testing.T) {
 		{"DELETE FROM flows", sql.ErrUnsupported, "only SELECT queries"},
 		{"SELECT rank() OVER (ORDER BY srcbytes) FROM flows", sql.ErrUnsupported, "OVER"},
 		{"SELECT CAST(srcbytes AS blob) FROM flows", sql.ErrUnsupported, "unknown type \"blob\""},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS MIDDLE", sql.ErrSyntax, "line 1:52: NULLS wants FIRST or LAST"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS", sql.ErrSyntax, "line 1:51: NULLS wants FIRST or LAST"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST DESC", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, DESC cannot follow it"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST NULLS LAST", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, NULLS cannot follow it"},
+		{"SELECT srcbytes FROM flows WHERE srcbytes NULLS FIRST", sql.ErrSyntax, "line 1:43: syntax error"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST, nope NULLS LAST", sql.ErrUnknownColumn, "line 1:59: unknown column \"nope\""},
 	}
 	for _, c := range cases {
 		_, err := sql.Build(c.query, flowsCatalog)
