@@ -13,7 +13,8 @@ import (
 )
 
 // nativeCases are queries brook's planner rewrites into other SQL (IS
-// [NOT] DISTINCT FROM, IS [NOT] TRUE/FALSE, FILTER): the baseline runs
+// [NOT] DISTINCT FROM, IS [NOT] TRUE/FALSE, FILTER, NULLS FIRST/LAST,
+// GROUP BY ALL): the baseline runs
 // brook's rendering of them, so the parity tests alone could not tell a
 // rewriting that changed their meaning. Here DuckDB runs them as written.
 var nativeCases = []string{
@@ -29,6 +30,16 @@ var nativeCases = []string{
 	`SELECT id, s FROM t ORDER BY s ASC NULLS LAST, id NULLS FIRST LIMIT 3 OFFSET 1`,
 	`SELECT k, sum(i) AS si FROM t GROUP BY k ORDER BY si DESC NULLS FIRST, k NULLS FIRST LIMIT 2`,
 	`SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY k NULLS FIRST LIMIT 1`,
+	// GROUP BY ALL groups by the items without aggregates that read a
+	// column: a constant is no key, and no key left groups nothing
+	`SELECT k, b, 'x' AS c, count(*) AS n, sum(i) + 1 AS si FROM t GROUP BY ALL`,
+	`SELECT lower(s) AS ls, i % 3 AS m, max(f) AS mf FROM t GROUP BY ALL HAVING count(*) > 1`,
+	`SELECT 1 + 1 AS c, count(*) AS n, avg(f) AS af FROM t GROUP BY ALL`,
+	`SELECT 'x' AS c, 2 AS d FROM t GROUP BY ALL`,
+	`SELECT i % 2 AS m FROM t GROUP BY ALL`,
+	`SELECT count(*) AS n FROM t WHERE id < 0 GROUP BY ALL`,
+	`SELECT 'x' AS c, count(*) AS n FROM t WHERE id < 0 GROUP BY ALL`,
+	`SELECT id % 7 AS m, i, j, f, g, s, p, b, k FROM t GROUP BY ALL`,
 }
 
 // TestNativeParity runs each of nativeCases through the engine and, as

@@ -234,6 +234,11 @@ var aggregateCases = []string{
 	// HAVING on group keys is applied before the aggregates, as DuckDB
 	// pushes it down: the CAST never meets the rows of other groups.
 	`SELECT k, min(CAST(s AS BIGINT)) AS m, count(*) AS n FROM t GROUP BY k HAVING k = 'no such key' AND count(*) > 0`,
+	// GROUP BY ALL: the SELECT items without aggregates that read a column
+	`SELECT k, b, 'x' AS c, count(*) AS n, sum(i) + 1 AS si FROM t GROUP BY ALL`,
+	`SELECT lower(s) AS ls, i % 3 AS m, max(f) AS mf FROM t GROUP BY ALL HAVING count(*) > 1`,
+	`SELECT 1 + 1 AS c, count(*) AS n, avg(f) AS af FROM t GROUP BY ALL`,
+	`SELECT * FROM t GROUP BY ALL`,
 }
 
 // TestParityCoversEveryAggregate checks that every registered aggregate
@@ -687,6 +692,8 @@ var orderCases = []string{
 	`SELECT b, max(s) AS ms FROM t GROUP BY b ORDER BY max(s) NULLS FIRST, b DESC NULLS FIRST`,
 	`SELECT i, count(*) AS n FROM t GROUP BY i ORDER BY i DESC NULLS FIRST LIMIT 3`,
 	`SELECT DISTINCT k FROM t ORDER BY k NULLS FIRST LIMIT 1`,
+	`SELECT k, b, count(*) AS n FROM t GROUP BY ALL ORDER BY n DESC, k NULLS FIRST, b NULLS FIRST LIMIT 4`,
+	`SELECT 'x' AS c, id FROM t WHERE i > 0 GROUP BY ALL ORDER BY id DESC LIMIT 3`,
 }
 
 func TestOrderParity(t *testing.T) {

@@ -20,6 +20,9 @@ type Query struct {
 	Limit    int      // -1: none
 	Offset   int      // 0: none
 	Windowed bool     // GroupBy[0] is a window call
+	// GroupAll writes GROUP BY ALL for GroupBy: every key is selected, and
+	// the other items hold aggregates or read the keys only.
+	GroupAll bool
 }
 
 // Item is one SELECT item.
@@ -47,7 +50,9 @@ func (q *Query) String() string {
 	if q.Where != "" {
 		b.WriteString(" WHERE " + q.Where)
 	}
-	if len(q.GroupBy) > 0 {
+	if q.GroupAll {
+		b.WriteString(" GROUP BY ALL")
+	} else if len(q.GroupBy) > 0 {
 		b.WriteString(" GROUP BY " + strings.Join(q.GroupBy, ", "))
 	}
 	if q.Having != "" {
@@ -682,14 +687,20 @@ func (g *queryGen) grouped(q *Query, windowed bool) {
 	} else if !windowed && nkeys == 0 {
 		nkeys = 1
 	}
+	allSelected := true
 	for range nkeys {
 		k := g.groupKey()
 		g.keys = append(g.keys, k)
 		q.GroupBy = append(q.GroupBy, k.text)
 		if g.chance(0.85) {
 			q.Select = append(q.Select, Item{Expr: k.text, Alias: fmt.Sprintf("c%d", len(q.Select))})
+		} else {
+			allSelected = false
 		}
 	}
+	// GROUP BY ALL groups by the same keys, and by the items computed
+	// from them, which splits no group
+	q.GroupAll = !windowed && nkeys > 0 && allSelected && g.chance(0.2)
 	// keys whose type was not worked out are usable as themselves only
 	var typedKeys []typed
 	for _, k := range g.keys {

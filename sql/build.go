@@ -252,9 +252,17 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 			return nil, b.errAt(ErrUnsupported, item, "%s is not supported in SELECT", sqlparser.String(item))
 		}
 	}
-	// GROUP BY: ordinals, aliases, expressions.
+	// GROUP BY: ordinals, aliases, expressions, or ALL.
 	for i, g := range sel.GroupBy {
 		if windowItems[i] {
+			continue
+		}
+		if f, ok := g.(*sqlparser.FuncExpr); ok && f.Name.String() == fnGroupAll {
+			if len(sel.GroupBy) > 1 {
+				return nil, newError(ErrSyntax, b.src, b.groupAllPos(), "GROUP BY ALL takes no other keys").
+					withHint("write GROUP BY ALL alone, or list the keys")
+			}
+			b.groupByAll()
 			continue
 		}
 		e, err := b.bindRef(g, false, "GROUP BY")
@@ -672,4 +680,40 @@ func pushHavingKeys(p *Plan) {
 		return out
 	}
 	p.KeyFilter = and(push)
+}
+
+// groupByAll expands GROUP BY ALL as DuckDB does: the keys are the SELECT
+// items that hold no aggregate and read some column. A constant item is no
+// key, so with no key left the query is not grouped by anything: an
+// aggregate query is then one group, and a query without aggregates plain.
+func (b *builder) groupByAll() {
+	for _, e := range b.selExprs {
+		if _, ok := e.(*WindowRef); ok || containsAgg(e) {
+			continue
+		}
+		reads := false
+		Walk(e, func(x Expr) {
+			if _, ok := x.(*ColumnRef); ok {
+				reads = true
+			}
+		})
+		if reads && b.groupIndex(e) < 0 {
+			b.groupBy = append(b.groupBy, e)
+		}
+	}
+}
+
+// groupAllPos is the offset of ALL in GROUP BY ALL, or -1.
+func (b *builder) groupAllPos() int {
+	by := false
+	for _, t := range b.toks {
+		switch {
+		case t.kind == tokSpace:
+		case by && t.is("all"):
+			return t.start
+		default:
+			by = t.is("by")
+		}
+	}
+	return -1
 }

@@ -76,6 +76,22 @@ func TestBuildPlans(t *testing.T) {
 `,
 		},
 		{
+			// GROUP BY ALL: the items without aggregates that read a column
+			"SELECT protocol, 'x' AS c, lower(dstdevice) d, 1 + 1, count(*) AS n, sum(srcbytes) + 1 FROM flows GROUP BY ALL",
+			`Project protocol := protocol, c := 'x', d := lower(dstdevice), "1 + 1" := 1 + 1, n := count(*), "sum(srcbytes) + 1" := sum(srcbytes) + 1
+└─ Aggregate keys=[protocol, lower(dstdevice)] aggs=[count(*), sum(srcbytes)]
+   └─ Scan flows [protocol DOUBLE, dstdevice VARCHAR, srcbytes DOUBLE]
+`,
+		},
+		{
+			// with nothing to group by it groups nothing, as DuckDB
+			"SELECT 'x' AS c, 1 + 2 AS s FROM flows WHERE srcbytes IS NULL GROUP BY ALL",
+			`Project c := 'x', s := 1 + 2
+└─ Filter srcbytes IS NULL
+   └─ Scan flows [srcbytes DOUBLE]
+`,
+		},
+		{
 			`SELECT TRY_CAST(dstport AS DOUBLE) p, CAST(srcbytes AS BIGINT) || 'x', substr(lower(srcdevice), 1, 4) FROM flows`,
 			`Project p := TRY_CAST(dstport AS DOUBLE), "CAST(srcbytes AS BIGINT) || 'x'" := CAST(srcbytes AS BIGINT) || 'x', "substr(lower(srcdevice), 1, 4)" := substr(lower(srcdevice), 1, 4)
 └─ Scan flows [dstport VARCHAR, srcbytes DOUBLE, srcdevice VARCHAR]
@@ -123,6 +139,10 @@ func TestBuildErrors(t *testing.T) {
 		{"DELETE FROM flows", sql.ErrUnsupported, "only SELECT queries"},
 		{"SELECT rank() OVER (ORDER BY srcbytes) FROM flows", sql.ErrUnsupported, "OVER"},
 		{"SELECT CAST(srcbytes AS blob) FROM flows", sql.ErrUnsupported, "unknown type \"blob\""},
+		{"SELECT protocol, count(*) FROM flows GROUP BY ALL, protocol", sql.ErrSyntax, "line 1:47: GROUP BY ALL takes no other keys"},
+		{"SELECT protocol, count(*) FROM flows GROUP BY protocol, all", sql.ErrSyntax, "line 1:57: syntax error near \"all\""},
+		{"SELECT protocol, count(*) FROM flows GROUP BY ALL ORDER BY srcbytes", sql.ErrUnsupported, "srcbytes must appear in GROUP BY"},
+		{"SELECT protocol + count(*) FROM flows GROUP BY ALL", sql.ErrUnsupported, "protocol must appear in GROUP BY"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS MIDDLE", sql.ErrSyntax, "line 1:52: NULLS wants FIRST or LAST"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS", sql.ErrSyntax, "line 1:51: NULLS wants FIRST or LAST"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST DESC", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, DESC cannot follow it"},
