@@ -14,7 +14,7 @@ import (
 
 // nativeCases are queries brook's planner rewrites into other SQL (IS
 // [NOT] DISTINCT FROM, IS [NOT] TRUE/FALSE, FILTER, NULLS FIRST/LAST,
-// GROUP BY ALL): the baseline runs
+// GROUP BY ALL, aliases in HAVING): the baseline runs
 // brook's rendering of them, so the parity tests alone could not tell a
 // rewriting that changed their meaning. Here DuckDB runs them as written.
 var nativeCases = []string{
@@ -40,6 +40,11 @@ var nativeCases = []string{
 	`SELECT count(*) AS n FROM t WHERE id < 0 GROUP BY ALL`,
 	`SELECT 'x' AS c, count(*) AS n FROM t WHERE id < 0 GROUP BY ALL`,
 	`SELECT id % 7 AS m, i, j, f, g, s, p, b, k FROM t GROUP BY ALL`,
+	// HAVING reads SELECT aliases, outside aggregates, unless a column
+	// has the name
+	`SELECT k AS kk, count(*) AS n, sum(i) AS si FROM t GROUP BY k HAVING n > 2 AND (si IS NULL OR si / n > 0) AND kk IS NOT NULL`,
+	`SELECT j AS i, count(*) AS n FROM t GROUP BY j, i HAVING i > 0 AND n >= 1`,
+	`SELECT k, count(*) AS n FROM t GROUP BY ALL HAVING n > 1 ORDER BY n DESC NULLS FIRST, k NULLS FIRST LIMIT 2`,
 }
 
 // TestNativeParity runs each of nativeCases through the engine and, as

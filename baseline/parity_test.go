@@ -239,6 +239,11 @@ var aggregateCases = []string{
 	`SELECT lower(s) AS ls, i % 3 AS m, max(f) AS mf FROM t GROUP BY ALL HAVING count(*) > 1`,
 	`SELECT 1 + 1 AS c, count(*) AS n, avg(f) AS af FROM t GROUP BY ALL`,
 	`SELECT * FROM t GROUP BY ALL`,
+	// HAVING reads SELECT aliases outside aggregates; a column of the
+	// name wins
+	`SELECT k AS kk, count(*) AS n, sum(i) AS si FROM t GROUP BY k HAVING n > 2 AND (si IS NULL OR si / n > 0) AND kk IS NOT NULL`,
+	`SELECT b AS x, count(*) AS i FROM t GROUP BY b, i HAVING x OR i > 12`,
+	`SELECT count(*) AS n, avg(f) AS af FROM t HAVING n > 0 AND af IS NOT NULL`,
 }
 
 // TestParityCoversEveryAggregate checks that every registered aggregate

@@ -727,6 +727,15 @@ func (g *queryGen) grouped(q *Query, windowed bool) {
 	if g.chance(0.3) {
 		q.Having = g.expr(value.Bool, 1+g.r.IntN(2))
 	}
+	if it := q.Select[g.r.IntN(len(q.Select))]; g.chance(0.15) && it.Alias != "ws" && it.Alias != "we" {
+		// HAVING reads a SELECT alias (not a window bound: a condition on
+		// it stays above the aggregates, where DuckDB pushes it below)
+		cond := it.Alias + g.pick([]string{" IS NULL", " IS NOT NULL"})
+		if q.Having != "" {
+			cond = "(" + q.Having + ")" + g.pick([]string{" AND ", " OR "}) + cond
+		}
+		q.Having = cond
+	}
 	if g.chance(0.4) {
 		for n := 1 + g.r.IntN(2); n > 0; n-- {
 			var key string

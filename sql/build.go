@@ -67,6 +67,9 @@ type builder struct {
 	// nullsFirst is the rewriter's explicit NULLS FIRST/LAST by ORDER BY
 	// item.
 	nullsFirst map[int]bool
+	// inHaving is set while HAVING is bound: its names may be SELECT
+	// aliases (see selectAlias).
+	inHaving bool
 }
 
 func (b *builder) firstWord() *token {
@@ -136,6 +139,16 @@ func (b *builder) tokenAt(pos int) string {
 func (b *builder) posOfWord(name string) int {
 	for _, t := range b.toks {
 		if (t.kind == tokWord && strings.EqualFold(t.text, name)) || (t.kind == tokIdent && strings.EqualFold(t.value, name)) {
+			return t.start
+		}
+	}
+	return -1
+}
+
+// posOfWordAfter is posOfWord for the words at or after offset from.
+func (b *builder) posOfWordAfter(name string, from int) int {
+	for _, t := range b.toks {
+		if t.start >= from && ((t.kind == tokWord && strings.EqualFold(t.text, name)) || (t.kind == tokIdent && strings.EqualFold(t.value, name))) {
 			return t.start
 		}
 	}
@@ -281,7 +294,9 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 	}
 	var having Expr
 	if sel.Having != nil {
+		b.inHaving = true
 		e, err := b.bindRef(sel.Having.Expr, true, "HAVING")
+		b.inHaving = false
 		if err != nil {
 			return nil, err
 		}

@@ -92,6 +92,17 @@ func TestBuildPlans(t *testing.T) {
 `,
 		},
 		{
+			// HAVING reads SELECT aliases, outside aggregates, when no
+			// column has the name
+			"SELECT protocol AS p, count(*) AS n, sum(srcbytes) s FROM flows GROUP BY protocol HAVING n > 1 AND s / n < 10 AND p <> 6",
+			`Project p := protocol, n := count(*), s := sum(srcbytes)
+└─ Filter ((count(*) > 1) AND ((sum(srcbytes) / count(*)) < 10)) AND (protocol <> 6)
+   └─ Aggregate keys=[protocol] aggs=[count(*), sum(srcbytes)]
+      └─ Filter protocol <> 6 (HAVING on group keys)
+         └─ Scan flows [protocol DOUBLE, srcbytes DOUBLE]
+`,
+		},
+		{
 			`SELECT TRY_CAST(dstport AS DOUBLE) p, CAST(srcbytes AS BIGINT) || 'x', substr(lower(srcdevice), 1, 4) FROM flows`,
 			`Project p := TRY_CAST(dstport AS DOUBLE), "CAST(srcbytes AS BIGINT) || 'x'" := CAST(srcbytes AS BIGINT) || 'x', "substr(lower(srcdevice), 1, 4)" := substr(lower(srcdevice), 1, 4)
 └─ Scan flows [dstport VARCHAR, srcbytes DOUBLE, srcdevice VARCHAR]
@@ -143,6 +154,9 @@ func TestBuildErrors(t *testing.T) {
 		{"SELECT protocol, count(*) FROM flows GROUP BY protocol, all", sql.ErrSyntax, "line 1:57: syntax error near \"all\""},
 		{"SELECT protocol, count(*) FROM flows GROUP BY ALL ORDER BY srcbytes", sql.ErrUnsupported, "srcbytes must appear in GROUP BY"},
 		{"SELECT protocol + count(*) FROM flows GROUP BY ALL", sql.ErrUnsupported, "protocol must appear in GROUP BY"},
+		{"SELECT count(*) AS srcbytes FROM flows GROUP BY protocol HAVING srcbytes > 1", sql.ErrUnsupported, "column srcbytes must appear in GROUP BY"},
+		{"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol HAVING max(n) > 1", sql.ErrUnknownColumn, "line 1:72: unknown column \"n\""},
+		{"SELECT srcbytes AS b FROM flows GROUP BY protocol HAVING b > 1", sql.ErrUnsupported, "column srcbytes must appear in GROUP BY"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS MIDDLE", sql.ErrSyntax, "line 1:52: NULLS wants FIRST or LAST"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS", sql.ErrSyntax, "line 1:51: NULLS wants FIRST or LAST"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST DESC", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, DESC cannot follow it"},
