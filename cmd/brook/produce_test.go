@@ -301,8 +301,9 @@ func TestProduceDirectory(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 with a message\n%s", args, code, errOut)
 		}
 	}
-	if code, _, errOut := brook(t, "produce", "--help"); code != exitOK || !strings.Contains(errOut, "Examples:") {
-		t.Errorf("--help: exit %d\n%s", code, errOut)
+	// help asked for goes to stdout
+	if code, out, errOut := brook(t, "produce", "--help"); code != exitOK || !strings.Contains(out, "Examples:") || errOut != "" {
+		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
 
