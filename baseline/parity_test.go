@@ -238,6 +238,16 @@ var aggregateCases = []string{
 	// HAVING on group keys is applied before the aggregates, as DuckDB
 	// pushes it down: the CAST never meets the rows of other groups.
 	`SELECT k, min(CAST(s AS BIGINT)) AS m, count(*) AS n FROM t GROUP BY k HAVING k = 'no such key' AND count(*) > 0`,
+	// GROUP BY ALL: the SELECT items without aggregates that read a column
+	`SELECT k, b, 'x' AS c, count(*) AS n, sum(i) + 1 AS si FROM t GROUP BY ALL`,
+	`SELECT lower(s) AS ls, i % 3 AS m, max(f) AS mf FROM t GROUP BY ALL HAVING count(*) > 1`,
+	`SELECT 1 + 1 AS c, count(*) AS n, avg(f) AS af FROM t GROUP BY ALL`,
+	`SELECT * FROM t GROUP BY ALL`,
+	// HAVING reads SELECT aliases outside aggregates; a column of the
+	// name wins
+	`SELECT k AS kk, count(*) AS n, sum(i) AS si FROM t GROUP BY k HAVING n > 2 AND (si IS NULL OR si / n > 0) AND kk IS NOT NULL`,
+	`SELECT b AS x, count(*) AS i FROM t GROUP BY b, i HAVING x OR i > 12`,
+	`SELECT count(*) AS n, avg(f) AS af FROM t HAVING n > 0 AND af IS NOT NULL`,
 }
 
 // TestParityCoversEveryAggregate checks that every registered aggregate
@@ -674,4 +684,51 @@ func (ds *dataset) runStreamBatches(plan *sql.Plan, perBatch int) ([][]value.Val
 		}
 	}
 	return q.Final()
+}
+
+// orderCases are sorted and cut queries, compared row by row in order:
+// NULLS FIRST and LAST per key decide which rows a LIMIT keeps.
+var orderCases = []string{
+	`SELECT id, i FROM t ORDER BY i NULLS FIRST LIMIT 5`,
+	`SELECT id, i FROM t ORDER BY i DESC NULLS FIRST LIMIT 5`,
+	`SELECT id, i FROM t ORDER BY i DESC NULLS LAST LIMIT 5`,
+	`SELECT id, i FROM t ORDER BY i ASC NULLS LAST, id DESC LIMIT 6 OFFSET 2`,
+	`SELECT id, s, f FROM t ORDER BY s NULLS FIRST, f DESC NULLS FIRST, id`,
+	`SELECT id, b, k FROM t ORDER BY b DESC NULLS FIRST, k NULLS FIRST LIMIT 7`,
+	`SELECT f AS x, id FROM t ORDER BY x NULLS FIRST, 2 DESC NULLS FIRST LIMIT 4`,
+	`SELECT k, count(*) AS n, sum(i) AS si FROM t GROUP BY k ORDER BY k NULLS FIRST LIMIT 2`,
+	`SELECT k, count(*) AS n, sum(i) AS si FROM t GROUP BY k ORDER BY si DESC NULLS FIRST LIMIT 2`,
+	`SELECT b, max(s) AS ms FROM t GROUP BY b ORDER BY max(s) NULLS FIRST, b DESC NULLS FIRST`,
+	`SELECT i, count(*) AS n FROM t GROUP BY i ORDER BY i DESC NULLS FIRST LIMIT 3`,
+	`SELECT DISTINCT k FROM t ORDER BY k NULLS FIRST LIMIT 1`,
+	`SELECT k, b, count(*) AS n FROM t GROUP BY ALL ORDER BY n DESC, k NULLS FIRST, b NULLS FIRST LIMIT 4`,
+	`SELECT 'x' AS c, id FROM t WHERE i > 0 GROUP BY ALL ORDER BY id DESC LIMIT 3`,
+}
+
+func TestOrderParity(t *testing.T) {
+	ds := &dataset{schema: paritySchema, rows: parityRows}
+	ds.write(t)
+	db := openDB(t)
+	for _, query := range orderCases {
+		t.Run(query, func(t *testing.T) {
+			plan := ds.build(t, query)
+			stream, serr := ds.runStream(plan)
+			res, berr := db.Run(context.Background(), plan, []string{ds.path})
+			if serr != nil || berr != nil {
+				t.Fatalf("stream error: %v; DuckDB error: %v", serr, berr)
+			}
+			cols := make([]string, len(plan.Output))
+			for i, o := range plan.Output {
+				cols[i] = o.Name
+			}
+			r := diff.Compare(cols, plan.KeyColumns, stream, res.Rows, 1e-12)
+			r.CheckOrder(stream, res.Rows)
+			if !r.Equal {
+				t.Errorf("%s\n%s\nSQL: %s", query, r.Text(0), res.SQL)
+			}
+			if len(stream) == 0 {
+				t.Errorf("%s: no rows", query)
+			}
+		})
+	}
 }

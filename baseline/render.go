@@ -113,7 +113,11 @@ func Render(p *sql.Plan, files []string) string {
 			if k.Desc {
 				dir = " DESC"
 			}
-			keys = append(keys, Ident("o"+strconv.Itoa(i))+dir+" NULLS LAST")
+			nulls := " NULLS LAST"
+			if k.NullsFirst {
+				nulls = " NULLS FIRST"
+			}
+			keys = append(keys, Ident("o"+strconv.Itoa(i))+dir+nulls)
 		}
 		for i := range p.Output {
 			keys = append(keys, Ident("c"+strconv.Itoa(i))+" ASC NULLS LAST")

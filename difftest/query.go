@@ -16,10 +16,13 @@ type Query struct {
 	Where    string
 	GroupBy  []string // the window call, if any, first
 	Having   string
-	OrderBy  []string // "expr" or "expr DESC"
+	OrderBy  []string // "expr", "expr DESC", either with NULLS FIRST/LAST
 	Limit    int      // -1: none
 	Offset   int      // 0: none
 	Windowed bool     // GroupBy[0] is a window call
+	// GroupAll writes GROUP BY ALL for GroupBy: every key is selected, and
+	// the other items hold aggregates or read the keys only.
+	GroupAll bool
 }
 
 // Item is one SELECT item.
@@ -47,7 +50,9 @@ func (q *Query) String() string {
 	if q.Where != "" {
 		b.WriteString(" WHERE " + q.Where)
 	}
-	if len(q.GroupBy) > 0 {
+	if q.GroupAll {
+		b.WriteString(" GROUP BY ALL")
+	} else if len(q.GroupBy) > 0 {
 		b.WriteString(" GROUP BY " + strings.Join(q.GroupBy, ", "))
 	}
 	if q.Having != "" {
@@ -644,6 +649,7 @@ func (g *queryGen) plain(q *Query) {
 			if g.chance(0.4) {
 				key += " DESC"
 			}
+			key += g.nullOrder()
 			q.OrderBy = append(q.OrderBy, key)
 		}
 	}
@@ -681,14 +687,20 @@ func (g *queryGen) grouped(q *Query, windowed bool) {
 	} else if !windowed && nkeys == 0 {
 		nkeys = 1
 	}
+	allSelected := true
 	for range nkeys {
 		k := g.groupKey()
 		g.keys = append(g.keys, k)
 		q.GroupBy = append(q.GroupBy, k.text)
 		if g.chance(0.85) {
 			q.Select = append(q.Select, Item{Expr: k.text, Alias: fmt.Sprintf("c%d", len(q.Select))})
+		} else {
+			allSelected = false
 		}
 	}
+	// GROUP BY ALL groups by the same keys, and by the items computed
+	// from them, which splits no group
+	q.GroupAll = !windowed && nkeys > 0 && allSelected && g.chance(0.2)
 	// keys whose type was not worked out are usable as themselves only
 	var typedKeys []typed
 	for _, k := range g.keys {
@@ -715,6 +727,15 @@ func (g *queryGen) grouped(q *Query, windowed bool) {
 	if g.chance(0.3) {
 		q.Having = g.expr(value.Bool, 1+g.r.IntN(2))
 	}
+	if it := q.Select[g.r.IntN(len(q.Select))]; g.chance(0.15) && it.Alias != "ws" && it.Alias != "we" {
+		// HAVING reads a SELECT alias (not a window bound: a condition on
+		// it stays above the aggregates, where DuckDB pushes it below)
+		cond := it.Alias + g.pick([]string{" IS NULL", " IS NOT NULL"})
+		if q.Having != "" {
+			cond = "(" + q.Having + ")" + g.pick([]string{" AND ", " OR "}) + cond
+		}
+		q.Having = cond
+	}
 	if g.chance(0.4) {
 		for n := 1 + g.r.IntN(2); n > 0; n-- {
 			var key string
@@ -729,8 +750,21 @@ func (g *queryGen) grouped(q *Query, windowed bool) {
 			if g.chance(0.4) {
 				key += " DESC"
 			}
+			key += g.nullOrder()
 			q.OrderBy = append(q.OrderBy, key)
 		}
 		g.limit(q, 0.5)
 	}
+}
+
+// nullOrder is an ORDER BY item's null order: mostly none (DuckDB's
+// NULLS LAST), sometimes NULLS FIRST, now and then an explicit NULLS LAST.
+func (g *queryGen) nullOrder() string {
+	switch {
+	case g.chance(0.25):
+		return " NULLS FIRST"
+	case g.chance(0.1):
+		return " NULLS LAST"
+	}
+	return ""
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // compare orders two rows by the plan's total order (sql.Plan.TotalOrder):
-// the ORDER BY keys, NULLs last in either direction, then every output
-// column ascending.
+// the ORDER BY keys, NULLs last in either direction unless the key says
+// NULLS FIRST, then every output column ascending, NULLs last.
 func (q *Query) compare(a, b sortRow) int {
 	if c := q.compareKeys(a, b); c != 0 {
 		return c
@@ -25,8 +25,13 @@ func (q *Query) compare(a, b sortRow) int {
 func (q *Query) compareKeys(a, b sortRow) int {
 	for i, desc := range q.desc {
 		x, y := a.keys[i], b.keys[i]
-		c := value.Order(x, y)
-		if desc && !x.IsNull() && !y.IsNull() {
+		c := value.Order(x, y) // NULLs last
+		switch {
+		case x.IsNull() || y.IsNull():
+			if q.nullsFirst[i] {
+				c = -c
+			}
+		case desc:
 			c = -c
 		}
 		if c != 0 {

@@ -79,6 +79,8 @@ type Query struct {
 	outputs []evalFn // over slots (plain) or over group rows (aggregated)
 	orders  []evalFn
 	desc    []bool
+	// nullsFirst marks the ORDER BY keys that sort NULLs first.
+	nullsFirst []bool
 
 	groups *groupTable // aggregated queries only
 	having evalFn
@@ -196,6 +198,7 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 		}
 		q.orders = append(q.orders, f)
 		q.desc = append(q.desc, k.Desc)
+		q.nullsFirst = append(q.nullsFirst, k.NullsFirst)
 	}
 	q.final, q.keep, q.finalOnly = nil, opts.KeepFinal, opts.FinalOnly
 	if opts.KeepFinal && q.mode == Append && !plan.Aggregated {

@@ -16,6 +16,11 @@ import (
 func (b *builder) bind(node sqlparser.Expr, allowAgg bool) (Expr, error) {
 	switch n := node.(type) {
 	case *sqlparser.ColName:
+		if b.inHaving && allowAgg && n.Qualifier.IsEmpty() {
+			if e := b.selectAlias(n.Name.String()); e != nil {
+				return e, nil
+			}
+		}
 		return b.bindColumn(n)
 	case *sqlparser.SQLVal:
 		return b.bindLiteral(n)
@@ -147,6 +152,21 @@ func (b *builder) bind3(x, y, z sqlparser.Expr, allowAgg bool) (Expr, Expr, Expr
 	return bx, by, bz, nil
 }
 
+// selectAlias returns the SELECT item a name in HAVING refers to, as
+// DuckDB resolves it: a source column of that name wins, and an alias is
+// not seen inside an aggregate's arguments (bound without allowAgg).
+func (b *builder) selectAlias(name string) Expr {
+	if _, ok := b.schema.Lookup(name); ok {
+		return nil
+	}
+	for i, n := range b.selNames {
+		if strings.EqualFold(n, name) {
+			return b.selExprs[i]
+		}
+	}
+	return nil
+}
+
 func (b *builder) bindColumn(n *sqlparser.ColName) (Expr, error) {
 	name := n.Name.String()
 	if q := n.Qualifier.Name.String(); q != "" && !b.isOurTable(q) {
@@ -156,7 +176,14 @@ func (b *builder) bindColumn(n *sqlparser.ColName) (Expr, error) {
 	if i, ok := b.schema.Lookup(name); ok {
 		return b.columnRef(i), nil
 	}
-	e := newError(ErrUnknownColumn, b.src, b.posOfWord(name), "unknown column %q in %s", name, b.table)
+	pos := b.posOfWord(name)
+	if h := b.posOfWord("having"); b.inHaving && h >= 0 {
+		// the name may be a SELECT alias too: point at it in HAVING
+		if p := b.posOfWordAfter(name, h); p >= 0 {
+			pos = p
+		}
+	}
+	e := newError(ErrUnknownColumn, b.src, pos, "unknown column %q in %s", name, b.table)
 	hint := ""
 	if s := suggest(name, b.schema.Names()); s != "" {
 		hint = "did you mean " + QuoteIdent(s) + "? "

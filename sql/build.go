@@ -30,7 +30,7 @@ func Build(query string, cat Catalog) (*Plan, error) {
 		return nil, perr
 	}
 	toks, _ := lex(query)
-	b := &builder{src: query, toks: toks, slots: map[int]int{}}
+	b := &builder{src: query, toks: toks, slots: map[int]int{}, nullsFirst: rw.nullsFirst}
 	first := b.firstWord()
 	if first == nil {
 		return nil, newError(ErrSyntax, query, len(query), "empty query").withHint("write a SELECT statement")
@@ -64,6 +64,12 @@ type builder struct {
 	groupBy  []Expr
 	aggs     []*AggCall
 	window   *Window // the event-time window of GROUP BY, if any
+	// nullsFirst is the rewriter's explicit NULLS FIRST/LAST by ORDER BY
+	// item.
+	nullsFirst map[int]bool
+	// inHaving is set while HAVING is bound: its names may be SELECT
+	// aliases (see selectAlias).
+	inHaving bool
 }
 
 func (b *builder) firstWord() *token {
@@ -133,6 +139,16 @@ func (b *builder) tokenAt(pos int) string {
 func (b *builder) posOfWord(name string) int {
 	for _, t := range b.toks {
 		if (t.kind == tokWord && strings.EqualFold(t.text, name)) || (t.kind == tokIdent && strings.EqualFold(t.value, name)) {
+			return t.start
+		}
+	}
+	return -1
+}
+
+// posOfWordAfter is posOfWord for the words at or after offset from.
+func (b *builder) posOfWordAfter(name string, from int) int {
+	for _, t := range b.toks {
+		if t.start >= from && ((t.kind == tokWord && strings.EqualFold(t.text, name)) || (t.kind == tokIdent && strings.EqualFold(t.value, name))) {
 			return t.start
 		}
 	}
@@ -249,9 +265,17 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 			return nil, b.errAt(ErrUnsupported, item, "%s is not supported in SELECT", sqlparser.String(item))
 		}
 	}
-	// GROUP BY: ordinals, aliases, expressions.
+	// GROUP BY: ordinals, aliases, expressions, or ALL.
 	for i, g := range sel.GroupBy {
 		if windowItems[i] {
+			continue
+		}
+		if f, ok := g.(*sqlparser.FuncExpr); ok && f.Name.String() == fnGroupAll {
+			if len(sel.GroupBy) > 1 {
+				return nil, newError(ErrSyntax, b.src, b.groupAllPos(), "GROUP BY ALL takes no other keys").
+					withHint("write GROUP BY ALL alone, or list the keys")
+			}
+			b.groupByAll()
 			continue
 		}
 		e, err := b.bindRef(g, false, "GROUP BY")
@@ -270,7 +294,9 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 	}
 	var having Expr
 	if sel.Having != nil {
+		b.inHaving = true
 		e, err := b.bindRef(sel.Having.Expr, true, "HAVING")
+		b.inHaving = false
 		if err != nil {
 			return nil, err
 		}
@@ -280,12 +306,14 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		having = e
 	}
 	var order []OrderKey
-	for _, o := range sel.OrderBy {
+	for i, o := range sel.OrderBy {
 		e, err := b.bindRef(o.Expr, true, "ORDER BY")
 		if err != nil {
 			return nil, err
 		}
-		order = append(order, OrderKey{Expr: e, Desc: o.Direction == sqlparser.DescScr})
+		// NULLS LAST unless the item says otherwise, in either direction,
+		// as DuckDB's default_null_order 'nulls_last'.
+		order = append(order, OrderKey{Expr: e, Desc: o.Direction == sqlparser.DescScr, NullsFirst: b.nullsFirst[i]})
 	}
 	hasAgg := having != nil
 	for _, e := range b.selExprs {
@@ -667,4 +695,40 @@ func pushHavingKeys(p *Plan) {
 		return out
 	}
 	p.KeyFilter = and(push)
+}
+
+// groupByAll expands GROUP BY ALL as DuckDB does: the keys are the SELECT
+// items that hold no aggregate and read some column. A constant item is no
+// key, so with no key left the query is not grouped by anything: an
+// aggregate query is then one group, and a query without aggregates plain.
+func (b *builder) groupByAll() {
+	for _, e := range b.selExprs {
+		if _, ok := e.(*WindowRef); ok || containsAgg(e) {
+			continue
+		}
+		reads := false
+		Walk(e, func(x Expr) {
+			if _, ok := x.(*ColumnRef); ok {
+				reads = true
+			}
+		})
+		if reads && b.groupIndex(e) < 0 {
+			b.groupBy = append(b.groupBy, e)
+		}
+	}
+}
+
+// groupAllPos is the offset of ALL in GROUP BY ALL, or -1.
+func (b *builder) groupAllPos() int {
+	by := false
+	for _, t := range b.toks {
+		switch {
+		case t.kind == tokSpace:
+		case by && t.is("all"):
+			return t.start
+		default:
+			by = t.is("by")
+		}
+	}
+	return -1
 }

@@ -43,7 +43,7 @@ func TestBuildPlans(t *testing.T) {
 		{
 			`SELECT DstDevice, COUNT(*) AS hits FROM flows WHERE DstPort IN (443, 8000) GROUP BY DstDevice ORDER BY hits DESC LIMIT 20`,
 			`Limit 20 offset 0
-└─ Sort count(*) DESC (NULLS LAST; ties by output columns)
+└─ Sort count(*) DESC NULLS LAST (ties by output columns)
    └─ Project DstDevice := dstdevice, hits := count(*)
       └─ Aggregate keys=[dstdevice] aggs=[count(*)]
          └─ Filter dstport IN (443, 8000)
@@ -63,6 +63,43 @@ func TestBuildPlans(t *testing.T) {
 └─ Filter count(*) > 1
    └─ Aggregate keys=[protocol] aggs=[count(DISTINCT dstdevice), sum(dstbytes), count(*)]
       └─ Scan flows [protocol DOUBLE, dstdevice VARCHAR, dstbytes DOUBLE]
+`,
+		},
+		{
+			// NULLS FIRST/LAST per key, the words gone from the parser's
+			// text; a column named nulls stays a column
+			"SELECT srcbytes, dstport AS \"nulls\" FROM flows ORDER BY srcbytes DESC NULLS FIRST, /* c */ dstport\n  nulls last,\n nulls, 1 NULLS FIRST LIMIT 3",
+			`Limit 3 offset 0
+└─ Sort srcbytes DESC NULLS FIRST, dstport ASC NULLS LAST, dstport ASC NULLS LAST, srcbytes ASC NULLS FIRST (ties by output columns)
+   └─ Project srcbytes := srcbytes, nulls := dstport
+      └─ Scan flows [srcbytes DOUBLE, dstport VARCHAR]
+`,
+		},
+		{
+			// GROUP BY ALL: the items without aggregates that read a column
+			"SELECT protocol, 'x' AS c, lower(dstdevice) d, 1 + 1, count(*) AS n, sum(srcbytes) + 1 FROM flows GROUP BY ALL",
+			`Project protocol := protocol, c := 'x', d := lower(dstdevice), "1 + 1" := 1 + 1, n := count(*), "sum(srcbytes) + 1" := sum(srcbytes) + 1
+└─ Aggregate keys=[protocol, lower(dstdevice)] aggs=[count(*), sum(srcbytes)]
+   └─ Scan flows [protocol DOUBLE, dstdevice VARCHAR, srcbytes DOUBLE]
+`,
+		},
+		{
+			// with nothing to group by it groups nothing, as DuckDB
+			"SELECT 'x' AS c, 1 + 2 AS s FROM flows WHERE srcbytes IS NULL GROUP BY ALL",
+			`Project c := 'x', s := 1 + 2
+└─ Filter srcbytes IS NULL
+   └─ Scan flows [srcbytes DOUBLE]
+`,
+		},
+		{
+			// HAVING reads SELECT aliases, outside aggregates, when no
+			// column has the name
+			"SELECT protocol AS p, count(*) AS n, sum(srcbytes) s FROM flows GROUP BY protocol HAVING n > 1 AND s / n < 10 AND p <> 6",
+			`Project p := protocol, n := count(*), s := sum(srcbytes)
+└─ Filter ((count(*) > 1) AND ((sum(srcbytes) / count(*)) < 10)) AND (protocol <> 6)
+   └─ Aggregate keys=[protocol] aggs=[count(*), sum(srcbytes)]
+      └─ Filter protocol <> 6 (HAVING on group keys)
+         └─ Scan flows [protocol DOUBLE, srcbytes DOUBLE]
 `,
 		},
 		{
@@ -113,6 +150,19 @@ func TestBuildErrors(t *testing.T) {
 		{"DELETE FROM flows", sql.ErrUnsupported, "only SELECT queries"},
 		{"SELECT rank() OVER (ORDER BY srcbytes) FROM flows", sql.ErrUnsupported, "OVER"},
 		{"SELECT CAST(srcbytes AS blob) FROM flows", sql.ErrUnsupported, "unknown type \"blob\""},
+		{"SELECT protocol, count(*) FROM flows GROUP BY ALL, protocol", sql.ErrSyntax, "line 1:47: GROUP BY ALL takes no other keys"},
+		{"SELECT protocol, count(*) FROM flows GROUP BY protocol, all", sql.ErrSyntax, "line 1:57: syntax error near \"all\""},
+		{"SELECT protocol, count(*) FROM flows GROUP BY ALL ORDER BY srcbytes", sql.ErrUnsupported, "srcbytes must appear in GROUP BY"},
+		{"SELECT protocol + count(*) FROM flows GROUP BY ALL", sql.ErrUnsupported, "protocol must appear in GROUP BY"},
+		{"SELECT count(*) AS srcbytes FROM flows GROUP BY protocol HAVING srcbytes > 1", sql.ErrUnsupported, "column srcbytes must appear in GROUP BY"},
+		{"SELECT protocol, count(*) AS n FROM flows GROUP BY protocol HAVING max(n) > 1", sql.ErrUnknownColumn, "line 1:72: unknown column \"n\""},
+		{"SELECT srcbytes AS b FROM flows GROUP BY protocol HAVING b > 1", sql.ErrUnsupported, "column srcbytes must appear in GROUP BY"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS MIDDLE", sql.ErrSyntax, "line 1:52: NULLS wants FIRST or LAST"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS", sql.ErrSyntax, "line 1:51: NULLS wants FIRST or LAST"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST DESC", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, DESC cannot follow it"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST NULLS LAST", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, NULLS cannot follow it"},
+		{"SELECT srcbytes FROM flows WHERE srcbytes NULLS FIRST", sql.ErrSyntax, "line 1:43: syntax error"},
+		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST, nope NULLS LAST", sql.ErrUnknownColumn, "line 1:59: unknown column \"nope\""},
 	}
 	for _, c := range cases {
 		_, err := sql.Build(c.query, flowsCatalog)

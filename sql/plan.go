@@ -61,11 +61,13 @@ type OutputColumn struct {
 	Expr Expr
 }
 
-// OrderKey is one ORDER BY key. NULLs sort last in both directions, on the
-// stream and in the baseline alike.
+// OrderKey is one ORDER BY key. NULLs sort last in both directions unless
+// NullsFirst (NULLS FIRST) says otherwise, on the stream and in the
+// baseline alike.
 type OrderKey struct {
-	Expr Expr
-	Desc bool
+	Expr       Expr
+	Desc       bool
+	NullsFirst bool
 }
 
 // TotalOrder returns the sort keys both executors use: the query's ORDER BY
@@ -118,9 +120,13 @@ func (p *Plan) String() string {
 			if k.Desc {
 				dir = "DESC"
 			}
-			keys[i] = k.Expr.String() + " " + dir
+			nulls := "NULLS LAST"
+			if k.NullsFirst {
+				nulls = "NULLS FIRST"
+			}
+			keys[i] = k.Expr.String() + " " + dir + " " + nulls
 		}
-		add("Sort %s (NULLS LAST; ties by output columns)", strings.Join(keys, ", "))
+		add("Sort %s (ties by output columns)", strings.Join(keys, ", "))
 	}
 	outs := make([]string, len(p.Output))
 	for i, o := range p.Output {

@@ -12,6 +12,8 @@ const (
 	fnTryCast = "__brook_try_cast"
 	fnSubstr  = "__brook_substr"
 	fnFilter  = "__brook_filter"
+	// fnGroupAll stands for ALL in GROUP BY ALL: __brook_group_all().
+	fnGroupAll = "__brook_group_all"
 )
 
 // rewritten is the query text translated from DuckDB's lexical dialect into
@@ -20,6 +22,10 @@ const (
 type rewritten struct {
 	text    string
 	anchors []anchor // sorted by out
+	// nullsFirst holds, by the index of a top-level ORDER BY item, the
+	// item's explicit NULLS FIRST (true) or NULLS LAST (false); the words
+	// themselves are blanked out of text.
+	nullsFirst map[int]bool
 }
 
 // anchor says that text at out came from the original text at in.
@@ -47,6 +53,11 @@ type rewriter struct {
 	// isFalse marks the tokens before which " IS FALSE" ends an
 	// IS DISTINCT FROM (see emitDistinct).
 	isFalse map[int]bool
+	// depth counts the open parentheses; inOrder is set inside the
+	// top-level ORDER BY, whose item orderItem is being read.
+	depth     int
+	inOrder   bool
+	orderItem int
 }
 
 // rewrite translates DuckDB syntax the parser would misread:
@@ -59,6 +70,9 @@ type rewriter struct {
 //   - an aggregate's FILTER (WHERE cond) becomes __brook_filter(agg, cond);
 //   - a IS NOT DISTINCT FROM b becomes a <=> b, and a IS DISTINCT FROM b
 //     becomes a <=> b IS FALSE;
+//   - NULLS FIRST and NULLS LAST after an ORDER BY item are blanked out and
+//     recorded in nullsFirst;
+//   - GROUP BY ALL becomes GROUP BY __brook_group_all();
 //   - comments are blanked out.
 func rewrite(src string) (*rewritten, *Error) {
 	toks, err := lex(src)
@@ -123,6 +137,16 @@ func (w *rewriter) emitRange(from, to int) *Error {
 			w.emit("'"+strings.ReplaceAll(v, "'", "''")+"'", t)
 		case tokPunct:
 			switch t.text {
+			case "(":
+				w.depth++
+			case ")":
+				w.depth--
+			case ",":
+				if w.depth == 0 && w.inOrder {
+					w.orderItem++
+				}
+			}
+			switch t.text {
 			case "||":
 				w.emit("| ", t)
 			case "|", "&", "^", "~", "<<", ">>":
@@ -144,6 +168,16 @@ func (w *rewriter) emitRange(from, to int) *Error {
 				if n, ok, err := w.emitFilter(i, j, to); err != nil {
 					return err
 				} else if ok {
+					i = n
+					continue
+				}
+			}
+			if w.depth == 0 {
+				n, ok, err := w.emitClauseWord(i, to)
+				if err != nil {
+					return err
+				}
+				if ok {
 					i = n
 					continue
 				}
@@ -239,7 +273,7 @@ var stopsOperand = map[string]bool{
 	"and": true, "or": true, "then": true, "when": true, "else": true, "end": true, "as": true,
 	"from": true, "where": true, "group": true, "having": true, "order": true, "limit": true,
 	"offset": true, "is": true, "asc": true, "desc": true, "not": true, "between": true,
-	"like": true, "in": true, "filter": true, "window": true, "union": true,
+	"like": true, "in": true, "filter": true, "window": true, "union": true, "nulls": true,
 }
 
 // emitCast rewrites CAST(expr AS type) at tokens i (the name) and open (the
@@ -274,9 +308,11 @@ func (w *rewriter) emitCast(i, open, to int) (int, *Error) {
 	}
 	w.emit(name, t)
 	w.emit("(", w.toks[open])
+	w.depth++
 	if err := w.emitRange(open+1, as); err != nil {
 		return 0, err
 	}
+	w.depth--
 	w.emit(", '"+strings.ReplaceAll(strings.ReplaceAll(typeText, `\`, `\\`), "'", "''")+"'", w.toks[as])
 	w.emit(")", w.toks[closeIdx])
 	return closeIdx, nil
@@ -325,9 +361,69 @@ func (w *rewriter) emitFilter(i, open, to int) (int, bool, *Error) {
 		return 0, false, err
 	}
 	w.emit(", ", t)
+	w.depth++
 	if err := w.emitRange(where+1, clauseEnd); err != nil {
 		return 0, false, err
 	}
+	w.depth--
 	w.emit(")", w.toks[clauseEnd])
 	return clauseEnd, true, nil
+}
+
+// prev returns the index of the last non-space token before i, or -1.
+func (w *rewriter) prev(i int) int {
+	for i--; i >= 0 && w.toks[i].kind == tokSpace; i-- {
+	}
+	return i
+}
+
+// emitClauseWord handles the words at token i, outside parentheses, that
+// shape the clauses: ORDER BY and LIMIT/OFFSET delimit the items that
+// NULLS FIRST/LAST may follow, and ALL right after GROUP BY is GROUP BY
+// ALL. It returns the index of the last token it consumed, or reports
+// false, emitting nothing, for tokens it leaves to the caller.
+func (w *rewriter) emitClauseWord(i, to int) (int, bool, *Error) {
+	t := w.toks[i]
+	p := w.prev(i)
+	afterBy := p >= 0 && w.toks[p].is("by")
+	switch {
+	case t.is("order"):
+		if j := w.next(i+1, to); j < to && w.toks[j].is("by") {
+			w.inOrder, w.orderItem = true, 0
+		}
+	case t.is("limit") || t.is("offset"):
+		w.inOrder = false
+	case t.is("all") && afterBy:
+		if pp := w.prev(p); pp >= 0 && w.toks[pp].is("group") {
+			w.emit(fnGroupAll+"()", t)
+			return i, true, nil
+		}
+	case t.is("nulls") && w.inOrder && p >= 0 && !afterBy && w.toks[p].text != ",":
+		j := w.next(i+1, to)
+		if j >= to || !(w.toks[j].is("first") || w.toks[j].is("last")) {
+			pos := len(w.src)
+			if j < len(w.toks) {
+				pos = w.toks[j].start
+			}
+			return 0, false, newError(ErrSyntax, w.src, pos, "NULLS wants FIRST or LAST").
+				withHint("write ORDER BY x NULLS FIRST or ORDER BY x DESC NULLS LAST")
+		}
+		if k := w.next(j+1, to); k < to {
+			n := w.toks[k]
+			if !(n.text == "," || n.text == ";" || n.is("limit") || n.is("offset")) {
+				return 0, false, newError(ErrSyntax, w.src, n.start, "NULLS %s ends an ORDER BY item, %s cannot follow it",
+					strings.ToUpper(w.toks[j].text), n.text).
+					withHint("write ORDER BY x DESC NULLS FIRST")
+			}
+		}
+		if w.r.nullsFirst == nil {
+			w.r.nullsFirst = map[int]bool{}
+		}
+		w.r.nullsFirst[w.orderItem] = w.toks[j].is("first")
+		for k := i; k <= j; k++ {
+			w.emit(strings.Repeat(" ", len(w.toks[k].text)), w.toks[k])
+		}
+		return j, true, nil
+	}
+	return 0, false, nil
 }
