@@ -433,3 +433,39 @@ func TestKafkaLANLTenPartitions(t *testing.T) {
 	}
 	t.Log(strings.SplitN(out, "\n", 4)[:3])
 }
+
+// TestKafkaRunWatermarkPerPartition is TestKafkaWatermarkPerPartition for
+// brook run over an unbounded read (a group, --exit-idle, no stop=end):
+// partitions with records still to read hold the watermark, so the
+// backlog drops no row as late, and the windows written are the
+// baseline's.
+func TestKafkaRunWatermarkPerPartition(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "flows"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=20000,seed=5,rps=50", "--to", "kafka://"+addr+"/flows", "--chunk", "700"); code != exitOK {
+		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
+	}
+	dir := t.TempDir()
+	late, csv := filepath.Join(dir, "late.ndjson"), filepath.Join(dir, "out.csv")
+	src := "flows=kafka://" + addr + "/flows?group=run&max=333"
+	code, out, errOut := brook(t, "run", "--source", src, "--exit-idle", "2s", "--lateness", "5s", "--mode", "append",
+		"--late-rows", late, "--sink", "file://"+csv, "--format", "csv", "../../queries/bytes_per_10s.sql")
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	if data, err := os.ReadFile(late); err != nil || len(data) != 0 {
+		t.Fatalf("late rows written (%v):\n%.500s", err, data)
+	}
+	data, err := os.ReadFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every window once: 20000 rows at 50 a second are 400 s, 40 windows.
+	if n := strings.Count(string(data), "\n"); n != 41 {
+		t.Fatalf("%d lines written, want a header and 40 windows:\n%s", n, data)
+	}
+}
