@@ -185,7 +185,7 @@ func (b *builder) bindColumn(n *sqlparser.ColName) (Expr, error) {
 	}
 	e := newError(ErrUnknownColumn, b.src, pos, "unknown column %q in %s", name, b.table)
 	hint := ""
-	if s := suggest(name, b.schema.Names()); s != "" {
+	if s := Suggest(name, b.schema.Names()); s != "" {
 		hint = "did you mean " + QuoteIdent(s) + "? "
 	}
 	return nil, e.withHint("%sknown columns: %s", hint, strings.Join(sortedCopy(b.schema.Names()), ", "))
@@ -549,7 +549,7 @@ func (b *builder) bindFunc(n *sqlparser.FuncExpr, allowAgg bool) (Expr, error) {
 	}
 	if _, ok := ScalarFuncs[name]; !ok {
 		e := b.errAt(ErrUnknownFunction, n, "unknown function %s()", raw)
-		if s := suggest(name, knownFunctionNames()); s != "" {
+		if s := Suggest(name, knownFunctionNames()); s != "" {
 			return nil, e.withHint("did you mean %s()? known functions: %s", s, strings.Join(knownFunctionNames(), ", "))
 		}
 		return nil, e.withHint("known functions: %s", strings.Join(knownFunctionNames(), ", "))

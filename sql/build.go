@@ -589,9 +589,11 @@ func (b *builder) wantBool(e Expr, node sqlparser.SQLNode, clause string) error 
 	return nil
 }
 
-// suggest returns the known name closest to name, if it is close enough to
-// be a plausible typo.
-func suggest(name string, known []string) string {
+// Suggest returns the known name closest to name (ignoring case), if it is
+// close enough to be a plausible typo: within an edit distance of
+// max(2, len(name)/3). Unknown columns, functions and command-line flags
+// all get their "did you mean" from it.
+func Suggest(name string, known []string) string {
 	best, bestDist := "", 1<<30
 	for _, k := range known {
 		d := editDistance(strings.ToLower(name), strings.ToLower(k))
@@ -636,10 +638,10 @@ func sortedCopy(s []string) []string {
 // by its expression, as DuckDB's optimizer pushes such filters below the
 // aggregation: they filter rows after WHERE. HAVING keeps them (a group
 // they would drop has no row left), so that the baseline renders the
-// query's HAVING as written. The groups kept are the same;
-// but the rows of groups such a condition rejects never reach the
-// aggregates, so that an aggregate argument failing on them (a CAST) fails
-// on neither side, while a WHERE failing on them still fails on both.
+// query's HAVING as written. The groups kept are the same, but the rows of
+// groups such a condition rejects never reach the aggregates, so that an
+// aggregate argument failing on them (a CAST) fails on neither side, while
+// a WHERE failing on them still fails on both.
 func pushHavingKeys(p *Plan) {
 	if p.Having == nil || len(p.GroupBy) == 0 {
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"brook/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,41 +39,15 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 // edit distance (ignoring case), if it is within a third of typed's length
 // (at least 2), else "". Of flags as close, the first in fs's order wins.
 func suggestFlag(fs *pflag.FlagSet, typed string) string {
-	typed = strings.ToLower(strings.TrimLeft(typed, "-"))
+	typed = strings.TrimLeft(typed, "-")
 	if typed == "" {
 		return ""
 	}
-	best, bestDist := "", len(typed)+1
+	var names []string
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden || f.Deprecated != "" {
-			return
-		}
-		if d := editDistance(typed, strings.ToLower(f.Name)); d < bestDist {
-			best, bestDist = f.Name, d
+		if !f.Hidden && f.Deprecated == "" {
+			names = append(names, f.Name)
 		}
 	})
-	if bestDist <= max(2, len(typed)/3) {
-		return best
-	}
-	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return sql.Suggest(typed, names)
 }
