@@ -213,7 +213,30 @@ func keepsNothing(p *sql.Plan) bool {
 		v, ok := filterFolded(e)
 		return ok && !v.True()
 	}
-	return p.Limit == 0 || never(p.Where) || never(p.KeyFilter) || never(p.Having)
+	return p.Limit == 0 || never(p.Where) || never(p.KeyFilter) || never(p.Having) ||
+		emptyRange(p.Where) || emptyRange(p.Having)
+}
+
+// emptyRange reports whether a conjunct of the filter e is a numeric
+// x BETWEEN lo AND hi with literal bounds lo > hi: no row can pass it, and
+// DuckDB's optimizer (which combines the comparisons of x >= lo AND x <= hi
+// and finds them unsatisfiable) replaces the query's input with an empty
+// result, so that nothing, not even an expression that would fail, is
+// evaluated.
+func emptyRange(e sql.Expr) bool {
+	switch x := e.(type) {
+	case *sql.Binary:
+		return x.Op == "AND" && (emptyRange(x.L) || emptyRange(x.R))
+	case *sql.Between:
+		lo, lok := x.Lo.(*sql.Literal)
+		hi, hok := x.Hi.(*sql.Literal)
+		if x.Not || !lok || !hok || !x.X.Type().Numeric() || !lo.Val.Kind.Numeric() || !hi.Val.Kind.Numeric() {
+			return false
+		}
+		c, ok := value.Compare(lo.Val, hi.Val)
+		return ok && c > 0
+	}
+	return false
 }
 
 // usedAggs marks the plan's aggregates whose result is read: by the SELECT
