@@ -38,5 +38,22 @@
 // comparisons and IN's items cheapest first, only while undecided; what
 // DuckDB's optimizer folds before reading a row (NULL = -i, a CASE with
 // constant conditions, an aggregate nothing reads, LIMIT 0 or a WHERE that
-// folds to NULL) is never evaluated (see fold.go).
+// folds to NULL, an empty BETWEEN range) is never evaluated (see fold.go).
+// HAVING conditions on group keys filter rows after WHERE, before the
+// aggregates, as DuckDB pushes them down (sql.Plan.KeyFilter).
+//
+// What the package owns, one place each:
+//
+//   - the aggregates, one file each (agg_NAME.go): its sql.AggSpec (name,
+//     argument and result types, DISTINCT rule, DuckDB spelling) registered
+//     by defineAggregate with its state, merge and checkpoint codec;
+//   - event-time windows and the watermark (window.go): bounded lateness,
+//     and for a source read as several parts (Kafka partitions, tcp-listen
+//     producers; see SetParts) the least latest time of the parts that
+//     hold it back;
+//   - the checkpoint records of a query's state (changelog.go, snapshot.go);
+//   - the plan-time folding that mirrors DuckDB's optimizer (fold.go).
+//
+// The engine reads decoded batches (package decode) and imports no source,
+// sink or network package.
 package engine
