@@ -340,6 +340,23 @@ func (s *KafkaSource) adjustOffsets(_ context.Context, offsets map[string]map[in
 	return offsets, nil
 }
 
+// ownedOffsets returns the offsets of the partitions this process owns
+// (with a group; all of them without one): a partition revoked and given
+// to another member must not have its committed offset moved back to this
+// process's last position in it. Called with s.mu held.
+func (s *KafkaSource) ownedOffsets(offsets map[int32]kgo.EpochOffset) map[int32]kgo.EpochOffset {
+	if s.group == "" {
+		return offsets
+	}
+	kept := make(map[int32]kgo.EpochOffset, len(offsets))
+	for p, o := range offsets {
+		if s.owned[p] {
+			kept[p] = o
+		}
+	}
+	return kept
+}
+
 // PartitionKey names a partition of a topic in a RawBatch's Position and
 // a checkpoint's offsets: "TOPIC/PARTITION".
 func PartitionKey(topic string, partition int32) string {
@@ -874,9 +891,12 @@ func (s *KafkaSource) Ack(ctx context.Context, b *RawBatch) error {
 		s.mu.Unlock()
 		return nil // acknowledged already, or not ours
 	}
-	offsets := s.unacked[i].offsets
+	offsets := s.ownedOffsets(s.unacked[i].offsets)
 	s.unacked = s.unacked[i+1:]
 	s.mu.Unlock()
+	if len(offsets) == 0 {
+		return nil
+	}
 	var cerr error
 	s.cl.CommitOffsetsSync(ctx, map[string]map[int32]kgo.EpochOffset{s.topic: offsets},
 		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {

@@ -583,3 +583,25 @@ func TestKafkaRebalanceKeepsPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaCommitsOwnedOnly: a batch delivered while this process owned
+// partitions 0 and 1 is acknowledged after partition 1 moved to another
+// member; only partition 0's offset may be committed, or the group's
+// offset of partition 1 would go back to where this process left it,
+// under the records the other member has read since.
+func TestKafkaCommitsOwnedOnly(t *testing.T) {
+	s := &KafkaSource{group: "g"}
+	s.own([]int32{0, 1}, true)
+	offsets := map[int32]kgo.EpochOffset{0: {Offset: 10}, 1: {Offset: 20}}
+	s.own([]int32{1}, false)
+	s.mu.Lock()
+	got := s.ownedOffsets(offsets)
+	s.mu.Unlock()
+	if len(got) != 1 || got[0].Offset != 10 {
+		t.Errorf("offsets committed after partition 1 was revoked: %v, want only partition 0's", got)
+	}
+	free := &KafkaSource{} // without a group nothing is owned, nothing committed anyway
+	if got := free.ownedOffsets(offsets); len(got) != 2 {
+		t.Errorf("without a group: %v", got)
+	}
+}
