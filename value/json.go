@@ -6,7 +6,8 @@ import (
 )
 
 // JSON converts v to what encoding/json should write for it: a number
-// (a HUGEINT as its exact integer), a string, a boolean or null; NaN and
+// (a HUGEINT as its exact integer, a DOUBLE always with a fraction or an
+// exponent, so that it reads back as a DOUBLE), a string, a boolean or null; NaN and
 // the infinities, which JSON has no numbers for, as their text ("nan",
 // "-inf"); a TIMESTAMP as its text. Sinks, the dashboard, the REPL and
 // the diff's JSON report all write values through it.
@@ -24,7 +25,9 @@ func (v Value) JSON() any {
 		if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
 			return v.Format()
 		}
-		return v.F
+		// As DuckDB writes a DOUBLE: 172800.0, not 172800, which a
+		// reader would take for a BIGINT.
+		return json.Number(v.Format())
 	}
 	return v.Format()
 }
