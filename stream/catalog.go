@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"brook/ingest"
 	"brook/sql"
@@ -140,6 +141,11 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", b.Path, err)
 	}
+	if len(files) == 0 && c.opts.Follow {
+		if files, err = c.awaitFiles(src, b.Path); err != nil {
+			return nil, err
+		}
+	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("source %s has no %s files to infer a schema from; declare one with --schema 'name TYPE, ...'", b.Path, strings.Join(ingest.Extensions, "/"))
 	}
@@ -180,3 +186,33 @@ func (c *Catalog) OpenSource(table string, opts ingest.Options) (ingest.Source, 
 	}
 	return ingest.Open(b.Path, opts)
 }
+
+// awaitFiles waits, for a followed directory that holds no file yet, until
+// one arrives to infer the schema from (as stdin, TCP and Kafka sources
+// wait for their first records), or until the catalog's context ends.
+func (c *Catalog) awaitFiles(src *ingest.DirSource, path string) ([]string, error) {
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if c.opts.Waiting != nil {
+		c.opts.Waiting(fmt.Sprintf("following %s: waiting for its first %s file to infer the schema from (or declare one with --schema)",
+			path, strings.Join(ingest.Extensions, "/")))
+	}
+	tick := time.NewTicker(awaitPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("source %s: no file arrived to infer a schema from: %w", path, context.Cause(ctx))
+		case <-tick.C:
+		}
+		files, err := src.List()
+		if err != nil || len(files) > 0 {
+			return files, err
+		}
+	}
+}
+
+// awaitPoll is how often awaitFiles lists the directory.
+const awaitPoll = 100 * time.Millisecond

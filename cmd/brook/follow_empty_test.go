@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// signalWriter collects what is written and closes seen once it holds
+// want.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestFollowEmptyDirectory: --follow on a directory that holds no file yet
+// waits for the first one to infer the schema from, saying so, as stdin,
+// TCP and Kafka sources wait for their first records; the file that
+// arrives is then read.
+func TestFollowEmptyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	matches, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "flows", "*.json"))
+	if len(matches) == 0 {
+		t.Fatal("no testdata/flows file")
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	errOut := &signalWriter{want: "waiting for its first", seen: make(chan struct{})}
+	var out bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- runMainIn(bytes.NewReader(nil), []string{"run", "--follow", "--max-batches", "1", "--source", "flows=" + dir,
+			"--format", "csv", "-e", "SELECT count(*) AS n FROM flows"}, &out, errOut)
+	}()
+	select {
+	case <-errOut.seen:
+	case code := <-done:
+		t.Fatalf("the run ended (exit %d) instead of waiting for a file:\n%s", code, errOut)
+	}
+	// Written under a hidden name and renamed, as a producer hands a file over.
+	tmp := filepath.Join(dir, ".part.tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "part.json")); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut)
+	}
+	if want := "batch,n\n0," + strconv.Itoa(strings.Count(string(data), "\n")) + "\n"; out.String() != want {
+		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+	if !strings.Contains(errOut.String(), "brook: following "+dir+": waiting for its first") {
+		t.Errorf("stderr does not say what the run waits for:\n%s", errOut)
+	}
+}
