@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ type Binding struct {
 	Declared value.Schema // nil: inferred by sampling the files
 	inferred value.Schema
 	restored bool          // inferred is the schema a checkpoint recorded (see Restore)
+	fallback bool          // bound by default, not by the user (see BindDefault)
 	sampled  ingest.Source // a streaming source opened to sample its schema
 }
 
@@ -71,6 +73,27 @@ func NewCatalog() *Catalog { return &Catalog{bindings: map[string]*Binding{}} }
 // of the same name replaces it.
 func (c *Catalog) Bind(name, path string, declared value.Schema) {
 	c.bindings[strings.ToLower(name)] = &Binding{Name: name, Path: ingest.LocalPath(path), Declared: declared}
+}
+
+// BindDefault binds name to path as a default the user did not ask for
+// (brook's bundled sample data): when path does not exist, using the table
+// is an error that says to bind it, not one about the default's path.
+func (c *Catalog) BindDefault(name, path string, declared value.Schema) {
+	c.Bind(name, path, declared)
+	c.bindings[strings.ToLower(name)].fallback = true
+}
+
+// missing returns, for a default binding whose path does not exist, the
+// error that says how to bind the table.
+func (b *Binding) missing() error {
+	if !b.fallback {
+		return nil
+	}
+	if _, err := os.Stat(b.Path); err == nil {
+		return nil
+	}
+	return fmt.Errorf("not bound to a source: bind one with --source %s=DIR (a directory of NDJSON files, or a stream URI such as kafka://broker/topic); "+
+		"the default, %s, is brook's sample data, found only in its repository", b.Name, b.Path)
 }
 
 // Binding returns the binding of name, if any.
@@ -133,6 +156,9 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 		b.inferred, b.sampled = s, rest
 		return s, nil
 	}
+	if err := b.missing(); err != nil {
+		return nil, err
+	}
 	src, err := ingest.OpenDir(ingest.DirOptions{Path: b.Path})
 	if err != nil {
 		return nil, err
@@ -163,6 +189,9 @@ func (c *Catalog) Open(table string, opts ingest.DirOptions) (*ingest.DirSource,
 	if !ok {
 		return nil, fmt.Errorf("no source is bound to %s", table)
 	}
+	if err := b.missing(); err != nil {
+		return nil, err
+	}
 	opts.Path = b.Path
 	return ingest.OpenDir(opts)
 }
@@ -180,6 +209,9 @@ func (c *Catalog) OpenSource(table string, opts ingest.Options) (ingest.Source, 
 		src := b.sampled
 		b.sampled = nil
 		return src, nil
+	}
+	if err := b.missing(); err != nil {
+		return nil, err
 	}
 	if opts.Stdin == nil {
 		opts.Stdin = c.opts.Stdin

@@ -80,3 +80,21 @@ func TestFollowEmptyDirectory(t *testing.T) {
 		t.Errorf("stderr does not say what the run waits for:\n%s", errOut)
 	}
 }
+
+// TestDefaultSourceMissing: outside brook's repository the default flows
+// binding (testdata/flows) does not exist; using the table says to bind it,
+// with or without a declared schema, instead of a stat error about the
+// default's path.
+func TestDefaultSourceMissing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"run", "-e", "SELECT count(*) FROM flows"},
+		{"diff", "--schema", "x DOUBLE", "-e", "SELECT count(*) FROM flows"},
+		{"run", "--schema", "x DOUBLE", "-e", "SELECT count(*) FROM flows"},
+	} {
+		code, _, errOut := brook(t, args...)
+		if code != exitError || !strings.Contains(errOut, "not bound to a source: bind one with --source flows=DIR") || strings.Contains(errOut, "stat ") {
+			t.Errorf("%v: exit %d\n%s", args, code, errOut)
+		}
+	}
+}

@@ -255,7 +255,7 @@ func (f *queryFlags) load(args []string) (*loaded, error) {
 		}
 	}
 	for name, path := range defaultSources {
-		l.catalog.Bind(name, path, declared)
+		l.catalog.BindDefault(name, path, declared)
 	}
 	bind := func(spec, relTo string) error {
 		name, path, ok := strings.Cut(spec, "=")

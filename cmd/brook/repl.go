@@ -70,7 +70,7 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var spools *replSpools
 	var err error
 	for name, path := range defaultSources {
-		cat.Bind(name, path, declared)
+		cat.BindDefault(name, path, declared)
 	}
 	for _, spec := range *sources {
 		name, path, ok := strings.Cut(spec, "=")
@@ -93,7 +93,7 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			path = dir
 		}
-		cat.Bind(name, path, declared)
+		cat.BindDefault(name, path, declared)
 	}
 	if spools != nil {
 		spools.wait(5 * time.Second)
