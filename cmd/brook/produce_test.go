@@ -109,6 +109,24 @@ func newCluster(t *testing.T, topics ...string) string {
 	return c.ListenAddrs()[0]
 }
 
+// tenPartitions starts a broker with a 10-partition topic, has brook
+// produce from into it (one record per line, with the extra flags) and
+// returns the broker's address.
+func tenPartitions(t *testing.T, topic, from string, extra ...string) string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	args := append([]string{"produce", "--from", from, "--to", "kafka://" + addr + "/" + topic}, extra...)
+	if code, out, errOut := brook(t, args...); code != exitOK {
+		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
+	}
+	return addr
+}
+
 // readTopic reads n record values from topic, from the start.
 func readTopic(t *testing.T, addr, topic string, n int) []string {
 	t.Helper()
@@ -367,15 +385,7 @@ func TestKcat(t *testing.T) {
 // every record the topic holds, never a part the group happened to fetch
 // before a quiet spell.
 func TestKafkaDiffTenPartitions(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "flows"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=5000,seed=3", "--to", "kafka://"+addr+"/flows", "--chunk", "500"); code != exitOK {
-		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
-	}
+	addr := tenPartitions(t, "flows", "gen:rows=5000,seed=3", "--chunk", "500")
 	for i := 0; i < 4; i++ {
 		src := fmt.Sprintf("flows=kafka://%s/flows?group=diff%d&max=%d", addr, i, 300+i*700)
 		code, out, errOut := brook(t, "diff", "--source", src, "-e", "SELECT dstport, count(*) AS n FROM flows GROUP BY dstport")
@@ -392,15 +402,7 @@ func TestKafkaDiffTenPartitions(t *testing.T) {
 // (--strict fails on any late row). Repeated with several batch caps: the
 // answer must not depend on how the records fall into batches.
 func TestKafkaWatermarkPerPartition(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "flows"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=20000,seed=5,rps=50", "--to", "kafka://"+addr+"/flows", "--chunk", "700"); code != exitOK {
-		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
-	}
+	addr := tenPartitions(t, "flows", "gen:rows=20000,seed=5,rps=50", "--chunk", "700")
 	for i, max := range []int{50_000, 1000, 333} {
 		src := fmt.Sprintf("flows=kafka://%s/flows?group=wm%d&max=%d", addr, i, max)
 		code, out, errOut := brook(t, "diff", "--source", src, "--lateness", "5s", "--mode", "append", "--strict", "../../queries/bytes_per_10s.sql")
@@ -417,15 +419,7 @@ func TestKafkaLANLTenPartitions(t *testing.T) {
 	if _, err := os.Stat(lanlDir); err != nil {
 		t.Skipf("LANL data set not found at %s (CI and developers have it in ../shared beside the repo): %v", lanlDir, err)
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "network-traffic"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	if code, out, errOut := brook(t, "produce", "--from", lanlDir, "--to", "kafka://"+addr+"/network-traffic"); code != exitOK {
-		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
-	}
+	addr := tenPartitions(t, "network-traffic", lanlDir)
 	src := "flows=kafka://" + addr + "/network-traffic?group=lanl"
 	code, out, errOut := brook(t, "diff", "--source", src, "--lateness", "5s", "--mode", "append", "--strict", "../../queries/bytes_per_10s.sql")
 	if code != exitOK || !strings.HasPrefix(out, "EQUAL") || !strings.Contains(out, "stream:   500000 input rows") || strings.Contains(out, "late") {
@@ -440,15 +434,7 @@ func TestKafkaLANLTenPartitions(t *testing.T) {
 // backlog drops no row as late, and the windows written are the
 // baseline's.
 func TestKafkaRunWatermarkPerPartition(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(10, "flows"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
-	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=20000,seed=5,rps=50", "--to", "kafka://"+addr+"/flows", "--chunk", "700"); code != exitOK {
-		t.Fatalf("produce: exit %d\n%s%s", code, out, errOut)
-	}
+	addr := tenPartitions(t, "flows", "gen:rows=20000,seed=5,rps=50", "--chunk", "700")
 	dir := t.TempDir()
 	late, csv := filepath.Join(dir, "late.ndjson"), filepath.Join(dir, "out.csv")
 	src := "flows=kafka://" + addr + "/flows?group=run&max=333"
