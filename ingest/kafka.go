@@ -148,10 +148,11 @@ type KafkaSource struct {
 	mu       sync.Mutex
 	consumed map[int32]kgo.EpochOffset // next offset per partition, after the last delivered batch
 	unacked  []kafkaPending
-	owned    map[int32]bool // with a group: the partitions assigned to this process
-	// wmParts holds the partitions read here (the topic's, or the group's
-	// assignment), for the watermark (see RawBatch.Parted); guarded by mu.
-	wmParts map[int32]*kafkaPart
+	// assigned holds the partitions read here (the topic's, or the group's
+	// assignment): what the watermark needs of each (see RawBatch.Parted);
+	// with a group, the partitions whose offsets this process commits.
+	// Guarded by mu.
+	assigned map[int32]*kafkaPart
 
 	end kafkaEndNote // for the warning of a group at the end (kafkaend.go)
 }
@@ -227,17 +228,14 @@ func openKafka(uri string, opts Options) (Source, error) {
 			// --exit-idle counts from the assignment: joining the group
 			// (and every rebalance) is not time without records.
 			kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
-				s.own(assigned[s.topic], true)
 				s.assign(assigned[s.topic])
 				s.assignedAt.Store(time.Now().UnixNano())
 			}),
 			kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
-				s.own(revoked[s.topic], false)
 				s.revoke(revoked[s.topic])
 				s.assignedAt.Store(0)
 			}),
 			kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-				s.own(lost[s.topic], false)
 				s.revoke(lost[s.topic])
 				s.assignedAt.Store(0)
 			}),
@@ -302,22 +300,6 @@ func (s *KafkaSource) connect() error {
 	return nil
 }
 
-// own notes partitions assigned to this process (or no longer).
-func (s *KafkaSource) own(parts []int32, owned bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.owned == nil {
-		s.owned = map[int32]bool{}
-	}
-	for _, p := range parts {
-		if owned {
-			s.owned[p] = true
-		} else {
-			delete(s.owned, p)
-		}
-	}
-}
-
 // adjustOffsets is called on every assignment with where the group would
 // start each newly assigned partition (its committed offset, else
 // start=): a partition this source has a position for starts there
@@ -350,7 +332,7 @@ func (s *KafkaSource) ownedOffsets(offsets map[int32]kgo.EpochOffset) map[int32]
 	}
 	kept := make(map[int32]kgo.EpochOffset, len(offsets))
 	for p, o := range offsets {
-		if s.owned[p] {
+		if s.assigned[p] != nil {
 			kept[p] = o
 		}
 	}
@@ -401,7 +383,10 @@ func (s *KafkaSource) Resume(_ []string, offsets map[string]int64) error {
 	for p, off := range at {
 		s.consumed[p] = kgo.EpochOffset{Epoch: -1, Offset: off}
 	}
-	s.unacked, s.owned = nil, nil
+	s.unacked = nil
+	if s.group != "" { // the group assigns partitions anew to the consuming client
+		s.assigned = nil
+	}
 	s.mu.Unlock()
 	if s.stopEnd { // a partition the checkpoint has at its end is done
 		for p, off := range at {
@@ -450,7 +435,7 @@ func (s *KafkaSource) nextReplay(ctx context.Context) (*RawBatch, error) {
 		if s.group != "" && s.assignedAt.Load() != 0 {
 			s.mu.Lock()
 			for p := range need {
-				if !s.owned[p] {
+				if s.assigned[p] == nil {
 					delete(need, p)
 				}
 			}
@@ -727,11 +712,11 @@ func (s *KafkaSource) assign(parts []int32) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.wmParts == nil {
-		s.wmParts = map[int32]*kafkaPart{}
+	if s.assigned == nil {
+		s.assigned = map[int32]*kafkaPart{}
 	}
 	for _, p := range parts {
-		s.wmParts[p] = &kafkaPart{seen: now, end: -1}
+		s.assigned[p] = &kafkaPart{seen: now, end: -1}
 	}
 }
 
@@ -740,7 +725,7 @@ func (s *KafkaSource) revoke(parts []int32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range parts {
-		delete(s.wmParts, p)
+		delete(s.assigned, p)
 	}
 }
 
@@ -751,7 +736,7 @@ func (s *KafkaSource) noteFetches(fs kgo.Fetches) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fs.EachPartition(func(p kgo.FetchTopicPartition) {
-		st := s.wmParts[p.Partition]
+		st := s.assigned[p.Partition]
 		if st == nil || p.Err != nil || len(p.Records) == 0 {
 			return
 		}
@@ -772,8 +757,8 @@ func (s *KafkaSource) holding(now time.Time) []int32 {
 	idle := s.opts.partIdle()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := make([]int32, 0, len(s.wmParts))
-	for p, st := range s.wmParts {
+	h := make([]int32, 0, len(s.assigned))
+	for p, st := range s.assigned {
 		if s.stopEnd && !s.pending[p] {
 			continue // read to its end: nothing more will come
 		}

@@ -533,7 +533,7 @@ func TestKafkaRebalanceKeepsPosition(t *testing.T) {
 	owned := func(s *KafkaSource) int {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return len(s.owned)
+		return len(s.assigned)
 	}
 	before := map[int32]int64{}
 	a.mu.Lock()
@@ -561,7 +561,7 @@ func TestKafkaRebalanceKeepsPosition(t *testing.T) {
 	}
 	b.mu.Lock()
 	var moved int32
-	for p := range b.owned {
+	for p := range b.assigned {
 		moved = p
 	}
 	b.mu.Unlock()
@@ -591,9 +591,9 @@ func TestKafkaRebalanceKeepsPosition(t *testing.T) {
 // under the records the other member has read since.
 func TestKafkaCommitsOwnedOnly(t *testing.T) {
 	s := &KafkaSource{group: "g"}
-	s.own([]int32{0, 1}, true)
+	s.assign([]int32{0, 1})
 	offsets := map[int32]kgo.EpochOffset{0: {Offset: 10}, 1: {Offset: 20}}
-	s.own([]int32{1}, false)
+	s.revoke([]int32{1})
 	s.mu.Lock()
 	got := s.ownedOffsets(offsets)
 	s.mu.Unlock()
