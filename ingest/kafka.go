@@ -153,6 +153,13 @@ type KafkaSource struct {
 	// with a group, the partitions whose offsets this process commits.
 	// Guarded by mu.
 	assigned map[int32]*kafkaPart
+	// assembling is set while Next holds polled records not yet in a
+	// delivered batch; acked wakes a hand-over waiting for batches to be
+	// acknowledged, closing stops it from waiting (kafkahandover.go).
+	assembling bool
+	acked      chan struct{}
+	closing    atomic.Bool
+	onHandOver func(revoked []int32) // a test's hook: a hand-over began waiting
 
 	end kafkaEndNote // for the warning of a group at the end (kafkaend.go)
 }
@@ -166,6 +173,7 @@ type kafkaPart struct {
 type kafkaPending struct {
 	batch   *RawBatch
 	offsets map[int32]kgo.EpochOffset
+	parts   map[int32]bool // the partitions it holds records of
 }
 
 // openKafka opens kafka://brokers/topic?group=G&start=earliest|latest&max=N.
@@ -174,7 +182,7 @@ func openKafka(uri string, opts Options) (Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %w", err)
 	}
-	s := &KafkaSource{topic: k.Topic, opts: opts, max: opts.maxRecords(), lastSeen: time.Now(), consumed: map[int32]kgo.EpochOffset{}}
+	s := &KafkaSource{topic: k.Topic, opts: opts, max: opts.maxRecords(), lastSeen: time.Now(), consumed: map[int32]kgo.EpochOffset{}, acked: make(chan struct{}, 1)}
 	conn, err := KafkaClientOpts(k, "group", "start", "stop", "max") // TLS and SASL (kafkaauth.go)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", RedactKafkaURI(uri), err)
@@ -231,13 +239,15 @@ func openKafka(uri string, opts Options) (Source, error) {
 				s.assign(assigned[s.topic])
 				s.assignedAt.Store(time.Now().UnixNano())
 			}),
-			kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
-				s.revoke(revoked[s.topic])
+			// A revoked partition is given up once its batches in
+			// flight are acknowledged (kafkahandover.go).
+			kgo.OnPartitionsRevoked(func(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 				s.assignedAt.Store(0)
+				s.handOver(ctx, revoked[s.topic])
 			}),
 			kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-				s.revoke(lost[s.topic])
 				s.assignedAt.Store(0)
+				s.lose(lost[s.topic])
 			}),
 			// Every assignment starts a partition at this process's own
 			// position, not the group's (see KafkaSource).
@@ -586,6 +596,15 @@ func (s *KafkaSource) bound(cl *kgo.Client, brokers []string) error {
 // deadline, handed over at that deadline; never more than the record cap. It returns ErrEndOfInput once
 // ExitIdle passed without a record.
 func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
+	b, err := s.poll(ctx)
+	if b == nil {
+		s.setAssembling(false) // nothing polled is held back
+	}
+	return b, err
+}
+
+// poll assembles the batch Next returns.
+func (s *KafkaSource) poll(ctx context.Context) (*RawBatch, error) {
 	if s.stopEnd && len(s.pending) == 0 && len(s.held) == 0 {
 		return nil, ErrEndOfInput
 	}
@@ -616,6 +635,7 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 		var fs kgo.Fetches
 		if len(s.held) > 0 { // read past the end of a replayed batch
 			n := min(len(s.held), s.max-len(recs))
+			s.setAssembling(true)
 			recs = append(recs, s.dropMarkers(slices.Clone(s.held[:n]))...)
 			s.held = s.held[n:]
 			s.lastSeen = time.Now()
@@ -652,6 +672,9 @@ func (s *KafkaSource) Next(ctx context.Context) (*RawBatch, error) {
 			got = s.withinBound(got)
 		}
 		got = s.dropMarkers(got)
+		if len(recs) == 0 && len(got) > 0 {
+			s.setAssembling(true)
+		}
 		recs = append(recs, got...)
 		if len(got) > 0 {
 			s.lastSeen = time.Now()
@@ -853,7 +876,15 @@ func (s *KafkaSource) batch(recs []*kgo.Record) *RawBatch {
 		for p, o := range s.consumed {
 			snap[p] = o
 		}
-		s.unacked = append(s.unacked, kafkaPending{batch: b, offsets: snap})
+		parts := map[int32]bool{}
+		for _, c := range b.Chunks {
+			parts[c.Part] = true
+		}
+		s.unacked = append(s.unacked, kafkaPending{batch: b, offsets: snap, parts: parts})
+	}
+	if s.assembling {
+		s.assembling = false
+		s.noteAcked()
 	}
 	return b
 }
@@ -879,6 +910,9 @@ func (s *KafkaSource) Ack(ctx context.Context, b *RawBatch) error {
 	offsets := s.ownedOffsets(s.unacked[i].offsets)
 	s.unacked = s.unacked[i+1:]
 	s.mu.Unlock()
+	// A hand-over waiting for this batch gives its partitions up once the
+	// commit below is done.
+	defer s.noteAcked()
 	if len(offsets) == 0 {
 		return nil
 	}
@@ -907,6 +941,7 @@ func (s *KafkaSource) Ack(ctx context.Context, b *RawBatch) error {
 // A group that read nothing because it was at the end of the topic is
 // reported to Options.Warn first.
 func (s *KafkaSource) Close() error {
+	s.closing.Store(true)
 	s.warnIfAtEnd()
 	if s.cl != nil {
 		s.cl.Close()

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -529,6 +530,9 @@ func TestKafkaRebalanceKeepsPosition(t *testing.T) {
 		for _, id := range ids(t, b) {
 			seen[id]++
 		}
+		if err := a.Ack(ctx, b); err != nil { // as a run does: nothing in flight when the group rebalances
+			t.Fatal(err)
+		}
 	}
 	owned := func(s *KafkaSource) int {
 		s.mu.Lock()
@@ -603,5 +607,127 @@ func TestKafkaCommitsOwnedOnly(t *testing.T) {
 	free := &KafkaSource{} // without a group nothing is owned, nothing committed anyway
 	if got := free.ownedOffsets(offsets); len(got) != 2 {
 		t.Errorf("without a group: %v", got)
+	}
+}
+
+// TestKafkaRebalanceHandsOver: member A has delivered batches from every
+// partition and acknowledged none when member B joins the group. The
+// partition the group moves to B must not be given up before A's batches
+// in flight are acknowledged (which commits their offsets), so that B
+// starts after them: across both members, every record is delivered
+// exactly once.
+func TestKafkaRebalanceHandsOver(t *testing.T) {
+	addr := newKafka(t, "flows")
+	const n = 3000
+	produceIDs(t, addr, "flows", 0, n)
+	ctx := testCtx(t)
+	uri := "kafka://" + addr + "/flows?group=handover&max=100"
+	src, err := Open(uri, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := src.(*KafkaSource)
+	waiting := make(chan []int32, 1)
+	a.onHandOver = func(revoked []int32) { waiting <- revoked }
+
+	var mu sync.Mutex
+	seen := map[int]string{}
+	note := func(who string, b *RawBatch) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids(t, b) {
+			if prev, ok := seen[id]; ok {
+				t.Errorf("record %d delivered to %s after %s had it", id, who, prev)
+			}
+			seen[id] = who
+		}
+	}
+	var inFlight []*RawBatch
+	read := func() int {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return len(a.consumed)
+	}
+	for read() < 3 { // A has delivered records of every partition, acknowledged none
+		b, err := a.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		note("A", b)
+		inFlight = append(inFlight, b)
+	}
+
+	bsrc, err := Open(uri, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bsrc.Close()
+	bctx, bcancel := context.WithCancel(ctx)
+	defer bcancel()
+	bdone := make(chan error, 1)
+	go func() { // B joins the group and reads what it is given
+		for {
+			b, err := bsrc.Next(bctx)
+			if err != nil {
+				bdone <- err
+				return
+			}
+			note("B", b)
+			if err := bsrc.(*KafkaSource).Ack(bctx, b); err != nil {
+				bdone <- err
+				return
+			}
+		}
+	}()
+	var revoked []int32
+	select {
+	case revoked = <-waiting: // A's hand-over waits for its batches in flight
+	case <-ctx.Done():
+		t.Fatal("B joined, but A gave no partition up waiting for its unacknowledged batches")
+	}
+	for _, p := range revoked {
+		a.mu.Lock()
+		owned := a.assigned[p] != nil
+		a.mu.Unlock()
+		if !owned {
+			t.Fatalf("partition %d was given up before A's batches in flight were acknowledged", p)
+		}
+	}
+	if err := a.Ack(ctx, inFlight[len(inFlight)-1]); err != nil {
+		t.Fatal(err)
+	}
+	total := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen)
+	}
+	for total() < n { // A reads what it kept, B what it was given
+		actx, acancel := context.WithTimeout(ctx, 200*time.Millisecond) // a poll interval, not a measurement
+		b, err := a.Next(actx)
+		acancel()
+		if err == nil {
+			note("A", b)
+			if err := a.Ack(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		} else if ctx.Err() != nil {
+			t.Fatalf("after %d distinct records of %d: %v", total(), n, err)
+		}
+	}
+	bcancel()
+	if err := <-bdone; !errors.Is(err, context.Canceled) {
+		t.Errorf("B: %v", err)
+	}
+	mu.Lock()
+	byB := 0
+	for _, who := range seen {
+		if who == "B" {
+			byB++
+		}
+	}
+	mu.Unlock()
+	if byB == 0 {
+		t.Error("B read nothing: the test proves nothing")
 	}
 }
