@@ -82,6 +82,9 @@ func Render(p *sql.Plan, files []string) string {
 	if w := p.Window; w != nil {
 		if w.Kind == sql.Session {
 			keys = append(keys, srcAlias+`."__sid"`)
+		} else if spec := w.Kind.Spec(); spec != nil {
+			_, start, end := registeredWindow(w, spec)
+			keys = append(keys, start, end)
 		} else {
 			keys = append(keys, startUnits(w))
 		}
@@ -302,6 +305,10 @@ func fromWhere(p *sql.Plan, files []string) (from, where string) {
 		conds = append(conds, "("+expr(w.Time)+" IS NOT NULL)")
 	}
 	switch {
+	case w != nil && w.Kind.Spec() != nil:
+		from += fmt.Sprintf(" CROSS JOIN range(0, %d) AS \"pane\"(\"i\")", w.Panes())
+		cond, _, _ := registeredWindow(w, w.Kind.Spec())
+		conds = append(conds, cond)
 	case w != nil && w.Kind == sql.Hop:
 		from += fmt.Sprintf(" CROSS JOIN range(0, %d) AS \"pane\"(\"i\")", w.Panes())
 		// A row is in its own pane's window always, whatever the rounding
@@ -365,8 +372,21 @@ func fromUnits(w *sql.Window, n string) string {
 
 func windowStart(w *sql.Window) string { return fromUnits(w, startUnits(w)) }
 
+// registeredWindow renders a registered window kind's pane condition and
+// bounds in time units (see sql.WindowSpec.Duck), for the pane "pane"."i".
+func registeredWindow(w *sql.Window, spec *sql.WindowSpec) (cond, start, end string) {
+	return spec.Duck(w, timeUnits(w), `"pane"."i"`, func(seconds float64) string { return units(w, seconds) })
+}
+
 func windowBound(x *sql.WindowRef) string {
 	w := x.W
+	if spec := w.Kind.Spec(); spec != nil {
+		_, start, end := registeredWindow(w, spec)
+		if x.End {
+			return fromUnits(w, end)
+		}
+		return fromUnits(w, start)
+	}
 	if w.Kind == sql.Session {
 		if x.End {
 			return fromUnits(w, `(max("src"."__t") + `+units(w, w.Gap)+")")

@@ -64,6 +64,10 @@ func TestWindowEdgeParity(t *testing.T) {
 		{"SELECT HOP(t, 0.1, 0.3) AS w, count(*) AS n FROM t GROUP BY HOP(t, 0.1, 0.3)", false},
 		{"SELECT window(t, 0.3, 0.1) AS w, HOP_END(t, 0.1, 0.3) AS e, count(*) AS n FROM t GROUP BY window(t, 0.3, 0.1)", false},
 		{"SELECT HOP(it, 1, 3) AS w, count(*) AS n FROM t GROUP BY HOP(it, 1, 3)", false},
+		{"SELECT CUMULATE(t, 0.1, 0.3) AS w, CUMULATE_END(t, 0.1, 0.3) AS e, count(*) AS n FROM t GROUP BY CUMULATE(t, 0.1, 0.3)", false},
+		{"SELECT k, CUMULATE_START(t, 0.001, 0.004) AS w, CUMULATE_END(t, 0.001, 0.004) AS e, count(*) AS n FROM t GROUP BY k, CUMULATE(t, 0.001, 0.004)", false},
+		{"SELECT CUMULATE_END(it, 1, 3) AS e, count(*) AS n FROM t GROUP BY CUMULATE(it, 1, 3)", false},
+		{"SELECT CUMULATE(t, 0.1, 0.1) AS w, count(*) AS n FROM t GROUP BY CUMULATE(t, 0.1, 0.1)", true}, // a tumbling window
 		{"SELECT k, SESSION(t, 0.1) AS s, SESSION_END(t, 0.1) AS e, count(*) AS n FROM t GROUP BY k, SESSION(t, 0.1)", true},
 		{"SELECT k, SESSION(it, 2) AS s, SESSION_END(it, 2) AS e, count(*) AS n FROM t GROUP BY k, SESSION(it, 2)", true},
 		{"SELECT k, SESSION(it, 3) AS s, count(*) AS n FROM t GROUP BY k, SESSION(it, 3)", true},

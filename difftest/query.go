@@ -511,6 +511,9 @@ var (
 	windowSizes = []string{"0.1", "0.3", "0.001", "0.05", "0.2", "1", "2.5", "0.25", "0.6", "10"}
 	hopPairs    = [][2]string{{"0.1", "0.3"}, {"0.1", "0.2"}, {"0.05", "0.15"}, {"0.001", "0.003"}, {"1", "3"},
 		{"0.2", "0.5"}, {"0.3", "0.6"}, {"0.3", "1"}, {"0.25", "1"}, {"2", "5"}}
+	// cumulatePairs are steps and sizes a whole number of steps apart.
+	cumulatePairs = [][2]string{{"0.1", "0.3"}, {"0.1", "0.2"}, {"0.05", "0.15"}, {"0.001", "0.003"}, {"1", "3"},
+		{"0.25", "1"}, {"0.3", "0.6"}, {"0.5", "2"}}
 	sessionGaps = []string{"0.1", "0.3", "1", "0.05", "2", "0.001"}
 	intSizes    = []string{"1", "2", "3", "10", "0.5"}
 )
@@ -529,7 +532,7 @@ func (g *queryGen) window() (call, start, end string) {
 		}
 		return s
 	}
-	kind := g.r.IntN(5)
+	kind := g.r.IntN(6)
 	switch kind {
 	case 0: // TUMBLE
 		s := size(windowSizes)
@@ -549,6 +552,13 @@ func (g *queryGen) window() (call, start, end string) {
 		}
 		a := timeCol + ", " + s
 		return "SESSION(" + a + ")", "SESSION(" + a + ")", "SESSION_END(" + a + ")"
+	case 4: // CUMULATE(ts, step, size)
+		p := cumulatePairs[g.r.IntN(len(cumulatePairs))]
+		if timeCol == "it" {
+			p = [2]string{"1", g.pick([]string{"2", "3", "5"})}
+		}
+		a := timeCol + ", " + p[0] + ", " + p[1]
+		return "CUMULATE(" + a + ")", g.pick([]string{"CUMULATE", "CUMULATE_START"}) + "(" + a + ")", "CUMULATE_END(" + a + ")"
 	case 3: // Spark window(ts, size)
 		a := timeCol + ", " + size(windowSizes)
 		return "window(" + a + ")", g.pick([]string{"window", "window_start"}) + "(" + a + ")", "window_end(" + a + ")"

@@ -50,7 +50,11 @@
 //   - event-time windows and the watermark (window.go): bounded lateness,
 //     and for a source read as several parts (Kafka partitions, tcp-listen
 //     producers; see SetParts) the least latest time of the parts that
-//     hold it back;
+//     hold it back; window kinds other than the built-in tumbling, hopping
+//     and session windows, one file each (window_NAME.go, such as
+//     window_cumulate.go): its sql.WindowSpec (call, sizes, DuckDB
+//     rendering) registered by defineWindow with the assignment of times
+//     to its windows (window_span.go);
 //   - the checkpoint records of a query's state (changelog.go, snapshot.go);
 //   - the plan-time folding that mirrors DuckDB's optimizer (fold.go).
 //

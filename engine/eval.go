@@ -1091,7 +1091,12 @@ func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
 	if not {
 		for _, item := range x.List {
 			if nullSide(x.X, item) || nullSide(item, x.X) {
-				return func([]value.Value) value.Value { return value.NullValue }, nil // AND with NULL
+				// AND with NULL: never TRUE, but DuckDB still computes
+				// x, and fails where it fails.
+				return func(row []value.Value) value.Value {
+					f(row)
+					return value.NullValue
+				}, nil
 			}
 		}
 	}

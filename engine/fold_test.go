@@ -92,6 +92,10 @@ func TestFilterInShortCircuits(t *testing.T) {
 		{`SELECT count(*) AS n FROM t WHERE i IN ((i + it), abs(i))`, "1\n"}, // abs is cheaper than +
 		{`SELECT count(*) AS n FROM t WHERE sign(ts) IN (CAST(k AS BIGINT), 2.0)`, "error: cannot convert ' a' to BIGINT"},
 		{`SELECT sign(ts) IN (CAST(k AS BIGINT), 1.0) AS b FROM t`, "error: cannot convert ' a' to BIGINT"},
+		// A NULL item makes NOT IN never TRUE, but x is still computed.
+		{`SELECT count(*) AS n FROM t WHERE (i + it) NOT IN (NULL)`, "error: BIGINT overflow"},
+		{`SELECT count(*) AS n FROM t WHERE CAST(k AS BIGINT) NOT IN (NULL, 2)`, "error: cannot convert ' a' to BIGINT"},
+		{`SELECT count(*) AS n FROM t WHERE i NOT IN (NULL, 2)`, "0\n"},
 	})
 }
 

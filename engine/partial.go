@@ -134,10 +134,10 @@ func (q *Query) Merge(p *Partial) {
 		to := int32(-1) // a window the watermark closed: its rows are late
 		if ws := g.win; ws == nil {
 			to = g.groupFor()
-		} else if start := pg.win.start[id]; ws.closed(start + ws.size) {
+		} else if start, end := pg.win.start[id], pg.win.last[id]; ws.closed(end) {
 			ws.late += pg.win.rows[id] // tumbling: one window per row
 		} else {
-			to = ws.groupAt(g, start)
+			to = ws.groupAt(g, start, end)
 		}
 		if to >= 0 {
 			g.touch(to)

@@ -164,8 +164,16 @@ func (q *Query) Restore(s *Snapshot) error {
 			id = g.newGroup("")
 			sl, _ := g.byString.slot(gs.Keys[0].S, true)
 			sl.val = id
-		case g.win != nil: // tumbling and hopping windows
-			id = g.win.groupAt(g, gs.Start) // the key values are in g.keyVals
+		case g.win != nil: // every kind but sessions
+			// A tumbling or hopping window ends size after its start
+			// (a checkpoint before cumulating windows kept no end); a
+			// registered kind's end is the one recorded.
+			end := gs.Start + g.win.size
+			if g.win.spans != nil {
+				end = gs.Last
+			}
+			id = g.win.groupAt(g, gs.Start, end) // the key values are in g.keyVals
+			gs.Last = end
 		default:
 			g.scratch = g.scratch[:0]
 			for _, k := range gs.Keys {

@@ -26,6 +26,8 @@ func TestSnapshotRestore(t *testing.T) {
 		{"SELECT srcdevice, dstbytes FROM flows WHERE dstbytes > 100000", Options{}},
 		{"SELECT TUMBLE(time, 1) AS w, protocol, sum(srcbytes) AS b FROM flows GROUP BY TUMBLE(time, 1), protocol", Options{Mode: Append, Watermark: true, Lateness: 0.5}},
 		{"SELECT HOP(time, 0.5, 2) AS w, count(*) AS n FROM flows GROUP BY HOP(time, 0.5, 2)", Options{Mode: Update, Watermark: true}},
+		{"SELECT CUMULATE(time, 0.5, 2) AS w, CUMULATE_END(time, 0.5, 2) AS e, count(*) AS n FROM flows GROUP BY CUMULATE(time, 0.5, 2)", Options{Mode: Append, Watermark: true, Lateness: 0.5}},
+		{"SELECT CUMULATE(time, 0.5, 2) AS w, CUMULATE_END(time, 0.5, 2) AS e, protocol, count(*) AS n FROM flows GROUP BY CUMULATE(time, 0.5, 2), protocol", Options{Mode: Update, Watermark: true}},
 		{"SELECT SESSION(time, 0.2) AS s, dstdevice, count(*) AS n FROM flows GROUP BY SESSION(time, 0.2), dstdevice", Options{Mode: Append, Watermark: true}},
 	}
 	for _, c := range cases {

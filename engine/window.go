@@ -2,6 +2,7 @@ package engine
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"slices"
 
@@ -28,6 +29,10 @@ type windowing struct {
 	slide    float64
 	gap      float64
 	panes    int
+	// spans assigns times to the windows of a registered kind (see
+	// defineWindow); nil for the built-in ones.
+	spans   spanKind
+	spanBuf []span
 
 	// Watermark: maxTime - lateness, advanced at the end of each micro-batch.
 	// A row whose window has ended at or before the watermark is late.
@@ -44,7 +49,9 @@ type windowing struct {
 	partMax map[int32]float64
 	holding []int32
 
-	start, last []float64 // per group: window start; sessions: first and last event
+	// start and last are, per group, its window's start and end; for a
+	// session, its first and last event (its end is last + gap).
+	start, last []float64
 	// intTime says a session's events are integers (BIGINT or TIMESTAMP
 	// microseconds): their first and last events are then kept exactly in
 	// istart and ilast, and gaps are measured as the baseline measures them,
@@ -126,20 +133,24 @@ func newWindowing(w *sql.Window, c *compiler, lateness float64) (*windowing, err
 		ws.sessions = map[string][]int32{}
 		ws.intTime = isTS || w.Time.Type() == value.Int
 	}
+	if w.Kind.Spec() != nil {
+		if ws.spans = windowKinds[w.Kind]; ws.spans == nil {
+			return nil, fmt.Errorf("engine: no assignment for %s windows", w.Kind)
+		}
+	}
 	return ws, nil
 }
 
-// winRef is one window of a group key: its start and its group.
+// winRef is one window of a group key: its bounds and its group.
 type winRef struct {
-	start float64
-	id    int32
+	start, end float64
+	id         int32
 }
 
-// window returns the group of the window starting at start for the group
-// key encoded as ukey, creating it if need be (tumbling and hopping
-// windows).
-func (ws *windowing) window(g *groupTable, start float64, ukey []byte) int32 {
-	return ws.windowOf(g, ws.keyOf(ukey), start)
+// window returns the group of the window [start, end) for the group key
+// encoded as ukey, creating it if need be (every kind but sessions).
+func (ws *windowing) window(g *groupTable, start, end float64, ukey []byte) int32 {
+	return ws.windowOf(g, ws.keyOf(ukey), start, end)
 }
 
 // keyOf returns the place in keyWins of the group key encoded as ukey,
@@ -159,15 +170,16 @@ func (ws *windowing) keyOf(ukey []byte) int32 {
 	return sl.val
 }
 
-// windowOf returns the group of the window starting at start for the key
-// at place k of keyWins (see keyOf), creating it if need be.
-func (ws *windowing) windowOf(g *groupTable, k int32, start float64) int32 {
+// windowOf returns the group of the window [start, end) for the key at
+// place k of keyWins (see keyOf), creating it if need be.
+func (ws *windowing) windowOf(g *groupTable, k int32, start, end float64) int32 {
 	wins := ws.keyWins[k]
-	// Starts are compared as numbers, as DuckDB groups them: the window
+	// Bounds are compared as numbers, as DuckDB groups them: the window
 	// of the time -0.0, which starts at -0, is the one starting at 0. A
-	// start is never NaN (see timeOf).
+	// bound is never NaN (see timeOf). Windows of one start differ in
+	// their ends only for cumulating windows.
 	for i := len(wins) - 1; i >= 0; i-- { // the latest windows first
-		if wins[i].start == start {
+		if wins[i].start == start && wins[i].end == end {
 			return wins[i].id
 		}
 	}
@@ -178,11 +190,11 @@ func (ws *windowing) windowOf(g *groupTable, k int32, start float64) int32 {
 	} else { // the key's windows share its key values
 		id = g.newGroupKeys("", g.keys[wins[0].id])
 	}
-	ws.keyWins[k] = append(wins, winRef{start: start, id: id})
+	ws.keyWins[k] = append(wins, winRef{start: start, end: end, id: id})
 	ws.winOf[id] = k
-	ws.start[id] = start
+	ws.start[id], ws.last[id] = start, end
 	if !ws.keepsAll {
-		heap.Push(&ws.ends, endEntry{end: start + ws.size, id: id, version: ws.version[id]})
+		heap.Push(&ws.ends, endEntry{end: end, id: id, version: ws.version[id]})
 	}
 	return id
 }
@@ -301,7 +313,7 @@ func (ws *windowing) bounds(id int32) (value.Value, value.Value) {
 		}
 		return ws.bound(ws.start[id]), ws.bound(ws.last[id] + ws.gap)
 	}
-	return ws.bound(ws.start[id]), ws.bound(ws.start[id] + ws.size)
+	return ws.bound(ws.start[id]), ws.bound(ws.last[id])
 }
 
 func (ws *windowing) end(id int32) float64 {
@@ -311,7 +323,7 @@ func (ws *windowing) end(id int32) float64 {
 		}
 		return ws.last[id] + ws.gap
 	}
-	return ws.start[id] + ws.size
+	return ws.last[id]
 }
 
 func (ws *windowing) closed(end float64) bool { return ws.lateness >= 0 && end <= ws.watermark }
@@ -335,6 +347,8 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 	ws.lateSeen = false
 	if ws.w.Kind == sql.Session {
 		ws.addSession(g, row, tv, t)
+	} else if ws.spans != nil {
+		ws.addSpans(g, row, tv, t, rowIdx)
 	} else {
 		k := int32(-1) // the row's key in the index, looked up once
 		q := ws.pane(t, ws.slide)
@@ -355,7 +369,7 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 			if k < 0 {
 				k = ws.keyOf(g.ukey)
 			}
-			id := ws.windowOf(g, k, start)
+			id := ws.windowOf(g, k, start, start+ws.size)
 			if len(g.keyFns) == 0 && i == 0 {
 				ws.recent = recentWindow{ok: true, start: start, id: id}
 			}
@@ -368,16 +382,15 @@ func (ws *windowing) add(g *groupTable, row []value.Value, rowIdx int32) {
 	}
 }
 
-// groupAt returns the group of the window starting at start and the key
-// values in g.keyVals, creating it if need be (tumbling and hopping
-// windows).
-func (ws *windowing) groupAt(g *groupTable, start float64) int32 {
+// groupAt returns the group of the window [start, end) and the key values
+// in g.keyVals, creating it if need be (every kind but sessions).
+func (ws *windowing) groupAt(g *groupTable, start, end float64) int32 {
 	g.ukey = g.ukey[:0]
 	for _, v := range g.keyVals {
 		g.ukey = value.AppendKey(g.ukey, v)
 	}
 	g.beginRows() // ukey no longer encodes the last row's key values
-	return ws.window(g, start, g.ukey)
+	return ws.window(g, start, end, g.ukey)
 }
 
 // reset forgets the rows seen, for a table emptied for reuse (a Partial's).

@@ -535,7 +535,7 @@ func (b *builder) bindFunc(n *sqlparser.FuncExpr, allowAgg bool) (Expr, error) {
 	if spec, ok := Aggregate(name); ok {
 		return b.bindAgg(n, spec, args, star, allowAgg)
 	}
-	if _, ok := windowFuncs[name]; ok && !star {
+	if ok, _ := windowCall(name); ok && !star {
 		return b.bindWindow(n, name, args, false)
 	}
 	if star {

@@ -221,7 +221,7 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 	windowItems := map[int]bool{}
 	for i, g := range sel.GroupBy {
 		if f, ok := g.(*sqlparser.FuncExpr); ok {
-			if spec, ok := windowFuncs[canonicalFunc(f.Name.String())]; ok && !spec.end {
+			if ok, end := windowCall(canonicalFunc(f.Name.String())); ok && !end {
 				var args []sqlparser.Expr
 				for _, se := range f.Exprs {
 					if a, ok := se.(*sqlparser.AliasedExpr); ok {

@@ -163,6 +163,12 @@ func TestBuildErrors(t *testing.T) {
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST NULLS LAST", sql.ErrSyntax, "line 1:58: NULLS FIRST ends an ORDER BY item, NULLS cannot follow it"},
 		{"SELECT srcbytes FROM flows WHERE srcbytes NULLS FIRST", sql.ErrSyntax, "line 1:43: syntax error"},
 		{"SELECT srcbytes FROM flows ORDER BY srcbytes NULLS FIRST, nope NULLS LAST", sql.ErrUnknownColumn, "line 1:59: unknown column \"nope\""},
+		{"SELECT count(*) FROM flows GROUP BY CUMULATE(time, 20, 50)", sql.ErrUnsupported, "line 1:37: CUMULATE(time, step, size): the size (50 s) is not a whole number of steps (20 s)"},
+		{"SELECT count(*) FROM flows GROUP BY CUMULATE(time, 60, 10)", sql.ErrUnsupported, "the step (60 s) is longer than the size (10 s)"},
+		{"SELECT count(*) FROM flows GROUP BY CUMULATE(time, 10)", sql.ErrUnsupported, "CUMULATE(time, step, size): takes a step and a size, got 1 sizes"},
+		{"SELECT count(*) FROM flows GROUP BY CUMULATE(time, 0.001, 3600)", sql.ErrUnsupported, "3600000 steps make a period: at most 65536"},
+		{"SELECT CUMULATE_END(time, 10, 30) AS e, count(*) FROM flows GROUP BY CUMULATE(time, 10, 60)", sql.ErrUnsupported, "line 1:8: CUMULATE_END must match the window in GROUP BY"},
+		{"SELECT count(*) FROM flows GROUP BY CUMULATE(srcdevice, 10, 60)", sql.ErrType, "window time srcdevice is VARCHAR"},
 	}
 	for _, c := range cases {
 		_, err := sql.Build(c.query, flowsCatalog)

@@ -22,6 +22,9 @@ const (
 )
 
 func (k WindowKind) String() string {
+	if s := k.Spec(); s != nil {
+		return strings.ToUpper(s.Name)
+	}
 	return [...]string{"", "TUMBLE", "HOP", "SESSION"}[k]
 }
 
@@ -41,10 +44,17 @@ type Window struct {
 	Size  float64 // seconds; tumbling and hopping windows
 	Slide float64 // seconds; equal to Size for tumbling windows
 	Gap   float64 // seconds; sessions
+	// Args are the sizes a call of a registered kind gave (see
+	// WindowSpec), in seconds, as written; its Make sets Size and Slide
+	// from them.
+	Args []float64
 }
 
 // String renders the window call in brook SQL.
 func (w *Window) String() string {
+	if s := w.Kind.Spec(); s != nil {
+		return w.registeredString(s)
+	}
 	switch w.Kind {
 	case Hop:
 		return fmt.Sprintf("HOP(%s, %s, %s)", w.Time, seconds(w.Slide), seconds(w.Size))
@@ -78,6 +88,9 @@ func (w *Window) Units(seconds float64) float64 {
 
 // Panes returns how many hopping windows cover each instant.
 func (w *Window) Panes() int {
+	if s := w.Kind.Spec(); s != nil {
+		return s.Panes(w)
+	}
 	if w.Kind != Hop {
 		return 1
 	}
@@ -120,7 +133,11 @@ var windowFuncs = map[string]struct {
 // bindWindow binds a window call. In GROUP BY it declares the query's window;
 // elsewhere it must repeat that call and yields its start or end.
 func (b *builder) bindWindow(n *sqlparser.FuncExpr, name string, args []sqlparser.Expr, inGroupBy bool) (Expr, error) {
-	spec := windowFuncs[name]
+	spec, builtIn := windowFuncs[name]
+	registered, regEnd := registeredWindowCall(name)
+	if !builtIn {
+		spec.end = regEnd
+	}
 	if len(args) < 2 {
 		return nil, b.errAt(ErrType, n, "%s() takes the time field and a size", strings.ToUpper(name))
 	}
@@ -144,6 +161,11 @@ func (b *builder) bindWindow(n *sqlparser.FuncExpr, name string, args []sqlparse
 	}
 	w := &Window{Kind: spec.kind, Time: ts}
 	switch {
+	case registered != nil:
+		w.Kind, w.Args = registered.kind, sizes
+		if err := registered.Make(w, sizes); err != nil {
+			return nil, b.errAt(ErrUnsupported, n, "%s%s: %v", strings.ToUpper(registered.Name), registered.Usage, err)
+		}
 	case spec.kind == Tumble && len(sizes) == 1:
 		w.Size, w.Slide = sizes[0], sizes[0]
 	case spec.kind == Hop && len(sizes) == 2: // HOP(ts, slide, size), as in Flink SQL

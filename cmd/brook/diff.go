@@ -252,6 +252,9 @@ func lateExplainer(p *sql.Plan, windows map[string]*engine.LateWindow) func(row 
 		}
 		byKey[string(key)] = append(byKey[string(key)], interval{units(w.Start), units(w.End)})
 	}
+	// A bound the result does not show is taken size from the other: exact
+	// for tumbling and hopping windows; for cumulating ones (whose windows
+	// are at most size long) the widest window it could be.
 	size := 0.0
 	if p.Window.Kind != sql.Session {
 		size = p.Window.Units(p.Window.Size)
