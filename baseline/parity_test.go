@@ -248,6 +248,13 @@ var aggregateCases = []string{
 	`SELECT k AS kk, count(*) AS n, sum(i) AS si FROM t GROUP BY k HAVING n > 2 AND (si IS NULL OR si / n > 0) AND kk IS NOT NULL`,
 	`SELECT b AS x, count(*) AS i FROM t GROUP BY b, i HAVING x OR i > 12`,
 	`SELECT count(*) AS n, avg(f) AS af FROM t HAVING n > 0 AND af IS NOT NULL`,
+	// Exact quantiles: interpolation at the edges of DOUBLE (infinities,
+	// -0.0, NaN sorted last), BIGINTs beyond 2^53 kept exact by
+	// quantile_disc, fractions 0 and 1.
+	`SELECT k, median(i) AS mi, median(f) AS mf, median(g) AS mg, quantile_cont(j, 0.9) AS cj, quantile_cont(f, 0.1) AS cf FROM t GROUP BY k`,
+	`SELECT k, quantile_disc(i, 0.5) AS di, quantile_disc(f, 0.25) AS df, quantile(j, 1) AS q1, quantile_disc(g, 0) AS q0, quantile_cont(i, 0.333) AS c3 FROM t GROUP BY k`,
+	`SELECT median(i) AS m, quantile_cont(f, 0.75) FILTER (WHERE b) AS c, quantile_disc(j, 0.5) AS d FROM t WHERE abs(f) < 1e300`,
+	`SELECT TUMBLE(g, 10) AS w, median(f) AS m, quantile_disc(i, 0.9) AS d FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 10)`,
 }
 
 // TestParityCoversEveryAggregate checks that every registered aggregate

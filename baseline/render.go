@@ -257,7 +257,7 @@ func expr(e sql.Expr) string {
 		if x.Arg == nil {
 			return "count(*)"
 		}
-		return x.Spec.DuckDB(expr(x.Arg), x.Distinct)
+		return x.Spec.DuckDB(x, expr(x.Arg))
 	}
 	panic(fmt.Sprintf("baseline: cannot render %T", e))
 }

@@ -293,6 +293,9 @@ func Same(a, b value.Value, tol float64) bool {
 		if x == y {
 			return true
 		}
+		if math.IsInf(x, 0) || math.IsInf(y, 0) {
+			return false // an infinity is within no tolerance of anything else
+		}
 		return math.Abs(x-y) <= tol*math.Max(math.Abs(x), math.Abs(y))
 	}
 	return a.Kind == b.Kind && value.Equal(a, b)

@@ -70,6 +70,10 @@ func TestTolerance(t *testing.T) {
 		{value.NullValue, value.NullValue, true},
 		{value.NullValue, value.IntValue(0), false},
 		{value.StringValue("1"), value.IntValue(1), false},
+		{value.FloatValue(math.Inf(1)), value.FloatValue(0), false},
+		{value.FloatValue(1e308), value.FloatValue(math.Inf(1)), false},
+		{value.FloatValue(math.Inf(-1)), value.FloatValue(math.Inf(1)), false},
+		{value.FloatValue(math.Inf(-1)), value.FloatValue(math.Inf(-1)), true},
 	}
 	for _, c := range cases {
 		if got := Same(c.a, c.b, DefaultTolerance); got != c.same {

@@ -188,6 +188,11 @@ func (g *queryGen) plainAggregate(t value.Type) string {
 			return "count(DISTINCT " + row.expr(g.anyType(), 1) + ")"
 		case 3:
 			return "sum(" + row.sumArg(value.Int) + ")"
+		case 4:
+			if g.chance(0.3) {
+				return g.pick([]string{"quantile_disc", "quantile"}) + "(" + row.expr(value.Int, 1) + ", " + g.pick(fractions) + ")"
+			}
+			fallthrough
 		default:
 			return g.pick([]string{"min", "max"}) + "(" + row.expr(value.Int, 1) + ")"
 		}
@@ -204,6 +209,13 @@ func (g *queryGen) plainAggregate(t value.Type) string {
 			return g.pick([]string{"var_samp", "var_pop", "stddev_samp", "stddev_pop", "variance", "stddev"}) + "(" +
 				g.pick([]string{"j", "g", "id", "length(s)", "g * j", "j - 3", "CASE WHEN b THEN g ELSE j END"}) + ")"
 		default:
+			if g.chance(0.3) {
+				arg := row.expr(g.pick2(numericTypes), 1)
+				if g.chance(0.5) {
+					return "median(" + arg + ")"
+				}
+				return g.pick([]string{"quantile_cont", "quantile_disc"}) + "(" + arg + ", " + g.pick(fractions) + ")"
+			}
 			return g.pick([]string{"min", "max"}) + "(" + row.expr(value.Float, 1) + ")"
 		}
 	case value.Bool:
@@ -511,6 +523,8 @@ var (
 	windowSizes = []string{"0.1", "0.3", "0.001", "0.05", "0.2", "1", "2.5", "0.25", "0.6", "10"}
 	hopPairs    = [][2]string{{"0.1", "0.3"}, {"0.1", "0.2"}, {"0.05", "0.15"}, {"0.001", "0.003"}, {"1", "3"},
 		{"0.2", "0.5"}, {"0.3", "0.6"}, {"0.3", "1"}, {"0.25", "1"}, {"2", "5"}}
+	// fractions are quantiles' second arguments.
+	fractions = []string{"0", "0.5", "0.25", "0.9", "1", "0.333", "0.999"}
 	// cumulatePairs are steps and sizes a whole number of steps apart.
 	cumulatePairs = [][2]string{{"0.1", "0.3"}, {"0.1", "0.2"}, {"0.05", "0.15"}, {"0.001", "0.003"}, {"1", "3"},
 		{"0.25", "1"}, {"0.3", "0.6"}, {"0.5", "2"}}

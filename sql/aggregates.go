@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"brook/value"
 )
@@ -22,6 +23,9 @@ type AggSpec struct {
 	Distinct DistinctRule
 	// Duck is DuckDB's name for it, when not Name.
 	Duck string
+	// Fraction says it takes a second argument, a constant fraction
+	// between 0 and 1 (quantile_cont(x, 0.9)), kept in AggCall.Fraction.
+	Fraction bool
 }
 
 // ArgKind is what an aggregate accepts as its argument.
@@ -80,13 +84,16 @@ func Aggregates() []string {
 }
 
 // DuckDB renders the call in DuckDB's SQL, given its rendered argument.
-func (s *AggSpec) DuckDB(arg string, distinct bool) string {
+func (s *AggSpec) DuckDB(call *AggCall, arg string) string {
 	name := s.Name
 	if s.Duck != "" {
 		name = s.Duck
 	}
-	if distinct {
+	if call.Distinct {
 		arg = "DISTINCT " + arg
+	}
+	if s.Fraction {
+		arg += ", " + strconv.FormatFloat(call.Fraction, 'g', -1, 64)
 	}
 	return name + "(" + arg + ")"
 }

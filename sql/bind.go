@@ -642,7 +642,11 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, spec *AggSpec, args []sqlparser
 		}
 		return &AggCall{Func: "count", Typ: value.Int, Spec: spec}, nil
 	}
-	if len(args) != 1 {
+	if spec.Fraction {
+		if len(args) != 2 {
+			return nil, b.errAt(ErrType, n, "%s() takes a value and a fraction, got %d arguments", name, len(args))
+		}
+	} else if len(args) != 1 {
 		return nil, b.errAt(ErrType, n, "%s() takes one argument, got %d", name, len(args))
 	}
 	arg, err := b.bind(args[0], false)
@@ -653,6 +657,11 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, spec *AggSpec, args []sqlparser
 		return nil, err
 	}
 	call := &AggCall{Func: name, Arg: arg, Distinct: n.Distinct, Spec: spec}
+	if spec.Fraction {
+		if call.Fraction, err = b.fraction(name, args[1]); err != nil {
+			return nil, err
+		}
+	}
 	if n.Distinct {
 		switch spec.Distinct {
 		case DistinctIgnored:
@@ -675,6 +684,24 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, spec *AggSpec, args []sqlparser
 	}
 	call.Typ = spec.Result(t)
 	return call, nil
+}
+
+// fraction reads the constant fraction an aggregate such as
+// quantile_cont(x, 0.9) takes: a number between 0 and 1.
+func (b *builder) fraction(name string, node sqlparser.Expr) (float64, error) {
+	e, err := b.bind(node, false)
+	if err != nil {
+		return 0, err
+	}
+	lit, ok := e.(*Literal)
+	if ok && lit.Val.Kind == value.Int {
+		lit = &Literal{Val: value.FloatValue(float64(lit.Val.I))}
+	}
+	if !ok || lit.Val.Kind != value.Float || !(lit.Val.F >= 0 && lit.Val.F <= 1) {
+		return 0, b.errAt(ErrUnsupported, node, "%s() takes a constant fraction between 0 and 1, not %s", name, sqlparser.String(node)).
+			withHint("%s(x, 0.5) is the median", name)
+	}
+	return lit.Val.F, nil
 }
 
 // bindFilter binds agg(x) FILTER (WHERE cond), which the rewriter made

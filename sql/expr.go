@@ -115,6 +115,9 @@ type AggCall struct {
 	Distinct bool
 	Typ      value.Type
 	Spec     *AggSpec // what Func is (see RegisterAggregate)
+	// Fraction is the constant second argument of an aggregate that
+	// takes one (see AggSpec.Fraction): quantile_cont(x, 0.9).
+	Fraction float64
 }
 
 var (
@@ -339,7 +342,11 @@ func (e *AggCall) String() string {
 	if e.Distinct {
 		d = "DISTINCT "
 	}
-	return e.Func + "(" + d + e.Arg.String() + ")"
+	f := ""
+	if e.Spec != nil && e.Spec.Fraction {
+		f = ", " + strconv.FormatFloat(e.Fraction, 'g', -1, 64)
+	}
+	return e.Func + "(" + d + e.Arg.String() + f + ")"
 }
 
 // paren wraps compound expressions in parentheses so String round-trips
