@@ -248,6 +248,10 @@ var aggregateCases = []string{
 	`SELECT k AS kk, count(*) AS n, sum(i) AS si FROM t GROUP BY k HAVING n > 2 AND (si IS NULL OR si / n > 0) AND kk IS NOT NULL`,
 	`SELECT b AS x, count(*) AS i FROM t GROUP BY b, i HAVING x OR i > 12`,
 	`SELECT count(*) AS n, avg(f) AS af FROM t HAVING n > 0 AND af IS NOT NULL`,
+	// DISTINCT sums and averages: each distinct value once (-0.0 is 0.0).
+	`SELECT k, sum(DISTINCT i) AS si, avg(DISTINCT j) AS aj, sum(DISTINCT j) FILTER (WHERE b) AS sj, count(DISTINCT i) AS ci FROM t GROUP BY k`,
+	`SELECT sum(DISTINCT g) AS sg, avg(DISTINCT g) AS ag, mean(DISTINCT i) AS mi FROM t WHERE abs(g) < 1000`,
+	`SELECT TUMBLE(g, 10) AS w, sum(DISTINCT j) AS sj, avg(DISTINCT CAST(g AS BIGINT)) AS ag FROM t WHERE abs(g) < 1000 GROUP BY TUMBLE(g, 10)`,
 	// Exact quantiles: interpolation at the edges of DOUBLE (infinities,
 	// -0.0, NaN sorted last), BIGINTs beyond 2^53 kept exact by
 	// quantile_disc, fractions 0 and 1.

@@ -187,6 +187,9 @@ func (g *queryGen) plainAggregate(t value.Type) string {
 		case 2:
 			return "count(DISTINCT " + row.expr(g.anyType(), 1) + ")"
 		case 3:
+			if g.chance(0.2) {
+				return "sum(DISTINCT " + row.sumArg(value.Int) + ")"
+			}
 			return "sum(" + row.sumArg(value.Int) + ")"
 		case 4:
 			if g.chance(0.3) {
@@ -201,7 +204,11 @@ func (g *queryGen) plainAggregate(t value.Type) string {
 		case 0:
 			return "sum(" + row.sumArg(value.Float) + ")"
 		case 1:
-			return g.pick([]string{"avg", "mean"}) + "(" + row.sumArg(g.pick2(numericTypes)) + ")"
+			d := ""
+			if g.chance(0.2) {
+				d = "DISTINCT "
+			}
+			return g.pick([]string{"avg", "mean"}) + "(" + d + row.sumArg(g.pick2(numericTypes)) + ")"
 		case 2:
 			// Tame arguments, as for sums: the variance of values near
 			// 2^53 that differ by a few units depends on the order the

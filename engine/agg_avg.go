@@ -9,8 +9,13 @@ import (
 )
 
 func init() {
-	defineAggregate(&sql.AggSpec{Name: "avg", Aliases: []string{"mean"}, Arg: sql.NumericArg, Result: sql.Always(value.Float)},
-		func(*sql.AggCall, *evalState) Aggregate { return &avg{} })
+	defineAggregate(&sql.AggSpec{Name: "avg", Aliases: []string{"mean"}, Arg: sql.NumericArg, Result: sql.Always(value.Float), Distinct: sql.DistinctCounts},
+		func(call *sql.AggCall, _ *evalState) Aggregate {
+			if call.Distinct {
+				return newDistinctOf(&avg{})
+			}
+			return &avg{}
+		})
 }
 
 // avg is AVG: a DOUBLE, NULL when a group has no non-NULL value. BIGINTs

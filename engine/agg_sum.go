@@ -19,11 +19,15 @@ func init() {
 			return value.Float
 		}
 		return t
-	}}, func(call *sql.AggCall, _ *evalState) Aggregate {
+	}, Distinct: sql.DistinctCounts}, func(call *sql.AggCall, _ *evalState) Aggregate {
+		var a Aggregate = &sumFloat{}
 		if call.Typ == value.Int {
-			return &sumInt{}
+			a = &sumInt{}
 		}
-		return &sumFloat{}
+		if call.Distinct {
+			return newDistinctOf(a)
+		}
+		return a
 	})
 }
 

@@ -282,6 +282,8 @@ func fresh(a Aggregate) Aggregate {
 		return &avg{}
 	case *extremum:
 		return &extremum{dir: a.dir}
+	case *distinctOf:
+		return newDistinctOf(fresh(a.inner))
 	case *countStar:
 		return &countStar{}
 	case *count:

@@ -29,6 +29,7 @@ func TestSnapshotRestore(t *testing.T) {
 		{"SELECT CUMULATE(time, 0.5, 2) AS w, CUMULATE_END(time, 0.5, 2) AS e, count(*) AS n FROM flows GROUP BY CUMULATE(time, 0.5, 2)", Options{Mode: Append, Watermark: true, Lateness: 0.5}},
 		{"SELECT CUMULATE(time, 0.5, 2) AS w, CUMULATE_END(time, 0.5, 2) AS e, protocol, count(*) AS n FROM flows GROUP BY CUMULATE(time, 0.5, 2), protocol", Options{Mode: Update, Watermark: true}},
 		{"SELECT SESSION(time, 0.2) AS s, dstdevice, count(*) AS n FROM flows GROUP BY SESSION(time, 0.2), dstdevice", Options{Mode: Append, Watermark: true}},
+		{"SELECT protocol, sum(DISTINCT srcbytes) AS s, avg(DISTINCT CAST(dstbytes AS BIGINT)) AS a, count(DISTINCT srcdevice) AS d FROM flows GROUP BY protocol", Options{}},
 		{"SELECT protocol, median(srcbytes) AS m, quantile_disc(CAST(dstbytes AS BIGINT), 0.9) AS d, quantile_cont(duration, 0.25) AS c FROM flows GROUP BY protocol", Options{}},
 	}
 	for _, c := range cases {

@@ -667,7 +667,7 @@ func (b *builder) bindAgg(n *sqlparser.FuncExpr, spec *AggSpec, args []sqlparser
 		case DistinctIgnored:
 			call.Distinct = false // the same result either way
 		case DistinctRefused:
-			return nil, b.errAt(ErrUnsupported, n, "%s(DISTINCT ...) is not supported; only count(DISTINCT ...) is", name)
+			return nil, b.errAt(ErrUnsupported, n, "%s(DISTINCT ...) is not supported; count, sum and avg take DISTINCT", name)
 		}
 	}
 	t := arg.Type()
