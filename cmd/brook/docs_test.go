@@ -11,8 +11,11 @@ package main
 //     copies of queries/ and testdata/flows; the lines after it, up to the
 //     next "$" line, are what it prints (standard output and error as a
 //     terminal shows them). A command block of another kind (```sh, ```bash,
-//     ```shell) is an error, so no command escapes the test.
-//   - In the shown output, a line "..." stands for any number of lines, and
+//     ```shell) is an error, so no command escapes the test. An indented
+//     block whose first line is "$ COMMAND" is a console block too (the
+//     README's tour is written so, and run).
+//   - In the shown output, a line "..." (indented or not) stands for any
+//     number of lines, and
 //     "..." within a line for any text.
 //     Durations ("1.3 ms", "3.02 s") are not compared; every other
 //     character is.
@@ -23,13 +26,15 @@ package main
 //     background, waits until it has printed the first line shown (if any)
 //     and goes on; when the page ends, it waits until the command has
 //     printed all the page shows (it may print more after), then
-//     interrupts it (SIGINT). <!-- test: exit N --> expects exit status N from each
+//     interrupts it (SIGINT). <!-- test: background wait --> waits for all
+//     the shown output before going on. <!-- test: exit N --> expects exit status N from each
 //     command (else 0). <!-- test: lanl --> needs the LANL data set
 //     (../shared/datasets/lanl): it is skipped without it. <!-- test: needs
 //     PROGRAM --> is skipped when PROGRAM is not installed. <!-- test: skip
 //     REASON --> is not run (the reason is required).
 //   - "$ export NAME=VALUE" sets a variable for the page's later commands.
-//   - A page's Kafka broker address 127.0.0.1:9092 and dashboard address
+//   - A page's Kafka broker addresses 127.0.0.1:9092 and 127.0.0.1:9093
+//     (and "--port 9092", "--port 9093") and dashboard address
 //     127.0.0.1:8080 are replaced by free ports, in commands and output.
 
 import (
@@ -52,6 +57,7 @@ import (
 type docBlock struct {
 	line       int // of the opening fence, 1-based
 	background bool
+	waitAll    bool // background: wait for all the shown output before going on
 	exit       int
 	lanl       bool
 	needs      string
@@ -83,20 +89,36 @@ func parseDoc(text string) ([]docBlock, error) {
 			pending = append(pending, m[1])
 			continue
 		}
-		if !strings.HasPrefix(l, "```") {
+		var info string
+		var body []string
+		start := i + 1
+		switch {
+		case strings.HasPrefix(l, "    $ ") && (i == 0 || strings.TrimSpace(lines[i-1]) == "" || directiveRE.MatchString(strings.TrimSpace(lines[i-1]))):
+			// An indented block starting with "$ COMMAND" is a console
+			// block too.
+			info, start = "console", i
+			for ; i < len(lines); i++ {
+				t := strings.TrimRight(lines[i], " \t\r")
+				if t != "" && !strings.HasPrefix(t, "    ") {
+					break
+				}
+				body = append(body, strings.TrimPrefix(t, "    "))
+			}
+			i--
+			body = trimShown(body)
+		case strings.HasPrefix(l, "```"):
+			info = strings.TrimSpace(strings.TrimPrefix(l, "```"))
+			for i++; i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), "```"); i++ {
+				body = append(body, strings.TrimRight(lines[i], " \t\r"))
+			}
+			if i == len(lines) {
+				return nil, fmt.Errorf("line %d: a code block that never closes", start)
+			}
+		default:
 			if strings.TrimSpace(l) != "" {
 				pending = nil
 			}
 			continue
-		}
-		info := strings.TrimSpace(strings.TrimPrefix(l, "```"))
-		start := i + 1
-		var body []string
-		for i++; i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), "```"); i++ {
-			body = append(body, strings.TrimRight(lines[i], " \t\r"))
-		}
-		if i == len(lines) {
-			return nil, fmt.Errorf("line %d: a code block that never closes", start)
 		}
 		switch info {
 		case "sh", "bash", "shell", "shell-session", "zsh":
@@ -113,6 +135,10 @@ func parseDoc(text string) ([]docBlock, error) {
 			switch word {
 			case "background":
 				b.background = true
+				b.waitAll = arg == "wait"
+				if arg != "" && arg != "wait" {
+					return nil, fmt.Errorf("line %d: <!-- test: background --> or <!-- test: background wait -->, not %q", start, d)
+				}
 			case "exit":
 				n, err := strconv.Atoi(arg)
 				if err != nil {
@@ -179,7 +205,7 @@ func matchLines(want, got []string, prefix bool) bool {
 		return prefix || len(got) == 0
 	}
 	w := normalize(want[0])
-	if w == "..." {
+	if strings.TrimSpace(w) == "..." {
 		for k := 0; k <= len(got); k++ {
 			if matchLines(want[1:], got[k:], prefix) {
 				return true
@@ -273,17 +299,51 @@ func TestDocs(t *testing.T) {
 	for _, page := range pages {
 		t.Run(filepath.Base(page), func(t *testing.T) {
 			t.Parallel()
-			runDoc(t, page)
+			data, err := os.ReadFile(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runDoc(t, filepath.Base(page), string(data))
 		})
 	}
+	// The README's tour, and only it: its other examples show files of
+	// their own (q.sql) that are not in the repository.
+	t.Run("README.md", func(t *testing.T) {
+		t.Parallel()
+		data, err := os.ReadFile("../../README.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tour := readmeSection(string(data), "## A short tour")
+		if tour == "" {
+			t.Fatal(`README.md has no section "## A short tour"`)
+		}
+		runDoc(t, "README.md (tour)", tour)
+	})
 }
 
-func runDoc(t *testing.T, page string) {
-	data, err := os.ReadFile(page)
-	if err != nil {
-		t.Fatal(err)
+// readmeSection is the text of a section, from its heading to the next
+// heading of the same level; lines before it are kept blank, so that line
+// numbers stay the file's.
+func readmeSection(text, heading string) string {
+	lines := strings.Split(text, "\n")
+	from := -1
+	for i, l := range lines {
+		switch {
+		case strings.TrimSpace(l) == heading:
+			from = i
+		case from >= 0 && strings.HasPrefix(l, "## "):
+			return strings.Repeat("\n", from) + strings.Join(lines[from:i], "\n")
+		}
 	}
-	blocks, err := parseDoc(string(data))
+	if from < 0 {
+		return ""
+	}
+	return strings.Repeat("\n", from) + strings.Join(lines[from:], "\n")
+}
+
+func runDoc(t *testing.T, page, text string) {
+	blocks, err := parseDoc(text)
 	if err != nil {
 		t.Fatalf("%s: %v", page, err)
 	}
@@ -293,9 +353,12 @@ func runDoc(t *testing.T, page string) {
 	}
 	lanl, _ := filepath.Abs(lanlDir)
 	_, lanlErr := os.Stat(lanl)
-	r := &docRun{t: t, page: filepath.Base(page), dir: dir,
+	k1, k2 := freePortNumber(t), freePortNumber(t)
+	r := &docRun{t: t, page: page, dir: dir,
 		env: append(os.Environ(), "HOME="+dir, "BROOK_HISTORY="+filepath.Join(dir, ".brook_history")),
-		subs: strings.NewReplacer("127.0.0.1:9092", "127.0.0.1:"+freePortNumber(t), "127.0.0.1:8080", "127.0.0.1:"+freePortNumber(t),
+		subs: strings.NewReplacer("127.0.0.1:9092", "127.0.0.1:"+k1, "--port 9092", "--port "+k1,
+			"127.0.0.1:9093", "127.0.0.1:"+k2, "--port 9093", "--port "+k2,
+			"127.0.0.1:8080", "127.0.0.1:"+freePortNumber(t),
 			"../shared/datasets/lanl", lanl)}
 	defer r.stopBackground()
 	for _, b := range blocks {
@@ -417,7 +480,11 @@ func (r *docRun) startBackground(b docBlock) {
 	bg := &bgCmd{cmd: cmd, out: out, want: r.want(c), line: c.line, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(bg.done) }()
 	r.bg = append(r.bg, bg)
-	if !r.awaitShown(bg, min(1, len(bg.want))) {
+	n := min(1, len(bg.want))
+	if b.waitAll {
+		n = len(bg.want)
+	}
+	if !r.awaitShown(bg, n) {
 		t.Fatalf("%s:%d: %s: the output differs from the page's\npage:\n%s\ngot:\n%s", r.page, c.line, c.text,
 			strings.Join(bg.want, "\n"), out.String())
 	}
