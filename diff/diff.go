@@ -340,6 +340,9 @@ func (r *Report) Summary() string {
 		return fmt.Sprintf("EQUAL except for late data: %d differences are explained by rows the stream dropped as late (--strict counts them)", len(r.Explained))
 	}
 	if r.Equal {
+		if r.Baseline.ResultRows == 1 {
+			return "EQUAL: stream and baseline agree on the 1 result row"
+		}
 		return fmt.Sprintf("EQUAL: stream and baseline agree on all %d result rows", r.Baseline.ResultRows)
 	}
 	if r.OutOfOrder > 0 {
@@ -443,7 +446,11 @@ func (s *Side) text(b *strings.Builder, name string) {
 			blank = fmt.Sprintf(", %d blank lines skipped", s.Blank)
 		}
 	}
-	fmt.Fprintf(b, "  %s %d input rows read, %d rejected%s, %d result rows\n", name, s.RowsRead, s.Rejected, blank, s.ResultRows)
+	rows := "result rows"
+	if s.ResultRows == 1 {
+		rows = "result row"
+	}
+	fmt.Fprintf(b, "  %s %d input rows read, %d rejected%s, %d %s\n", name, s.RowsRead, s.Rejected, blank, s.ResultRows, rows)
 	if s.RejectedHow != "" { // the reasons are the other side's
 		fmt.Fprintf(b, "    rejected: %s\n", s.RejectedHow)
 		return

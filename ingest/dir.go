@@ -119,7 +119,9 @@ func OpenDir(opts DirOptions) (*DirSource, error) {
 		opts.Settle = time.Second
 	}
 	if !hasGlob(opts.Path) {
-		if _, err := os.Stat(opts.Path); err != nil {
+		if _, err := os.Stat(opts.Path); errors.Is(err, fs.ErrNotExist) && opts.Follow {
+			return nil, fmt.Errorf("source %s: no such directory; create it (mkdir -p %s) and --follow reads the files that arrive in it", opts.Path, opts.Path)
+		} else if err != nil {
 			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
 		}
 	} else if matches, err := filepath.Glob(opts.Path); err != nil {

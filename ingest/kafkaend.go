@@ -24,7 +24,12 @@ import (
 type kafkaEndNote struct {
 	delivered atomic.Int64
 	done      atomic.Bool
+	warned    atomic.Bool // the warning was given
 }
+
+// GroupAtEnd reports whether the source, when it closed, warned that its
+// group had read nothing because it was at the end of every partition.
+func (s *KafkaSource) GroupAtEnd() bool { return s.end.warned.Load() }
 
 // warnIfAtEnd tells opts.Warn, once, when the source delivered no record
 // and its group's committed offsets are at the end of every partition of
@@ -45,6 +50,7 @@ func (s *KafkaSource) warnIfAtEnd() {
 	defer cancel()
 	if msg := groupAtEnd(ctx, cl, s.group, s.topic); msg != "" {
 		s.opts.Warn(msg)
+		s.end.warned.Store(true)
 	}
 }
 

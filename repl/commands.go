@@ -3,6 +3,7 @@ package repl
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,8 @@ const Help = `SQL ending in ';' (it may span lines) runs at once in DuckDB over 
   \stream NAME AS SELECT ...;  start a continuous query in the background; its live
                                result is the table NAME (SELECT * FROM NAME)
   \streams                     list streams: state, batches, files, rows in, result rows
+  \wait NAME [N]               wait until stream NAME has run N batches in all (default:
+                               one more), or has ended; Ctrl-C stops waiting
   \diff NAME                   compare stream NAME's current result with DuckDB over the
                                files the stream has read
   \stop NAME                   stop stream NAME (its last result stays queryable)
@@ -31,7 +34,7 @@ const Help = `SQL ending in ';' (it may span lines) runs at once in DuckDB over 
 `
 
 // commandNames are the backslash commands, for completion.
-var commandNames = []string{`\stream`, `\streams`, `\diff`, `\stop`, `\http`, `\sources`, `\schema`, `\explain`, `\timing`, `\help`, `\quit`}
+var commandNames = []string{`\stream`, `\streams`, `\wait`, `\diff`, `\stop`, `\http`, `\sources`, `\schema`, `\explain`, `\timing`, `\help`, `\quit`}
 
 // command runs one backslash command; it reports whether to quit.
 func (s *Session) command(line string) bool {
@@ -78,6 +81,8 @@ func (s *Session) command(line string) bool {
 		}
 		ls.halt()
 		fmt.Fprintf(s.out, "stream %s stopped; its last result stays in table %s\n", ls.name, ls.name)
+	case `\wait`:
+		s.wait(arg)
 	case `\diff`:
 		s.diff(arg)
 	case `\explain`:
@@ -171,6 +176,60 @@ func (s *Session) listStreams() {
 		return
 	}
 	s.table(streamStatusSchema, rows)
+}
+
+// wait blocks until a stream has run a number of batches in all (by
+// default one more than now), or is no longer running, or Ctrl-C.
+func (s *Session) wait(arg string) {
+	fields := strings.Fields(arg)
+	if len(fields) == 0 || len(fields) > 2 {
+		s.errorf(`usage: \wait NAME [BATCHES], e.g. \wait talkers 3`)
+		return
+	}
+	ls := s.stream(fields[0])
+	if ls == nil {
+		return
+	}
+	ls.mu.Lock()
+	want := ls.batches + 1
+	ls.mu.Unlock()
+	if len(fields) == 2 {
+		n, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil || n < 1 {
+			s.errorf(`\wait %s %s: the number of batches is a whole number of at least 1`, fields[0], fields[1])
+			return
+		}
+		want = n
+	}
+	ctx, done := s.statementContext()
+	defer done()
+	for {
+		ls.mu.Lock()
+		batches, state, changed := ls.batches, ls.state, ls.changed
+		ls.mu.Unlock()
+		if batches >= want {
+			fmt.Fprintf(s.out, "stream %s: %s\n", ls.name, plural(batches, "batch", "batches"))
+			return
+		}
+		if state != "running" {
+			fmt.Fprintf(s.out, "stream %s %s after %s, before batch %d\n", ls.name, state, plural(batches, "batch", "batches"), want)
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			fmt.Fprintf(s.out, "stopped waiting: stream %s has run %s\n", ls.name, plural(batches, "batch", "batches"))
+			return
+		}
+	}
+}
+
+// plural is "1 batch" or "n batches".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // diff compares a stream's current result with DuckDB over the files it

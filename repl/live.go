@@ -39,8 +39,9 @@ type liveStream struct {
 	late     int64
 	state    string // running, stopped, ended, failed
 	err      error
-	version  int64 // bumped by every batch
-	written  int64 // the version in file
+	version  int64         // bumped by every batch
+	written  int64         // the version in file
+	changed  chan struct{} // closed and replaced after every batch and when the stream ends
 	url      string
 }
 
@@ -103,7 +104,7 @@ func (s *Session) startStream(name, text string) error {
 		cancel()
 		return err
 	}
-	ls := &liveStream{name: name, plan: p, cancel: cancel, done: make(chan struct{}), state: "running",
+	ls := &liveStream{name: name, plan: p, cancel: cancel, done: make(chan struct{}), state: "running", changed: make(chan struct{}),
 		dash: dashboard.New(p, q.Mode(), metrics.New(prometheus.Labels{"stream": name})), file: filepath.Join(dir, name+".json")}
 	s.mu.Lock()
 	s.streams[key] = ls
@@ -133,6 +134,7 @@ func (s *Session) startStream(name, text string) error {
 			ls.rejected += int64(len(b.Rejects))
 			ls.late = b.Late
 			ls.version++
+			ls.notify()
 			return nil
 		})
 		ls.mu.Lock()
@@ -146,8 +148,15 @@ func (s *Session) startStream(name, text string) error {
 		default:
 			ls.state = "ended"
 		}
+		ls.notify()
 	}()
 	return nil
+}
+
+// notify wakes whoever waits for the stream to change; ls.mu held.
+func (ls *liveStream) notify() {
+	close(ls.changed)
+	ls.changed = make(chan struct{})
 }
 
 // syncLive writes every live table whose result changed since it was last

@@ -147,3 +147,38 @@ func TestLiveTable(t *testing.T) {
 	}
 	w.Close()
 }
+
+// TestWait: \wait NAME N returns once the stream has run N batches, so a
+// piped session reads its live table at a known point; on a stream that no
+// longer runs it says so instead of waiting.
+func TestWait(t *testing.T) {
+	in := strings.Join([]string{
+		`\stream p AS SELECT protocol, count(*) AS n FROM flows GROUP BY protocol;`,
+		`\wait p 3`,
+		"SELECT n FROM p WHERE protocol = 17;",
+		`\stop p`,
+		`\wait p 9`,
+		`\wait p x`,
+		`\wait`,
+		`\wait nosuch`,
+		`\quit`,
+	}, "\n") + "\n"
+	cat := stream.NewCatalog()
+	cat.Bind("flows", "../testdata/flows", nil)
+	var out bytes.Buffer
+	banner := ""
+	err := Run(context.Background(), Config{Catalog: cat, HistoryFile: "-", Stdin: io.NopCloser(strings.NewReader(in)),
+		Stdout: &out, Stderr: &out, Banner: &banner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"stream p: 3 batches\n", "|489|", "stream p stopped after 3 batches, before batch 9\n",
+		`\wait p x: the number of batches is a whole number of at least 1`, `usage: \wait NAME [BATCHES]`, `no stream named "nosuch"`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sql
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,6 +106,9 @@ func (b *builder) syntaxError(rw *rewritten, err error) *Error {
 		msg = msg[:i]
 	}
 	e := newError(ErrSyntax, b.src, pos, "%s", msg)
+	if fromSubquery.MatchString(b.src) {
+		e.Hint = "subqueries in FROM are not supported: a query reads one source by name (SELECT ... FROM flows ...)"
+	}
 	if strings.TrimSpace(b.src[min(pos, len(b.src)):]) == "" {
 		e.Msg = msg + ": unexpected end of query"
 	} else if near != "" {
@@ -115,6 +119,10 @@ func (b *builder) syntaxError(rw *rewritten, err error) *Error {
 	}
 	return e
 }
+
+// fromSubquery finds a subquery in FROM, which the SQL grammar brook parses
+// rejects as a syntax error when it has no alias.
+var fromSubquery = regexp.MustCompile(`(?i)\bfrom\s*\(\s*select\b`)
 
 // columnLikeKeywords are reserved words that are also plausible field names;
 // a syntax error at one of them hints at quoting.

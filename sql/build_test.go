@@ -141,6 +141,7 @@ func TestBuildErrors(t *testing.T) {
 		{"SELECT median(srcdevice) FROM flows", sql.ErrType, "median() needs a number"},
 		{"SELECT lowr(srcdevice) FROM flows", sql.ErrUnknownFunction, "did you mean lower()?"},
 		{"SELECT srcbytes FROM flows WHERE", sql.ErrSyntax, "line 1:33: syntax error"},
+		{"SELECT * FROM (SELECT srcdevice FROM flows)", sql.ErrSyntax, "subqueries in FROM are not supported: a query reads one source by name"},
 		{"SELECT\n  srcbytes,\n  FROM flows", sql.ErrSyntax, "line 3:3: syntax error near \"FROM\""},
 		{"SELECT a FROM flows JOIN other ON a = b", sql.ErrUnsupported, "joins are not supported"},
 		{"SELECT srcbytes FROM flows WHERE dstport IN (SELECT 1)", sql.ErrUnsupported, "IN takes a list"},

@@ -2,7 +2,9 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -151,6 +153,10 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 		s, rest, err := ingest.Sample(ctx, src, ingest.DefaultSampleRows)
 		if err != nil {
 			src.Close()
+			if g, ok := src.(interface{ GroupAtEnd() bool }); ok && g.GroupAtEnd() {
+				return nil, fmt.Errorf("source %s: no record to infer a schema from: the group had nothing left to read (see the warning above); "+
+					"give a new group (group=NEW) to read the topic again", b.Path)
+			}
 			return nil, fmt.Errorf("source %s: %w", b.Path, err)
 		}
 		b.inferred, b.sampled = s, rest
@@ -160,6 +166,9 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 		return nil, err
 	}
 	src, err := ingest.OpenDir(ingest.DirOptions{Path: b.Path})
+	if errors.Is(err, fs.ErrNotExist) && c.opts.Follow {
+		return nil, fmt.Errorf("source %s: no such directory; create it (mkdir -p %s) and --follow reads the files that arrive in it", b.Path, b.Path)
+	}
 	if err != nil {
 		return nil, err
 	}

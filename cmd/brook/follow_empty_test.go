@@ -98,3 +98,16 @@ func TestDefaultSourceMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowMissingDirectory: --follow on a directory that does not exist
+// says to create it, whether the schema is inferred or declared.
+func TestFollowMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "incoming")
+	for _, extra := range [][]string{nil, {"--schema", "dstport VARCHAR"}} {
+		args := append([]string{"run", "--follow", "--source", "flows=" + dir, "-e", "SELECT count(*) FROM flows"}, extra...)
+		code, out, errOut := brook(t, args...)
+		if code != exitError || !strings.Contains(errOut, "source "+dir+": no such directory; create it (mkdir -p "+dir+") and --follow reads the files that arrive in it") {
+			t.Errorf("%v: exit %d\n%s%s", extra, code, out, errOut)
+		}
+	}
+}

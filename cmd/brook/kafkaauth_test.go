@@ -188,7 +188,7 @@ func TestKafkaGroupAtEndCLI(t *testing.T) {
 		t.Errorf("diff: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = brook(t, append([]string{"run", "--source", src}, query...)...)
-	if code != exitError || !strings.Contains(errOut, warning) || !strings.Contains(errOut, "no JSON records arrived to infer a schema from") {
+	if code != exitError || !strings.Contains(errOut, warning) || !strings.Contains(errOut, "no record to infer a schema from: the group had nothing left to read (see the warning above); give a new group (group=NEW)") {
 		t.Errorf("inferring: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -36,6 +36,7 @@ Usage:
   brook produce  [flags]                          replay flows into a directory, TCP or Kafka, at a rate
   brook bench    [flags]                          time the stream against DuckDB (BENCHMARKS.md)
   brook repl     [flags]                          interactive SQL: DuckDB answers, \stream runs live queries
+  brook dev-broker [flags]                        a development Kafka broker in memory, for trying brook
   brook help [COMMAND]                            show help
   brook version                                   show the version (also --version)
 
@@ -104,6 +105,8 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, rest, stdout, stderr)
 	case "repl":
 		err = cmdRepl(ctx, rest, stdout, stderr)
+	case "dev-broker":
+		err = cmdDevBroker(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK
