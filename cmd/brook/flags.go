@@ -16,6 +16,10 @@ import (
 // pflag reads as a group of shorthands, is pointed to its two-dash
 // spelling the same way.
 func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if collectFlags != nil { // brook completion asks for the flags only
+		collectFlags(fs)
+		return errFlagsCollected
+	}
 	err := fs.Parse(args)
 	var ne *pflag.NotExistError
 	if err == nil || !errors.As(err, &ne) {

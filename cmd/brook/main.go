@@ -37,6 +37,7 @@ Usage:
   brook bench    [flags]                          time the stream against DuckDB (BENCHMARKS.md)
   brook repl     [flags]                          interactive SQL: DuckDB answers, \stream runs live queries
   brook dev-broker [flags]                        a development Kafka broker in memory, for trying brook
+  brook completion bash|zsh|fish                  print a shell completion script
   brook help [COMMAND]                            show help
   brook version                                   show the version (also --version)
 
@@ -107,6 +108,8 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 		err = cmdRepl(ctx, rest, stdout, stderr)
 	case "dev-broker":
 		err = cmdDevBroker(ctx, rest, stdout, stderr)
+	case "completion":
+		err = cmdCompletion(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK
