@@ -218,6 +218,52 @@ func (b *builder) errAt(kind error, node sqlparser.SQLNode, format string, args 
 	return newError(kind, b.src, b.posOf(node), format, args...)
 }
 
+// selectedWindow returns the window call a GROUP BY item names by the
+// alias or the ordinal of a SELECT item (GROUP BY w for SELECT TUMBLE(time,
+// 10) AS w, GROUP BY 1), nil for any other item. A column of the table
+// wins over an alias, as in DuckDB.
+func (b *builder) selectedWindow(sel *sqlparser.Select, g sqlparser.Expr) *sqlparser.FuncExpr {
+	var item *sqlparser.AliasedExpr
+	switch x := g.(type) {
+	case *sqlparser.ColName:
+		if !x.Qualifier.IsEmpty() {
+			return nil
+		}
+		name := x.Name.String()
+		for _, c := range b.schema {
+			if strings.EqualFold(c.Name, name) {
+				return nil
+			}
+		}
+		for _, se := range sel.SelectExprs {
+			if a, ok := se.(*sqlparser.AliasedExpr); ok && !a.As.IsEmpty() && strings.EqualFold(a.As.String(), name) {
+				item = a
+				break
+			}
+		}
+	case *sqlparser.SQLVal:
+		if x.Type != sqlparser.IntVal {
+			return nil
+		}
+		n, err := strconv.Atoi(string(x.Val))
+		if err != nil || n < 1 || n > len(sel.SelectExprs) {
+			return nil
+		}
+		item, _ = sel.SelectExprs[n-1].(*sqlparser.AliasedExpr)
+	}
+	if item == nil {
+		return nil
+	}
+	f, ok := item.Expr.(*sqlparser.FuncExpr)
+	if !ok {
+		return nil
+	}
+	if ok, end := windowCall(canonicalFunc(f.Name.String())); !ok || end {
+		return nil
+	}
+	return f
+}
+
 func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 	if err := b.bindFrom(sel, cat); err != nil {
 		return nil, err
@@ -226,6 +272,12 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		return nil, newError(ErrUnsupported, b.src, b.posOfWord("straight_join"), "STRAIGHT_JOIN is not supported")
 	}
 	// The window in GROUP BY first: SELECT may refer to its start and end.
+	// A GROUP BY item may name it by the SELECT item's alias or ordinal.
+	for i, g := range sel.GroupBy {
+		if f := b.selectedWindow(sel, g); f != nil {
+			sel.GroupBy[i] = f
+		}
+	}
 	windowItems := map[int]bool{}
 	for i, g := range sel.GroupBy {
 		if f, ok := g.(*sqlparser.FuncExpr); ok {

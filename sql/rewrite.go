@@ -188,6 +188,22 @@ func (w *rewriter) emitRange(from, to int) *Error {
 					continue
 				}
 			}
+			if !isCall && j < to && w.toks[j].kind == tokString {
+				switch {
+				case t.is("timestamp"): // TIMESTAMP '2024-01-02 03:04:05'
+					w.emit(fnCast+"(", t)
+					w.emit("'"+strings.ReplaceAll(strings.ReplaceAll(w.toks[j].value, `\`, `\\`), "'", "''")+"', 'TIMESTAMP')", w.toks[j])
+					i = j
+					continue
+				case t.is("interval"):
+					if n, ok, err := w.emitInterval(i, j, to); err != nil {
+						return err
+					} else if ok {
+						i = n
+						continue
+					}
+				}
+			}
 			switch {
 			case isCall && (t.is("cast") || t.is("try_cast")):
 				n, err := w.emitCast(i, j, to)
@@ -316,6 +332,47 @@ func (w *rewriter) emitCast(i, open, to int) (int, *Error) {
 	w.emit(", '"+strings.ReplaceAll(strings.ReplaceAll(typeText, `\`, `\\`), "'", "''")+"'", w.toks[as])
 	w.emit(")", w.toks[closeIdx])
 	return closeIdx, nil
+}
+
+// intervalUnits maps the units DuckDB reads in INTERVAL '10 seconds' to
+// the unit words INTERVAL 10 SECOND takes.
+var intervalUnits = map[string]string{
+	"us": "MICROSECOND", "usec": "MICROSECOND", "usecs": "MICROSECOND", "microsecond": "MICROSECOND", "microseconds": "MICROSECOND",
+	"ms": "MILLISECOND", "msec": "MILLISECOND", "msecs": "MILLISECOND", "millisecond": "MILLISECOND", "milliseconds": "MILLISECOND",
+	"s": "SECOND", "sec": "SECOND", "secs": "SECOND", "second": "SECOND", "seconds": "SECOND",
+	"m": "MINUTE", "min": "MINUTE", "mins": "MINUTE", "minute": "MINUTE", "minutes": "MINUTE",
+	"h": "HOUR", "hr": "HOUR", "hrs": "HOUR", "hour": "HOUR", "hours": "HOUR",
+	"d": "DAY", "day": "DAY", "days": "DAY",
+	"w": "WEEK", "week": "WEEK", "weeks": "WEEK",
+}
+
+// emitInterval rewrites INTERVAL '10 seconds' (the number and its unit in
+// the string, as DuckDB writes it), at token i with the string at j, into
+// INTERVAL 10 SECOND. INTERVAL '10' SECOND is left as it is (ok false).
+func (w *rewriter) emitInterval(i, j, to int) (int, bool, *Error) {
+	if k := w.next(j+1, to); k < to && w.toks[k].kind == tokWord && intervalUnits[strings.ToLower(w.toks[k].text)] != "" {
+		return 0, false, nil // INTERVAL '10' SECOND
+	}
+	str := w.toks[j]
+	fields := strings.Fields(str.value)
+	if len(fields) == 1 { // '10s', '1h': the unit written against the number
+		num := strings.TrimRight(fields[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+		if num != fields[0] && num != "" {
+			fields = []string{num, fields[0][len(num):]}
+		}
+	}
+	if len(fields) != 2 {
+		return 0, false, newError(ErrUnsupported, w.src, str.start, "interval %s is not one number and one unit", str.text).
+			withHint("write INTERVAL '90 seconds' or INTERVAL 90 SECOND")
+	}
+	unit := intervalUnits[strings.ToLower(fields[1])]
+	if unit == "" {
+		return 0, false, newError(ErrUnsupported, w.src, str.start, "interval unit %q is not supported", fields[1]).
+			withHint("use milliseconds, seconds, minutes, hours, days or weeks")
+	}
+	w.emit("INTERVAL ", w.toks[i])
+	w.emit("'"+strings.ReplaceAll(fields[0], "'", "''")+"' "+unit, str)
+	return j, true, nil
 }
 
 // blank replaces every character of a comment or blank run with a space,
