@@ -156,7 +156,7 @@ func (b *builder) bind3(x, y, z sqlparser.Expr, allowAgg bool) (Expr, Expr, Expr
 // DuckDB resolves it: a source column of that name wins, and an alias is
 // not seen inside an aggregate's arguments (bound without allowAgg).
 func (b *builder) selectAlias(name string) Expr {
-	if _, ok := b.schema.Lookup(name); ok {
+	if b.isColumn(name) {
 		return nil
 	}
 	for i, n := range b.selNames {
@@ -172,6 +172,13 @@ func (b *builder) bindColumn(n *sqlparser.ColName) (Expr, error) {
 	if q := n.Qualifier.Name.String(); q != "" && !b.isOurTable(q) {
 		return nil, newError(ErrUnknownTable, b.src, b.posOfWord(q), "unknown table %q in %s.%s", q, q, name).
 			withHint("the query reads %s", b.table)
+	}
+	if d := b.derived; d != nil {
+		if i := b.derivedColumn(name); i >= 0 {
+			return d.exprs[i], nil
+		}
+		return nil, newError(ErrUnknownColumn, b.src, b.posOfWord(name), "unknown column %q in the subquery in FROM", name).
+			withHint("its columns: %s", strings.Join(d.names, ", "))
 	}
 	if i, ok := b.schema.Lookup(name); ok {
 		return b.columnRef(i), nil

@@ -71,6 +71,111 @@ type builder struct {
 	// inHaving is set while HAVING is bound: its names may be SELECT
 	// aliases (see selectAlias).
 	inHaving bool
+	// derived is the subquery in FROM the query reads, when it reads one
+	// (see bindDerived); nil when it reads a source by name.
+	derived *derivedTable
+}
+
+// derivedTable is a subquery in FROM that filters a source's rows and
+// computes columns: FROM (SELECT srcdevice, srcbytes * 8 AS bits FROM
+// flows WHERE protocol = 6) AS f. The outer query reads its columns as
+// their expressions over the source, and its WHERE holds too: the plan is
+// the one of the query written without the subquery, which the stream and
+// DuckDB both run.
+type derivedTable struct {
+	names []string
+	exprs []Expr
+	where Expr
+}
+
+// isColumn reports whether name is a column of what the query reads: the
+// source's, or the subquery's in FROM.
+func (b *builder) isColumn(name string) bool {
+	if b.derived != nil {
+		return b.derivedColumn(name) >= 0
+	}
+	_, ok := b.schema.Lookup(name)
+	return ok
+}
+
+func (b *builder) derivedColumn(name string) int {
+	for i, n := range b.derived.names {
+		if strings.EqualFold(n, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// bindDerived binds the subquery of FROM (SELECT ... FROM source [WHERE
+// ...]) AS alias: it may filter and compute columns, not aggregate, sort
+// or limit (its rows would then depend on all the others).
+func (b *builder) bindDerived(ate *sqlparser.AliasedTableExpr, sub *sqlparser.Subquery, cat Catalog) error {
+	in, ok := sub.Select.(*sqlparser.Select)
+	if !ok {
+		return b.errAt(ErrUnsupported, ate, "a subquery in FROM must be one SELECT (UNION is not supported)")
+	}
+	refuse := func(what string) error {
+		return b.errAt(ErrUnsupported, ate, "a subquery in FROM may filter rows and compute columns, not %s", what).
+			withHint("write the %s in the outer query", what)
+	}
+	switch {
+	case len(in.GroupBy) > 0 || in.Having != nil:
+		return refuse("GROUP BY")
+	case in.Distinct != "":
+		return refuse("DISTINCT")
+	case len(in.OrderBy) > 0 || in.Limit != nil:
+		return refuse("ORDER BY or LIMIT")
+	}
+	if err := b.bindFrom(in, cat); err != nil {
+		return err
+	}
+	if b.derived != nil {
+		return b.errAt(ErrUnsupported, ate, "subqueries in FROM nest one level deep")
+	}
+	d := &derivedTable{}
+	for _, item := range in.SelectExprs {
+		switch it := item.(type) {
+		case *sqlparser.StarExpr:
+			for i, c := range b.schema {
+				d.names = append(d.names, c.Name)
+				d.exprs = append(d.exprs, b.columnRef(i))
+			}
+		case *sqlparser.AliasedExpr:
+			e, err := b.bind(it.Expr, true)
+			if err != nil {
+				return err
+			}
+			if containsAgg(e) {
+				return refuse("aggregate")
+			}
+			name := it.As.String()
+			if name == "" {
+				if col, ok := it.Expr.(*sqlparser.ColName); ok {
+					name = col.Name.String()
+				} else {
+					name = e.String()
+				}
+			}
+			d.names = append(d.names, name)
+			d.exprs = append(d.exprs, e)
+		default:
+			return b.errAt(ErrUnsupported, ate, "unsupported item in the subquery's SELECT list")
+		}
+	}
+	if in.Where != nil {
+		e, err := b.bind(in.Where.Expr, false)
+		if err != nil {
+			return err
+		}
+		if err := b.wantBool(e, in.Where.Expr, "WHERE"); err != nil {
+			return err
+		}
+		d.where = e
+	}
+	b.derived = d
+	b.alias = ate.As.String()
+	return nil
 }
 
 func (b *builder) firstWord() *token {
@@ -107,7 +212,7 @@ func (b *builder) syntaxError(rw *rewritten, err error) *Error {
 	}
 	e := newError(ErrSyntax, b.src, pos, "%s", msg)
 	if fromSubquery.MatchString(b.src) {
-		e.Hint = "subqueries in FROM are not supported: a query reads one source by name (SELECT ... FROM flows ...)"
+		e.Hint = "a subquery in FROM takes an alias here: FROM (SELECT ...) AS f"
 	}
 	if strings.TrimSpace(b.src[min(pos, len(b.src)):]) == "" {
 		e.Msg = msg + ": unexpected end of query"
@@ -230,10 +335,8 @@ func (b *builder) selectedWindow(sel *sqlparser.Select, g sqlparser.Expr) *sqlpa
 			return nil
 		}
 		name := x.Name.String()
-		for _, c := range b.schema {
-			if strings.EqualFold(c.Name, name) {
-				return nil
-			}
+		if b.isColumn(name) {
+			return nil
 		}
 		for _, se := range sel.SelectExprs {
 			if a, ok := se.(*sqlparser.AliasedExpr); ok && !a.As.IsEmpty() && strings.EqualFold(a.As.String(), name) {
@@ -301,6 +404,11 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		case *sqlparser.StarExpr:
 			if !it.TableName.IsEmpty() && !b.isOurTable(it.TableName.Name.String()) {
 				return nil, newError(ErrUnknownTable, b.src, b.posOfWord(it.TableName.Name.String()), "unknown table %q in %s.*", it.TableName.Name.String(), it.TableName.Name.String())
+			}
+			if d := b.derived; d != nil {
+				b.selNames = append(b.selNames, d.names...)
+				b.selExprs = append(b.selExprs, d.exprs...)
+				continue
 			}
 			for i, c := range b.schema {
 				b.selNames = append(b.selNames, c.Name)
@@ -410,6 +518,13 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 		}
 		p.Where = e
 	}
+	if b.derived != nil && b.derived.where != nil { // the subquery's filter first
+		if p.Where == nil {
+			p.Where = b.derived.where
+		} else {
+			p.Where = &Binary{Op: "AND", L: b.derived.where, R: p.Where, Typ: value.Bool}
+		}
+	}
 	if p.Aggregated {
 		for i, e := range b.selExprs {
 			l, err := b.lift(e, sel.SelectExprs, b.selNames[i])
@@ -509,9 +624,12 @@ func (b *builder) bindFrom(sel *sqlparser.Select, cat Catalog) error {
 		return newError(ErrUnsupported, b.src, b.posOfWord("join"), "joins are not supported: a query reads one source").
 			withHint("join the data before it reaches brook, or run one query per source")
 	}
+	if sub, ok := ate.Expr.(*sqlparser.Subquery); ok {
+		return b.bindDerived(ate, sub, cat)
+	}
 	tn, ok := ate.Expr.(sqlparser.TableName)
 	if !ok {
-		return b.errAt(ErrUnsupported, ate, "subqueries in FROM are not supported: a query reads one source by name")
+		return b.errAt(ErrUnsupported, ate, "FROM reads a source by name or a subquery (SELECT ...) AS alias")
 	}
 	if !tn.Qualifier.IsEmpty() {
 		return newError(ErrUnsupported, b.src, b.posOfWord(tn.Qualifier.String()), "qualified table names are not supported: write just %s", tn.Name.String())
@@ -563,7 +681,7 @@ func (b *builder) bindRef(node sqlparser.Expr, allowAgg bool, clause string) (Ex
 	}
 	if col, ok := node.(*sqlparser.ColName); ok && col.Qualifier.IsEmpty() {
 		name := col.Name.String()
-		_, isColumn := b.schema.Lookup(name)
+		isColumn := b.isColumn(name)
 		// ORDER BY prefers a SELECT alias, as DuckDB does; elsewhere a source
 		// column wins.
 		if clause == "ORDER BY" || !isColumn {
