@@ -113,7 +113,7 @@ type Session struct {
 	cols    map[string][]string
 
 	db     *baseline.DB
-	dconn  *baseline.Conn     // DuckDB's own dialect (see static.go)
+	dconn  *baseline.Conn    // DuckDB's own dialect (see static.go)
 	views  map[string]string // the view definition by table
 	disp   display
 	term   *os.File  // standard output, when it is a terminal
