@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -347,4 +348,73 @@ func TestLiveTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
+}
+
+// TestTrigger: with a trigger, a stream over files starts a micro-batch
+// at most once per interval: with an hour's trigger it has read one file
+// of three after its first batch (and is still so when looked at), and
+// \stop ends it while it waits.
+func TestTrigger(t *testing.T) {
+	cat := stream.NewCatalog()
+	cat.Bind("flows", "../testdata/flows", nil)
+	r, w := io.Pipe()
+	out := &syncBuffer{}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Run(context.Background(), Config{Catalog: cat, HistoryFile: "-", Stdin: r, Stdout: out, Stderr: out, Trigger: time.Hour})
+	}()
+	send := func(line string) { io.WriteString(w, line+"\n") }
+	send(`\stream p AS SELECT count(*) AS n FROM flows;`)
+	first := regexp.MustCompile(`\|p +\|running\| +1\| +1\| +1000\|`)
+	for i := 0; !first.MatchString(out.String()); i++ {
+		if i > 1200 { // a hang guard only
+			t.Fatalf("no first batch:\n%s", out.String())
+		}
+		send(`\streams`)
+		time.Sleep(50 * time.Millisecond)
+	}
+	send("SELECT n FROM p;")
+	send(`\diff p`)
+	send(`\stop p`)
+	send(`\quit`)
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the session did not end:\n%s", out.String())
+	}
+	text := out.String()
+	for _, want := range []string{"|1000|", "stream p after 1 files", "stream p stopped"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestOutputFile: \o FILE sends results to a file, whole (never capped),
+// and \o alone brings them back.
+func TestOutputFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "out.txt")
+	text, errText, err := script(t, strings.Join([]string{
+		".maxrows 4",
+		`\o ` + file,
+		"SELECT i FROM range(10) t(i) ORDER BY i;",
+		`\o`,
+		"SELECT 'back' AS s;",
+	}, "\n")+"\n", nil)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errText)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "|5|\n") || !strings.Contains(string(got), "(10 rows)") {
+		t.Errorf("the file:\n%s", got)
+	}
+	if strings.Contains(text, "|5|") || !strings.Contains(text, "|back|") {
+		t.Errorf("stdout:\n%s", text)
+	}
 }
