@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"brook/baseline"
@@ -204,7 +205,7 @@ func (s *Session) static(ctx context.Context, text string, start time.Time) erro
 		return err
 	}
 	broken := s.syncViews(ctx, c)
-	stop := s.progress.Busy("DuckDB", 400*time.Millisecond)
+	stop := sync.OnceFunc(s.progress.Busy("DuckDB", 400*time.Millisecond))
 	var out *output
 	verb := strings.ToUpper(firstWord(text))
 	err = c.Query(ctx, text, func(cols []baseline.Column) error {

@@ -103,7 +103,7 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	case "bench":
 		err = cmdBench(ctx, rest, stdout, stderr)
 	case "repl":
-		err = cmdRepl(ctx, rest, stdout, stderr)
+		err = cmdRepl(ctx, rest, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK

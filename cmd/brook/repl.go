@@ -52,7 +52,7 @@ const replExamples = `  brook repl
   echo "COPY (SELECT * FROM flows WHERE protocol = 17) TO 'udp.csv';" | brook repl
 `
 
-func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdRepl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("repl", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -132,7 +132,7 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cat.SkipUnreadable(onErr != stream.Fail)
 	return repl.Run(ctx, repl.Config{Catalog: cat, FilesPerBatch: *filesPerBatch, OnError: onErr, Threads: *threads,
-		HistoryFile: *history, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Trigger: *trigger, MaxRows: rows, Pager: *pager})
+		HistoryFile: *history, Stdin: readCloser(stdin), Stdout: stdout, Stderr: stderr, Trigger: *trigger, MaxRows: rows, Pager: *pager})
 }
 
 // replSpools reads the REPL's streaming sources (TCP, Kafka) in the
@@ -220,4 +220,13 @@ func (r *replSpools) close() {
 	r.cancel()
 	r.wg.Wait()
 	os.RemoveAll(r.root)
+}
+
+// readCloser is stdin as the REPL takes it (an *os.File stays one, so
+// that a terminal is recognised).
+func readCloser(stdin io.Reader) io.ReadCloser {
+	if rc, ok := stdin.(io.ReadCloser); ok {
+		return rc
+	}
+	return io.NopCloser(stdin)
 }
