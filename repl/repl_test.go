@@ -38,6 +38,8 @@ func TestCompletion(t *testing.T) {
 		{"SELECT srcdev", []string{"ice"}},
 		{"SELECT * FROM fl", []string{"ows"}},
 		{`\str`, []string{"eam", "eams"}},
+		{`.ta`, []string{"bles"}},
+		{`.m`, []string{"axrows", "ode"}},
 		{"SELECT ", nil},
 	} {
 		got, n := c.Do([]rune(tc.line), len([]rune(tc.line)))

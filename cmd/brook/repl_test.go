@@ -324,6 +324,23 @@ func TestReplHabits(t *testing.T) {
 	term.typ("SELECT 'still here' AS s;\r")
 	term.expect(`still here`, wait)
 
+	// A pager takes results taller than the screen (60 lines) only.
+	term.typ(".pager sed s/^/PAGED:/\r")
+	term.expect(`Pager is sed .* for results taller than the terminal\.`, wait)
+	term.typ("SELECT 'short' AS s;\r")
+	if out := term.expect(`\(1 row\)`, wait); strings.Contains(out, "PAGED:") {
+		t.Fatalf("a short result went through the pager:\n%s", out)
+	}
+	term.typ(".maxrows 0\r")
+	term.expect(`brook> `, wait)
+	term.typ("SELECT i FROM range(100) t(i) ORDER BY i;\r")
+	out = term.expect(`PAGED:\(100 rows\)`, wait)
+	if !strings.Contains(out, "PAGED:| 0|") || !strings.Contains(out, "PAGED:|50|") {
+		t.Fatalf("the pager's output:\n%s", out)
+	}
+	term.typ(".pager off\r")
+	term.expect(`Pager is off`, wait)
+
 	term.typ(".quit\r")
 	select {
 	case <-term.done:
