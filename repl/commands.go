@@ -540,5 +540,5 @@ func (s *Session) table(schema value.Schema, rows [][]value.Value) {
 	for _, row := range rows {
 		r.add(row)
 	}
-	renderTable(s.out, r)
+	renderTable(s.out, r, 0)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -94,13 +95,16 @@ func cellText(v value.Value) string {
 
 // renderTable writes r as an aligned table: columns as wide as their
 // widest cell, numbers to the right; when rows were left out, a row of
-// dots marks where, and the footer says how many rows there were.
-func renderTable(w io.Writer, r *result) {
+// dots marks where, and the footer says how many rows there were. With a
+// width (the terminal's; 0: none), a table wider than that shows, as the
+// DuckDB CLI does, the first and the last columns that fit with a "…"
+// column between them, and says how many columns there were.
+func renderTable(w io.Writer, r *result, width int) {
 	head, tail, gap := r.rows()
 	n := len(r.cols)
 	widths := make([]int, n)
 	for c, col := range r.cols {
-		widths[c] = utf8.RuneCountInString(col.Name)
+		widths[c] = max(utf8.RuneCountInString(col.Name), 1)
 	}
 	text := func(rows [][]value.Value) [][]string {
 		out := make([][]string, len(rows))
@@ -114,57 +118,95 @@ func renderTable(w io.Writer, r *result) {
 		return out
 	}
 	top, bottom := text(head), text(tail)
-	for c := range widths {
-		widths[c] = max(widths[c], 1)
-	}
+	show := fitColumns(widths, width) // column indexes, -1 for "…"
 	var b strings.Builder
 	sep := func() {
 		b.WriteByte('+')
-		for _, wd := range widths {
-			b.WriteString(strings.Repeat("-", wd))
+		for _, c := range show {
+			if c < 0 {
+				b.WriteByte('-')
+			} else {
+				b.WriteString(strings.Repeat("-", widths[c]))
+			}
 			b.WriteByte('+')
 		}
 		b.WriteByte('\n')
 	}
-	line := func(cells []string, right func(int) bool) {
+	line := func(cell func(c int) string, right bool) {
 		b.WriteByte('|')
-		for c, cell := range cells {
-			pad := strings.Repeat(" ", widths[c]-utf8.RuneCountInString(cell))
-			if right(c) {
-				b.WriteString(pad + cell)
+		for _, c := range show {
+			if c < 0 {
+				b.WriteString("…|")
+				continue
+			}
+			text := cell(c)
+			pad := strings.Repeat(" ", widths[c]-utf8.RuneCountInString(text))
+			if right && r.cols[c].Numeric {
+				b.WriteString(pad + text)
 			} else {
-				b.WriteString(cell + pad)
+				b.WriteString(text + pad)
 			}
 			b.WriteByte('|')
 		}
 		b.WriteByte('\n')
 	}
-	names := make([]string, n)
-	for c, col := range r.cols {
-		names[c] = col.Name
-	}
-	numeric := func(c int) bool { return r.cols[c].Numeric }
 	sep()
-	line(names, func(int) bool { return false })
+	line(func(c int) string { return r.cols[c].Name }, false)
 	sep()
 	for _, cells := range top {
-		line(cells, numeric)
+		line(func(c int) string { return cells[c] }, true)
 	}
 	if gap {
-		dots := make([]string, n)
-		for c := range dots {
-			dots[c] = "·"
-		}
 		for range 3 {
-			line(dots, numeric)
+			line(func(int) string { return "·" }, true)
 		}
 	}
 	for _, cells := range bottom {
-		line(cells, numeric)
+		line(func(c int) string { return cells[c] }, true)
 	}
 	sep()
 	fmt.Fprint(w, b.String())
-	fmt.Fprintln(w, rowCount(r.total, len(head)+len(tail), gap))
+	footer := rowCount(r.total, len(head)+len(tail), gap)
+	if slices.Contains(show, -1) {
+		footer += fmt.Sprintf(", %d columns (%d shown)", n, len(show)-1)
+	}
+	fmt.Fprintln(w, footer)
+}
+
+// fitColumns chooses the columns of a table no wider than width: all of
+// them when they fit (or width is 0), else as many of the first and the
+// last as fit, alternately, with -1 (a "…" column) between them.
+func fitColumns(widths []int, width int) []int {
+	all := make([]int, len(widths))
+	total := 1
+	for c, wd := range widths {
+		all[c] = c
+		total += wd + 1
+	}
+	if width <= 0 || total <= width || len(widths) < 2 {
+		return all
+	}
+	used := 1 + 2 // the borders and the "…" column
+	var left, right []int
+	for l, r := 0, len(widths)-1; l <= r; {
+		c := l
+		if len(right) < len(left) {
+			c = r
+		}
+		if used+widths[c]+1 > width && len(left)+len(right) > 0 {
+			break
+		}
+		used += widths[c] + 1
+		if c == l {
+			left = append(left, c)
+			l++
+		} else {
+			right = append(right, c)
+			r--
+		}
+	}
+	slices.Reverse(right)
+	return append(append(left, -1), right...)
 }
 
 // rowCount is a result's footer: "(3 rows)", or "500,000 rows (40 shown)"

@@ -377,6 +377,19 @@ func (s *Session) termRows() int {
 	return rows
 }
 
+// termCols is the width of the terminal, 0 when unknown or when results
+// go through a pager (which scrolls sideways).
+func (s *Session) termCols() int {
+	if s.term == nil || s.disp.pager != "" {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(s.term.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
+}
+
 // plan builds a statement against the catalog, live tables included.
 func (s *Session) plan(text string) (*sql.Plan, error) {
 	text = strings.TrimRight(strings.TrimSpace(text), "; \t\n")

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"brook/baseline"
 	"brook/stream"
+	"brook/value"
 )
 
 func session(t *testing.T) *Session {
@@ -418,5 +420,34 @@ func TestOutputFile(t *testing.T) {
 	}
 	if strings.Contains(text, "|5|") || !strings.Contains(text, "|back|") {
 		t.Errorf("stdout:\n%s", text)
+	}
+}
+
+// TestWideTable: a table wider than the terminal shows its first and last
+// columns that fit, a "…" column between them, and says so.
+func TestWideTable(t *testing.T) {
+	var cols []baseline.Column
+	row := make([]value.Value, 8)
+	for i := range row {
+		cols = append(cols, baseline.Column{Name: fmt.Sprintf("column%d", i)})
+		row[i] = value.StringValue(strings.Repeat(string(rune('a'+i)), 8))
+	}
+	r := &result{cols: cols}
+	r.add(row)
+	var b strings.Builder
+	renderTable(&b, r, 40)
+	want := "+--------+--------+-+--------+--------+\n" + // 39 wide
+		"|column0 |column1 |…|column6 |column7 |\n" +
+		"+--------+--------+-+--------+--------+\n" +
+		"|aaaaaaaa|bbbbbbbb|…|gggggggg|hhhhhhhh|\n" +
+		"+--------+--------+-+--------+--------+\n" +
+		"(1 row), 8 columns (4 shown)\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	renderTable(&b, r, 0)
+	if !strings.Contains(b.String(), "|column0 |column1 |column2 |column3 |column4 |column5 |column6 |column7 |\n") || strings.Contains(b.String(), "shown") {
+		t.Errorf("with no width:\n%s", b.String())
 	}
 }

@@ -254,6 +254,7 @@ type output struct {
 	buf    *bytes.Buffer // what goes to the pager, if any
 	w      io.Writer
 	verb   string // the statement's first word, for statements with no rows to show
+	width  int    // the terminal's width, for tables on it; 0: none
 }
 
 func (s *Session) newOutput(ctx context.Context, cols []baseline.Column) *output {
@@ -266,6 +267,9 @@ func (s *Session) newOutput(ctx context.Context, cols []baseline.Column) *output
 		w = o.buf
 	}
 	o.w = ctxWriter{ctx: ctx, w: w}
+	if s.disp.file == nil {
+		o.width = s.termCols()
+	}
 	if s.disp.mode == "table" || s.disp.mode == "line" {
 		o.res = &result{cols: cols}
 		if s.disp.capped() {
@@ -312,7 +316,7 @@ func (o *output) end() error {
 		case o.s.disp.expanded:
 			renderRecords(o.w, r, false)
 		default:
-			renderTable(o.w, r)
+			renderTable(o.w, r, o.width)
 		}
 	}
 	if err := o.ctx.Err(); err != nil {
