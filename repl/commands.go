@@ -454,6 +454,18 @@ func (s *Session) explain(text string) {
 		return
 	}
 	p, err := s.plan(text)
+	var be *sql.Error
+	if errors.As(err, &be) && !errors.Is(be, sql.ErrUnknownColumn) && !errors.Is(be, sql.ErrType) {
+		// Not a query brook streams: DuckDB's plan of it, if DuckDB
+		// takes it.
+		ctx, done := s.statementContext()
+		derr := s.static(ctx, "EXPLAIN "+text, time.Now())
+		done()
+		if derr == nil {
+			fmt.Fprintln(s.out, "-- (the plan above is DuckDB's: brook cannot stream this statement)")
+			return
+		}
+	}
 	if err != nil {
 		s.errorf("%v", err)
 		return

@@ -181,6 +181,7 @@ func TestStaticStatements(t *testing.T) {
 		"SELECT i FROM range(100) t(i) ORDER BY i;",
 		".maxrows 0",
 		"SELECT count(*) AS lines FROM (SELECT i FROM range(100) t(i));",
+		`\explain SELECT 42;`,
 	}, "\n") + "\n"
 	text, errText, err := script(t, in, nil)
 	if err != nil {
@@ -204,6 +205,7 @@ func TestStaticStatements(t *testing.T) {
 		"capped footer":    "100 rows (40 shown)\n",
 		"capped at 4":      "| 0|\n| 1|\n| ·|\n| ·|\n| ·|\n|98|\n|99|\n+--+\n100 rows (4 shown)\n",
 		"uncapped (count)": "|  100|\n",
+		`\explain`:         "DUMMY_SCAN",
 	}
 	for what, want := range blocks {
 		if !strings.Contains(text, want) {

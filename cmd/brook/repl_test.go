@@ -362,6 +362,11 @@ func TestReplScript(t *testing.T) {
 	if !strings.Contains(out, "|    42|") || !strings.Contains(out, "|after|") || strings.Contains(out, "nope") {
 		t.Errorf("stdout:\n%s", out)
 	}
+	for _, bad := range [][]string{{"--max-rows", "-1"}, {"--trigger", "-1s"}} {
+		if code, _, errOut := brook(t, append([]string{"repl", "--history", "-"}, bad...)...); code != exitError || !strings.Contains(errOut, bad[0]) {
+			t.Errorf("repl %s: exit %d\n%s", strings.Join(bad, " "), code, errOut)
+		}
+	}
 	if code, out, errOut := brookIn(t, strings.NewReader("SELECT 42 AS answer;\n"), "repl", "--source", "flows=../../testdata/flows", "--history", "-"); code != exitOK || errOut != "" || strings.Contains(out, "brook REPL") {
 		t.Errorf("a clean script: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
