@@ -25,9 +25,12 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	for start > 0 && (isWordRune(line[start-1]) || line[start-1] == '\\') {
 		start--
 	}
+	if start == 1 && line[0] == '.' { // a dot command
+		start = 0
+	}
 	word := string(line[start:pos])
 	var cands []string
-	if strings.HasPrefix(word, `\`) {
+	if strings.HasPrefix(word, `\`) || strings.HasPrefix(word, ".") {
 		cands = commandNames
 	} else {
 		if word == "" {

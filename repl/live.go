@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -74,9 +75,14 @@ func (s *Session) startStream(name, text string) error {
 	_, bound := s.cfg.Catalog.Binding(name)
 	s.mu.Unlock()
 	if old != nil {
-		return fmt.Errorf("a stream named %s exists; \\stop %s first or choose another name", old.name, old.name)
+		old.mu.Lock()
+		running := old.state == "running"
+		old.mu.Unlock()
+		if running {
+			return fmt.Errorf("a stream named %s is running; \\stop %s first or choose another name", old.name, old.name)
+		}
 	}
-	if bound {
+	if bound && old == nil {
 		return fmt.Errorf("%s is a bound source; choose another name for the stream", name)
 	}
 	p, err := s.plan(text)
@@ -93,7 +99,7 @@ func (s *Session) startStream(name, text string) error {
 		s.mu.Unlock()
 		return err
 	}
-	src, err := s.cfg.Catalog.Open(p.Table, ingest.DirOptions{FilesPerBatch: s.cfg.FilesPerBatch, Follow: true})
+	src, err := s.cfg.Catalog.Open(p.Table, ingest.DirOptions{FilesPerBatch: s.cfg.FilesPerBatch, Follow: true, Trigger: s.cfg.Trigger})
 	s.mu.Unlock()
 	if err != nil {
 		return err
@@ -106,7 +112,13 @@ func (s *Session) startStream(name, text string) error {
 	}
 	ls := &liveStream{name: name, plan: p, cancel: cancel, done: make(chan struct{}), state: "running", changed: make(chan struct{}),
 		dash: dashboard.New(p, q.Mode(), metrics.New(prometheus.Labels{"stream": name})), file: filepath.Join(dir, name+".json")}
+	if old != nil { // a stopped or ended stream of that name: replaced
+		old.halt()
+	}
 	s.mu.Lock()
+	if old != nil {
+		s.order = slices.DeleteFunc(s.order, func(k string) bool { return k == key })
+	}
 	s.streams[key] = ls
 	s.order = append(s.order, key)
 	// The live table: bound to the stream's result file, with the result's

@@ -8,10 +8,18 @@
 //	brook> SELECT * FROM talkers ORDER BY b DESC LIMIT 5;
 //	brook> \diff talkers
 //
-// Statements end at ";" and may span lines; backslash commands end at the
-// end of their line (\stream and \explain, which carry a statement, at
-// ";"). Mistakes print with a caret under the problem and never end the
-// session. History persists in $BROOK_HISTORY or ~/.brook_history.
+// Statements end at ";" outside quotes and comments and may span lines;
+// backslash commands (psql's habits: \d, \x, \timing, \o) and dot
+// commands (the DuckDB CLI's: .tables, .schema, .mode, .timer, .maxrows)
+// end at the end of their line (\stream and \explain, which carry a
+// statement, at ";"). A statement brook cannot stream (SELECT 42, joins,
+// SHOW TABLES, DESCRIBE, COPY ... TO) runs in DuckDB as written, over views
+// of the sources and live tables (see static.go). Tables are capped like
+// the DuckDB CLI's: the first and the last rows, "N rows (M shown)".
+// Mistakes print with a caret under the problem and never end an
+// interactive session; piped input (a script) prints errors on stderr and
+// makes Run return ErrFailed. History persists in $BROOK_HISTORY or
+// ~/.brook_history.
 package repl
 
 import (
@@ -27,14 +35,13 @@ import (
 	"time"
 
 	"github.com/ergochat/readline"
+	"golang.org/x/term"
 
 	"brook/baseline"
 	"brook/ingest"
 	"brook/metrics"
-	"brook/sink"
 	"brook/sql"
 	"brook/stream"
-	"brook/value"
 )
 
 // Config configures a session.
@@ -54,9 +61,25 @@ type Config struct {
 	// terminal the session has line editing, history and completion.
 	Stdin          io.ReadCloser
 	Stdout, Stderr io.Writer
-	// Banner is printed once at the start (nil: the default greeting).
+	// Banner is printed once at the start of an interactive session (nil:
+	// the default greeting); a script gets none.
 	Banner *string
+	// Trigger, when set, makes \stream queries over files start a
+	// micro-batch at most once per interval (so that a backlog is read
+	// batch by batch, and a live table can be watched growing).
+	Trigger time.Duration
+	// MaxRows caps tables to their first and last rows (0: the default,
+	// DefaultMaxRows; negative: no cap).
+	MaxRows int
+	// Pager, when set, is the command results taller than the terminal
+	// go through (on a terminal only).
+	Pager string
 }
+
+// ErrFailed is what Run returns after a script (input that is not a
+// terminal) in which some statement failed; the errors were printed on
+// Stderr.
+var ErrFailed = errors.New("the script failed")
 
 // DefaultHistoryFile is where history goes when Config.HistoryFile is "".
 func DefaultHistoryFile() string {
@@ -90,7 +113,13 @@ type Session struct {
 	cols    map[string][]string
 
 	db     *baseline.DB
-	timing bool
+	dconn  *baseline.Conn    // DuckDB's own dialect (see static.go)
+	views  map[string]string // the view definition by table
+	disp   display
+	term   *os.File  // standard output, when it is a terminal
+	errw   io.Writer // where errors go
+	script bool      // the input is not a terminal
+	failed int       // statements that failed
 	tmp    string
 	root   context.Context
 	stop   context.CancelFunc
@@ -142,6 +171,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if f, ok := cfg.Stdin.(*os.File); !ok || !metrics.IsTerminal(f) {
 		rcfg.FuncIsTerminal = func() bool { return false }
+		s.script = true
+	}
+	if f, ok := cfg.Stdout.(*os.File); ok && metrics.IsTerminal(f) {
+		s.term = f
+	}
+	s.disp = display{mode: "table", maxRows: DefaultMaxRows, pager: cfg.Pager}
+	switch {
+	case cfg.MaxRows > 0:
+		s.disp.maxRows = cfg.MaxRows
+	case cfg.MaxRows < 0:
+		s.disp.maxRows = 0
 	}
 	rl, err := readline.NewFromConfig(rcfg)
 	if err != nil {
@@ -149,6 +189,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	s.rl = rl
 	s.out = rl.Stdout()
+	s.errw = rl.Stderr()
 	defer rl.Close()
 	// The end of ctx (SIGTERM; Ctrl-C only cancels a statement) ends the
 	// session: its statements and live queries stop, and the line being
@@ -158,74 +199,95 @@ func Run(ctx context.Context, cfg Config) error {
 		rl.Close()
 	})()
 	s.refreshWords()
-	if cfg.Banner != nil {
+	switch {
+	case s.script:
+	case cfg.Banner != nil:
 		fmt.Fprint(s.out, *cfg.Banner)
-	} else {
+	default:
 		fmt.Fprintf(s.out, "brook REPL: SQL ending in ';' runs in DuckDB over %s; \\help for commands, \\quit to leave.\n", strings.Join(cfg.Catalog.Tables(), ", "))
 	}
-	var buf []string
+	pending := "" // the statement typed so far
 	for {
-		if len(buf) == 0 {
+		if pending == "" {
 			rl.SetPrompt(Prompt)
 		} else {
 			rl.SetPrompt(MorePrompt)
 		}
 		line, err := rl.ReadLine()
 		if errors.Is(err, readline.ErrInterrupt) {
-			if len(buf) == 0 {
+			if pending == "" {
 				fmt.Fprintln(s.out, "(\\quit or Ctrl-D to leave)")
 			}
-			buf = buf[:0]
+			pending = ""
 			continue
 		}
 		if errors.Is(err, io.EOF) {
-			if len(buf) > 0 { // run what was typed, then leave
-				s.exec(strings.Join(buf, "\n"))
+			if pending != "" { // run what was typed, then leave
+				s.exec(strings.TrimSpace(pending))
 			}
-			return nil
+			return s.end()
 		}
 		if err != nil {
 			return err
 		}
-		trimmed := strings.TrimSpace(line)
-		if len(buf) == 0 && trimmed == "" {
-			continue
-		}
-		if len(buf) == 0 && strings.HasPrefix(trimmed, `\`) && !needsSemicolon(trimmed) {
-			rl.SaveToHistory(trimmed)
-			if quit := s.command(trimmed); quit {
-				return nil
+		if pending == "" {
+			trimmed := strings.TrimSpace(line)
+			if blank(trimmed) {
+				continue
 			}
-			continue
+			if isCommand(trimmed) {
+				rl.SaveToHistory(trimmed)
+				if quit := s.command(stripComment(trimmed)); quit {
+					return s.end()
+				}
+				continue
+			}
 		}
-		buf = append(buf, line)
-		if !strings.HasSuffix(trimmed, ";") {
-			continue
+		pending += line + "\n"
+		stmts, rest := splitStatements(pending)
+		if len(stmts) > 0 {
+			rl.SaveToHistory(strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimSpace(pending[:len(pending)-len(rest)]), ";")), " ") + ";")
 		}
-		stmt := strings.Join(buf, "\n")
-		buf = buf[:0]
-		rl.SaveToHistory(strings.Join(strings.Fields(stmt), " "))
-		if quit := s.exec(stmt); quit {
-			return nil
+		pending = rest
+		for _, stmt := range stmts {
+			if quit := s.exec(stmt); quit {
+				return s.end()
+			}
 		}
 	}
 }
 
-// needsSemicolon reports whether a backslash command carries a statement
-// that ends at ";" and has not ended yet.
-func needsSemicolon(line string) bool {
+// end is what Run returns: ErrFailed after a script in which some
+// statement failed.
+func (s *Session) end() error {
+	if s.script && s.failed > 0 {
+		return fmt.Errorf("%w: %s (errors above)", ErrFailed, plural(int64(s.failed), "statement")+" failed")
+	}
+	return nil
+}
+
+// isCommand reports whether a line is a command that ends with the line:
+// a dot command, or a backslash command that carries no statement.
+func isCommand(line string) bool {
+	if len(line) > 1 && line[0] == '.' && (line[1] >= 'a' && line[1] <= 'z' || line[1] >= 'A' && line[1] <= 'Z') {
+		return true
+	}
+	if !strings.HasPrefix(line, `\`) {
+		return false
+	}
 	cmd := strings.ToLower(strings.Fields(line)[0])
-	return (cmd == `\stream` || cmd == `\explain`) && !strings.HasSuffix(line, ";")
+	return cmd != `\stream` && cmd != `\explain`
 }
 
-// exec runs one complete statement or backslash command; it reports
-// whether the session should end.
+// exec runs one complete statement (without its ";") or backslash
+// command; it reports whether the session should end.
 func (s *Session) exec(stmt string) bool {
-	t := strings.TrimSpace(stmt)
-	if strings.HasPrefix(t, `\`) {
-		return s.command(t)
+	if strings.HasPrefix(stmt, `\`) {
+		return s.command(stmt)
 	}
-	s.query(t)
+	if err := s.statement(stmt); err != nil {
+		s.fail(err)
+	}
 	return false
 }
 
@@ -241,6 +303,12 @@ func (s *Session) close() {
 		ls.halt()
 	}
 	s.stop()
+	if s.disp.file != nil {
+		s.disp.file.Close()
+	}
+	if s.dconn != nil {
+		s.dconn.Close()
+	}
 	if s.db != nil {
 		s.db.Close()
 	}
@@ -277,10 +345,49 @@ func (s *Session) baselineDB() (*baseline.DB, error) {
 	return s.db, nil
 }
 
-// errorf prints an error; it never ends the session.
+// errorf prints an error and counts it; it never ends an interactive
+// session.
 func (s *Session) errorf(format string, args ...any) {
+	s.failed++
 	msg := fmt.Sprintf(format, args...)
-	fmt.Fprintf(s.out, "error: %s\n", strings.TrimRight(msg, "\n"))
+	fmt.Fprintf(s.errw, "error: %s\n", strings.TrimRight(msg, "\n"))
+}
+
+// fail prints the error a statement ended with; Ctrl-C is no error.
+func (s *Session) fail(err error) {
+	if errors.Is(err, context.Canceled) && s.root.Err() == nil {
+		fmt.Fprintln(s.errw, "cancelled (Ctrl-C)")
+		if s.script {
+			s.failed++
+		}
+		return
+	}
+	s.errorf("%v", err)
+}
+
+// termRows is the height of the terminal, 0 when unknown.
+func (s *Session) termRows() int {
+	if s.term == nil {
+		return 0
+	}
+	_, rows, err := term.GetSize(int(s.term.Fd()))
+	if err != nil {
+		return 0
+	}
+	return rows
+}
+
+// termCols is the width of the terminal, 0 when unknown or when results
+// go through a pager (which scrolls sideways).
+func (s *Session) termCols() int {
+	if s.term == nil || s.disp.pager != "" {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(s.term.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
 }
 
 // plan builds a statement against the catalog, live tables included.
@@ -310,47 +417,4 @@ func (s *Session) files(p *sql.Plan) ([]string, error) {
 		return nil, err
 	}
 	return src.List()
-}
-
-// query answers a SELECT from the baseline.
-func (s *Session) query(text string) {
-	start := time.Now()
-	p, err := s.plan(text)
-	if err != nil {
-		s.errorf("%v", err)
-		return
-	}
-	files, err := s.files(p)
-	if err != nil {
-		s.errorf("%v", err)
-		return
-	}
-	db, err := s.baselineDB()
-	if err != nil {
-		s.errorf("%v", err)
-		return
-	}
-	ctx, done := s.statementContext()
-	defer done()
-	stop := s.progress.Busy("DuckDB", 400*time.Millisecond)
-	res, err := db.Run(ctx, p, files)
-	stop()
-	if err != nil {
-		if ctx.Err() != nil {
-			s.errorf("cancelled")
-			return
-		}
-		s.errorf("%v", err)
-		return
-	}
-	sink.NewWriter(s.out, sink.Table, res.Schema).Result(res.Rows)
-	if s.timing {
-		fmt.Fprintf(s.out, "Time: %s (DuckDB %s, %d rows read from %d files)\n", sink.FormatDuration(time.Since(start)), sink.FormatDuration(res.Elapsed), res.RowsRead, len(files))
-	}
-}
-
-// table prints rows under the given column names and types as an aligned
-// table.
-func (s *Session) table(schema value.Schema, rows [][]value.Value) {
-	sink.NewWriter(s.out, sink.Table, schema).Result(rows)
 }

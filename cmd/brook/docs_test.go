@@ -21,6 +21,8 @@ package main
 //     character is.
 //   - Lines of a command's output starting with "brook> " are what was typed
 //     (the REPL): they are fed to its standard input, not expected back.
+//     The REPL's banner ("brook REPL: ..."), which a session at a terminal
+//     shows first, is not expected of the piped one either.
 //   - An HTML comment just before a block, invisible on GitHub, changes how
 //     it runs: <!-- test: background --> starts its one command in the
 //     background, waits until it has printed the first line shown (if any)
@@ -174,6 +176,9 @@ func parseDoc(text string) ([]docBlock, error) {
 				return nil, fmt.Errorf("line %d: a console block starts with \"$ COMMAND\"", start+j+1)
 			}
 			c := &b.cmds[len(b.cmds)-1]
+			if strings.HasPrefix(l, "brook REPL: ") && len(c.want) == 0 && len(c.input) == 0 {
+				continue // the banner of a session at a terminal; piped, it prints none
+			}
 			if in, ok := strings.CutPrefix(l, "brook> "); ok {
 				c.input = append(c.input, in)
 				continue

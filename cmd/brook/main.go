@@ -105,7 +105,7 @@ func runMainIn(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
 	case "bench":
 		err = cmdBench(ctx, rest, stdout, stderr)
 	case "repl":
-		err = cmdRepl(ctx, rest, stdout, stderr)
+		err = cmdRepl(ctx, rest, stdin, stdout, stderr)
 	case "dev-broker":
 		err = cmdDevBroker(ctx, rest, stdout, stderr)
 	case "completion":

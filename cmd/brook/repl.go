@@ -19,28 +19,40 @@ import (
 	"brook/value"
 )
 
-const replSummary = `An interactive SQL shell over the bound sources. A SELECT ending in ';' (it
-may span lines) is answered at once by the DuckDB baseline. \stream NAME AS
-SELECT ...; starts a continuous query in the background, following its source
-for new files; its live result is the table NAME, which later SELECTs read
-(like Spark's memory sink), \diff NAME checks against DuckDB over the files
-read so far, and \http ADDR NAME serves its dashboard. \help lists commands.
+const replSummary = `An interactive SQL shell over the bound sources. A statement ending in ';' (it
+may span lines) is answered at once by DuckDB: a SELECT brook can stream as
+its \stream would be, anything else (SELECT 42, joins, median, SHOW TABLES,
+DESCRIBE, COPY ... TO 'out.csv', CREATE TABLE) in DuckDB's own dialect over
+views of the sources and live tables. \stream NAME AS SELECT ...; starts a
+continuous query in the background, following its source for new files; its
+live result is the table NAME, which later statements read (like Spark's
+memory sink), \diff NAME checks against DuckDB over the files read so far,
+and \http ADDR NAME serves its dashboard. \help lists commands.
+
+The DuckDB CLI's and psql's habits work: .tables, .schema, .mode csv|json|
+line|..., .timer on, .maxrows N, .output FILE, \d [TABLE], \x, \timing on,
+\o FILE. Tables show at most 40 rows (the first and the last 20, and "N rows
+(40 shown)"; --max-rows or .maxrows change it); Ctrl-C stops a running
+statement or its printing.
 
 Sources are bound as in run: a directory, glob or file, or a stream
 (tcp://, tcp-listen://, kafka://), which is read in the background as it
-arrives, so that SELECTs see what has come so far and \stream follows it.
+arrives, so that statements see what has come so far and \stream follows it.
 
 Line editing, tab completion of keywords, tables and columns, and history in
 $BROOK_HISTORY or ~/.brook_history. Errors print with a caret and never end
-the session; Ctrl-C cancels a running statement, \quit or Ctrl-D leaves.`
+the session; \quit or Ctrl-D leaves. With its input piped (a script), the
+REPL prints no banner, writes errors on stderr, runs every statement and
+exits 2 if any failed.`
 
 const replExamples = `  brook repl
   brook repl --source flows=../shared/datasets/lanl
-  brook repl --source flows=/data/incoming --files-per-batch 10
+  brook repl --source flows=/data/incoming --files-per-batch 10 --trigger 2s
   brook repl --source 'flows=kafka://localhost:9092/network-traffic?start=earliest'
+  echo "COPY (SELECT * FROM flows WHERE protocol = 17) TO 'udp.csv';" | brook repl
 `
 
-func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdRepl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("repl", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -50,6 +62,9 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	onError := fs.String("on-error", "fail", "undecodable input lines in \\stream queries: fail or skip")
 	threads := fs.Int("threads", 0, "DuckDB threads (0: all cores)")
 	history := fs.String("history", "", "history file (default $BROOK_HISTORY or ~/.brook_history; - keeps none)")
+	trigger := fs.Duration("trigger", 0, "start a micro-batch of \\stream queries at most once per interval, e.g. 2s (default: as fast as files come)")
+	maxRows := fs.Int("max-rows", repl.DefaultMaxRows, "tables show at most this many rows, the first and the last ones (0: every row; .maxrows N in the session)")
+	pager := fs.String("pager", "", "page results taller than the terminal through this command, e.g. 'less -S' (.pager in the session)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: brook repl [flags]\n\n%s\n\nFlags:\n%s\nExamples:\n%s", replSummary, fs.FlagUsages(), replExamples)
 	}
@@ -105,9 +120,19 @@ func cmdRepl(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *filesPerBatch < 1 {
 		return fmt.Errorf("--files-per-batch must be at least 1")
 	}
+	if *trigger < 0 {
+		return fmt.Errorf("--trigger must not be negative, got %s", *trigger)
+	}
+	if *maxRows < 0 {
+		return fmt.Errorf("--max-rows must be 0 (every row) or more, got %d", *maxRows)
+	}
+	rows := *maxRows
+	if rows == 0 {
+		rows = -1 // no cap
+	}
 	cat.SkipUnreadable(onErr != stream.Fail)
 	return repl.Run(ctx, repl.Config{Catalog: cat, FilesPerBatch: *filesPerBatch, OnError: onErr, Threads: *threads,
-		HistoryFile: *history, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+		HistoryFile: *history, Stdin: readCloser(stdin), Stdout: stdout, Stderr: stderr, Trigger: *trigger, MaxRows: rows, Pager: *pager})
 }
 
 // replSpools reads the REPL's streaming sources (TCP, Kafka) in the
@@ -195,4 +220,13 @@ func (r *replSpools) close() {
 	r.cancel()
 	r.wg.Wait()
 	os.RemoveAll(r.root)
+}
+
+// readCloser is stdin as the REPL takes it (an *os.File stays one, so
+// that a terminal is recognised).
+func readCloser(stdin io.Reader) io.ReadCloser {
+	if rc, ok := stdin.(io.ReadCloser); ok {
+		return rc
+	}
+	return io.NopCloser(stdin)
 }

@@ -29,6 +29,7 @@ type child struct {
 	stdout strings.Builder
 	grew   chan struct{} // receives after stderr grows
 	exited chan error
+	stdin  io.WriteCloser
 }
 
 // startBrook starts `brook args...` in its own process.
@@ -50,6 +51,7 @@ func startBrook(t *testing.T, args ...string) *child {
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	c.stdin = stdin
 	t.Cleanup(func() {
 		stdin.Close()
 		c.cmd.Process.Kill()
@@ -186,8 +188,9 @@ func TestSignalEndsWaitingCommands(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ch := startBrook(t, c.args...)
-			if c.waitFor == "" { // the REPL: its banner on stdout
-				ch.waitForOut(t, "brook REPL:")
+			if c.waitFor == "" { // the REPL: the answer to a first statement
+				io.WriteString(ch.stdin, "SELECT 'waiting' AS state;\n")
+				ch.waitForOut(t, "|waiting|")
 			} else {
 				ch.waitFor(t, c.waitFor)
 			}
