@@ -107,6 +107,12 @@ type Query struct {
 	// havingReads lists the aggregates HAVING reads, when havingAggs.
 	havingReads []int
 
+	// outRows and emitted are the last emission's rows, kept for the
+	// next: a complete-mode result of many groups is not allocated anew
+	// (and its fresh memory faulted in) after every batch.
+	outRows []sortRow
+	emitted [][]value.Value
+
 	pending []sortRow       // plain queries: rows of the current micro-batch
 	final   [][]value.Value // plain append queries with KeepFinal
 	// finalKeys are final's ORDER BY key values, row by row, when the
@@ -418,7 +424,9 @@ func (q *Query) addRows(b *decode.Batch, from, to int) error {
 
 // Emit ends the current micro-batch and returns the rows to emit for it
 // under the query's output mode. The rows may point into the batches given
-// to Add: they are valid until those batches are released.
+// to Add: they are valid until those batches are released. The slice
+// holding them (not the rows) is reused by the next Emit, Close, Flush or
+// Final: a caller that keeps it longer keeps a copy.
 //
 // For a windowed query Emit then advances the watermark: in append mode it
 // emits the windows the watermark closed, each exactly once with its final
@@ -656,9 +664,10 @@ func (q *Query) Final() ([][]value.Value, error) {
 		if len(q.closed) > 0 {
 			all, q.presorted = append(all, q.closed...), false
 		}
-		rows, err := q.finish(all)
-		for i := range rows {
-			rows[i] = cloneRow(rows[i])
+		emitted, err := q.finish(all)
+		rows := make([][]value.Value, len(emitted))
+		for i, r := range emitted {
+			rows[i] = cloneRow(r)
 		}
 		return rows, err
 	case q.mode == Complete:
@@ -834,7 +843,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	}
 	var out []sortRow
 	if top == nil {
-		out = make([]sortRow, 0, len(ids))
+		out = q.outRows[:0]
 	}
 	row := make([]value.Value, g.width())
 	for _, id := range ids {
@@ -895,6 +904,8 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	rows := out
 	if top != nil {
 		rows = top.rows
+	} else {
+		q.outRows = out
 	}
 	if passList && !limited { // the whole result, sorted: its order is kept for the next batch
 		slices.SortFunc(rows, q.compare)
@@ -920,7 +931,7 @@ func (q *Query) mergeOrder(g *groupTable) []sortRow {
 		}
 	}
 	slices.SortFunc(touched, q.compare)
-	out := make([]sortRow, 0, len(g.passing))
+	out := q.outRows[:0]
 	t := 0
 	for _, id := range g.order {
 		if !g.live[id] || !g.rowPass[id] || g.dirtyMark[id] == g.epoch {
@@ -943,6 +954,7 @@ func (q *Query) mergeOrder(g *groupTable) []sortRow {
 		}
 		slices.SortFunc(out, q.compare)
 	}
+	q.outRows = out
 	q.keepOrder(g, out)
 	for _, r := range out {
 		g.rowCache[r.id].shared = true
@@ -1009,7 +1021,15 @@ func (t *topK) offer(r sortRow) bool {
 func (q *Query) finish(rows []sortRow) ([][]value.Value, error) {
 	if q.presorted {
 		q.presorted = false
-		return rowsOf(q.cut(rows)), q.st.err
+		rows = q.cut(rows)
+	} else {
+		rows = q.sortCut(rows)
 	}
-	return rowsOf(q.sortCut(rows)), q.st.err
+	out := q.emitted[:0]
+	for _, r := range rows {
+		out = append(out, r.out)
+	}
+	clear(out[len(out):cap(out)]) // the rows of earlier batches are not kept alive
+	q.emitted = out
+	return out, q.st.err
 }

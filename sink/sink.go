@@ -24,7 +24,6 @@
 package sink
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -82,13 +81,17 @@ type Writer struct {
 	w       io.Writer
 	format  Format
 	schema  value.Schema
-	csv     *csv.Writer
-	started bool
+	started bool // the CSV header was written
+	// lead is the CSV rows' batch number; keys the JSON objects' keys,
+	// quoted, each with its colon.
+	lead []byte
+	keys [][]byte
 	// batchCol is the name of the batch number's column (see
 	// BatchColumn), batchKey its JSON key, quoted, with the colon.
 	batchCol, batchKey string
 	// text, ends and out are the table format's buffers, kept for the
-	// next batch: the cells' text, where each cell ends, the output.
+	// next batch: the cells' text, where each cell ends, the output; CSV
+	// and JSON render into out too.
 	text []byte
 	ends []int
 	out  []byte
@@ -338,43 +341,60 @@ func (w *Writer) table(rows [][]value.Value) error {
 	return err
 }
 
+// csvRows writes rows as CSV (as encoding/csv writes them, LF line
+// ends), the header first on the first call, each row led by the batch
+// number when batch is not nil. The batch's text is rendered into one
+// buffer kept for the next batch and written at once.
 func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
-	if w.csv == nil {
-		w.csv = csv.NewWriter(w.w)
-	}
+	b := w.out[:0]
 	if !w.started {
 		w.started = true
-		header := w.schema.Names()
 		if batch != nil {
-			header = append([]string{w.batchCol}, header...)
+			b = appendCSVField(b, w.batchCol)
 		}
-		if err := w.csv.Write(header); err != nil {
-			return err
-		}
-	}
-	rec := make([]string, 0, len(w.schema)+1)
-	for _, row := range rows {
-		rec = rec[:0]
-		if batch != nil {
-			rec = append(rec, strconv.FormatInt(*batch, 10))
-		}
-		for _, v := range row {
-			if v.IsNull() {
-				rec = append(rec, "")
-			} else {
-				rec = append(rec, v.Format())
+		for c, col := range w.schema {
+			if c > 0 || batch != nil {
+				b = append(b, ',')
 			}
+			b = appendCSVField(b, col.Name)
 		}
-		if err := w.csv.Write(rec); err != nil {
-			return err
-		}
+		b = append(b, '\n')
 	}
-	w.csv.Flush()
-	return w.csv.Error()
+	var lead []byte // the batch number and its comma, the same on every row
+	if batch != nil {
+		lead = strconv.AppendInt(w.lead[:0], *batch, 10)
+		w.lead = lead
+	}
+	for _, row := range rows {
+		b = append(b, lead...)
+		for c, v := range row {
+			if c > 0 || batch != nil {
+				b = append(b, ',')
+			}
+			b = appendCSVValue(b, v)
+		}
+		b = append(b, '\n')
+	}
+	w.out = b
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(b)
+	return err
 }
 
+// jsonRows writes rows as JSON lines, one object per row keyed by column
+// name, led by the batch number when batch is not nil: the text
+// encoding/json writes for value.Value.JSON, rendered into one buffer kept
+// for the next batch and written at once.
 func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
-	var b []byte
+	if w.keys == nil {
+		w.keys = make([][]byte, len(w.schema))
+		for c, col := range w.schema {
+			w.keys[c] = append(appendJSONString(nil, col.Name), ':')
+		}
+	}
+	b := w.out[:0]
 	for _, row := range rows {
 		b = append(b, '{')
 		if batch != nil {
@@ -388,16 +408,14 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 			if c > 0 {
 				b = append(b, ',')
 			}
-			key, _ := json.Marshal(w.schema[c].Name)
-			b = append(b, key...)
-			b = append(b, ':')
-			val, err := json.Marshal(v.JSON())
-			if err != nil {
-				return err
-			}
-			b = append(b, val...)
+			b = append(b, w.keys[c]...)
+			b = appendJSONValue(b, v)
 		}
 		b = append(b, '}', '\n')
+	}
+	w.out = b
+	if len(b) == 0 {
+		return nil
 	}
 	_, err := w.w.Write(b)
 	return err
