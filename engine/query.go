@@ -664,12 +664,11 @@ func (q *Query) Final() ([][]value.Value, error) {
 		if len(q.closed) > 0 {
 			all, q.presorted = append(all, q.closed...), false
 		}
+		// The rows are the groups' cached rows (and the closed windows'),
+		// which are never written again once emitted (see reproject):
+		// only the slice holding them is the caller's own.
 		emitted, err := q.finish(all)
-		rows := make([][]value.Value, len(emitted))
-		for i, r := range emitted {
-			rows[i] = cloneRow(r)
-		}
-		return rows, err
+		return slices.Clone(emitted), err
 	case q.mode == Complete:
 		return rowsOf(q.bestRows()), nil
 	case q.final == nil:
