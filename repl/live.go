@@ -17,7 +17,6 @@ import (
 	"brook/stream"
 	"brook/value"
 
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // liveStream is a continuous query started with \stream. Its result after
@@ -104,7 +103,7 @@ func (s *Session) startStream(name, text string) error {
 		return err
 	}
 	ls := &liveStream{name: name, plan: p, cancel: cancel, done: make(chan struct{}), state: "running",
-		dash: dashboard.New(p, q.Mode(), metrics.New(prometheus.Labels{"stream": name})), file: filepath.Join(dir, name+".json")}
+		dash: dashboard.New(p, q.Mode(), metrics.New(metrics.Labels{"stream": name})), file: filepath.Join(dir, name+".json")}
 	s.mu.Lock()
 	s.streams[key] = ls
 	s.order = append(s.order, key)
