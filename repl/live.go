@@ -16,7 +16,6 @@ import (
 	"brook/sql"
 	"brook/stream"
 	"brook/value"
-
 )
 
 // liveStream is a continuous query started with \stream. Its result after
