@@ -275,6 +275,14 @@ func (q *Query) Plan() *sql.Plan { return q.plan }
 // RowsIn returns the number of decoded rows the query has processed.
 func (q *Query) RowsIn() int64 { return q.rowsIn }
 
+// StableRows reports whether the rows Emit returns are stable: a row
+// emitted again unchanged by a later batch is the same slice (the same
+// first element), and no row, once emitted, ever changes. True for an
+// aggregating query in complete mode, whose rows are its groups' cached
+// rows (see groupRows and reproject): a writer may keep a row's rendered
+// text by its identity and reuse it for the groups a batch did not touch.
+func (q *Query) StableRows() bool { return q.groups != nil && q.mode == Complete }
+
 // Detached reports whether the query's state and the rows Emit returns are
 // its own copies, never pointing into the batches given to Add, so that a
 // batch's memory may be reused once Emit has returned. True for every

@@ -98,6 +98,14 @@ type Writer struct {
 	// maxRows and truncate cap the table format (see SetTableLimits);
 	// 0 is no cap.
 	maxRows, truncate int
+	// stable says rows are stable (see SetStableRows). prevOut is then the
+	// last batch's CSV or JSON output, prevRows its rows (each one's first
+	// value) and prevCells where each row's cells' text lies in prevOut;
+	// curRows and curCells are the same of the batch being written.
+	stable              bool
+	prevOut             []byte
+	prevRows, curRows   []*value.Value
+	prevCells, curCells [][2]int
 }
 
 // NewWriter returns a writer of rows shaped by schema.
@@ -365,17 +373,77 @@ func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
 		lead = strconv.AppendInt(w.lead[:0], *batch, 10)
 		w.lead = lead
 	}
-	for _, row := range rows {
+	kept := w.keeping(batch != nil)
+	for i, row := range rows {
 		b = append(b, lead...)
-		for c, v := range row {
-			if c > 0 || batch != nil {
-				b = append(b, ',')
+		at := len(b)
+		if !kept || !w.rendered(&b, i, row) {
+			for c, v := range row {
+				if c > 0 || batch != nil {
+					b = append(b, ',')
+				}
+				b = appendCSVValue(b, v)
 			}
-			b = appendCSVValue(b, v)
+		}
+		if kept {
+			w.keep(row, at, len(b))
 		}
 		b = append(b, '\n')
 	}
-	w.out = b
+	return w.write(b, kept)
+}
+
+// SetStableRows says the rows given to Batch are stable (see
+// engine.Query.StableRows): a row that appears again in a later batch
+// unchanged is the same slice, and no row ever changes once given. The
+// CSV and JSON writers then copy the text of a row that stands where it
+// stood in the batch before from that batch's output instead of rendering
+// its cells again: in complete mode, the groups a batch did not touch.
+func (w *Writer) SetStableRows(stable bool) { w.stable = stable }
+
+// keeping reports whether this batch's rows are looked up in the last
+// batch's output and kept for the next: stable rows, per-batch output.
+func (w *Writer) keeping(perBatch bool) bool {
+	if !w.stable || !perBatch {
+		return false
+	}
+	w.curRows, w.curCells = w.curRows[:0], w.curCells[:0]
+	return true
+}
+
+// rendered appends the cells' text of row, the i-th of its batch, from the
+// last batch's output when that batch's i-th row was the same row, and
+// reports whether it did.
+func (w *Writer) rendered(b *[]byte, i int, row []value.Value) bool {
+	if len(row) == 0 || i >= len(w.prevRows) || w.prevRows[i] != &row[0] {
+		return false
+	}
+	span := w.prevCells[i]
+	*b = append(*b, w.prevOut[span[0]:span[1]]...)
+	return true
+}
+
+// keep records where row's cells' text lies in the output being written.
+func (w *Writer) keep(row []value.Value, from, to int) {
+	var first *value.Value
+	if len(row) > 0 {
+		first = &row[0]
+	}
+	w.curRows, w.curCells = append(w.curRows, first), append(w.curCells, [2]int{from, to})
+}
+
+// write writes a batch's output b. When its rows were kept, b and the
+// rows become the last batch's, and the next batch is rendered into the
+// buffer the last one used.
+func (w *Writer) write(b []byte, kept bool) error {
+	if kept {
+		w.out, w.prevOut = w.prevOut, b
+		w.prevRows, w.curRows = w.curRows, w.prevRows
+		w.prevCells, w.curCells = w.curCells, w.prevCells
+		clear(w.curRows[:cap(w.curRows)]) // rows no longer looked up are not kept alive
+	} else {
+		w.out = b
+	}
 	if len(b) == 0 {
 		return nil
 	}
@@ -395,7 +463,8 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 		}
 	}
 	b := w.out[:0]
-	for _, row := range rows {
+	kept := w.keeping(batch != nil)
+	for i, row := range rows {
 		b = append(b, '{')
 		if batch != nil {
 			b = append(b, w.batchKey...)
@@ -404,19 +473,20 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 				b = append(b, ',')
 			}
 		}
-		for c, v := range row {
-			if c > 0 {
-				b = append(b, ',')
+		at := len(b)
+		if !kept || !w.rendered(&b, i, row) {
+			for c, v := range row {
+				if c > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, w.keys[c]...)
+				b = appendJSONValue(b, v)
 			}
-			b = append(b, w.keys[c]...)
-			b = appendJSONValue(b, v)
+		}
+		if kept {
+			w.keep(row, at, len(b))
 		}
 		b = append(b, '}', '\n')
 	}
-	w.out = b
-	if len(b) == 0 {
-		return nil
-	}
-	_, err := w.w.Write(b)
-	return err
+	return w.write(b, kept)
 }
