@@ -85,8 +85,8 @@ type Query struct {
 	groups *groupTable // aggregated queries only
 	having evalFn
 	// candidates is groupRows' scratch of the groups a limited result is
-	// drawn from.
-	candidates []int32
+	// drawn from, allIDs its scratch of every live group.
+	candidates, allIDs []int32
 	// best keeps a plain query's best OFFSET+LIMIT rows in complete mode
 	// (their own copies), and bestScratch is the row projected to be
 	// offered to it.
@@ -725,9 +725,11 @@ func rowsOf(rs []sortRow) [][]value.Value {
 
 // project evaluates the outputs and ORDER BY keys over row.
 func (q *Query) project(row []value.Value) sortRow {
-	r := sortRow{out: make([]value.Value, len(q.outputs))}
+	n := len(q.outputs)
+	vals := make([]value.Value, n+len(q.orders)) // one allocation for both
+	r := sortRow{out: vals[:n:n]}
 	if len(q.orders) > 0 {
-		r.keys = make([]value.Value, len(q.orders))
+		r.keys = vals[n:]
 	}
 	q.projectInto(row, r)
 	return r
@@ -833,7 +835,8 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			return q.mergeOrder(g)
 		}
 	} else if whole {
-		ids = g.ids()
+		ids = g.appendIDs(q.allIDs[:0])
+		q.allIDs = ids
 	}
 	keep := -1
 	if p := q.plan; p.Sorted() && p.Limit >= 0 {
