@@ -853,7 +853,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	}
 	var out []sortRow
 	if top == nil {
-		out = q.outRows[:0]
+		out = slices.Grow(q.outRows[:0], len(ids))
 	}
 	row := make([]value.Value, g.width())
 	for _, id := range ids {
@@ -1035,7 +1035,7 @@ func (q *Query) finish(rows []sortRow) ([][]value.Value, error) {
 	} else {
 		rows = q.sortCut(rows)
 	}
-	out := q.emitted[:0]
+	out := slices.Grow(q.emitted[:0], len(rows))
 	for _, r := range rows {
 		out = append(out, r.out)
 	}

@@ -373,7 +373,7 @@ func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
 		lead = strconv.AppendInt(w.lead[:0], *batch, 10)
 		w.lead = lead
 	}
-	kept := w.keeping(batch != nil)
+	kept := w.keeping(batch != nil, len(rows))
 	for i, row := range rows {
 		b = append(b, lead...)
 		at := len(b)
@@ -403,11 +403,11 @@ func (w *Writer) SetStableRows(stable bool) { w.stable = stable }
 
 // keeping reports whether this batch's rows are looked up in the last
 // batch's output and kept for the next: stable rows, per-batch output.
-func (w *Writer) keeping(perBatch bool) bool {
+func (w *Writer) keeping(perBatch bool, rows int) bool {
 	if !w.stable || !perBatch {
 		return false
 	}
-	w.curRows, w.curCells = w.curRows[:0], w.curCells[:0]
+	w.curRows, w.curCells = slices.Grow(w.curRows[:0], rows), slices.Grow(w.curCells[:0], rows)
 	return true
 }
 
@@ -463,7 +463,7 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 		}
 	}
 	b := w.out[:0]
-	kept := w.keeping(batch != nil)
+	kept := w.keeping(batch != nil, len(rows))
 	for i, row := range rows {
 		b = append(b, '{')
 		if batch != nil {
