@@ -22,6 +22,16 @@ type Sampler struct {
 	kinds map[string]*seenKinds
 	rows  int
 	limit int
+	// seq is the keys of the last line, in its order, with their kinds:
+	// lines of one source mostly repeat their keys in one order, and the
+	// key at a position is then matched without a map lookup.
+	seq []seqKey
+}
+
+// seqKey is a key at one position of the last line sampled.
+type seqKey struct {
+	name string
+	k    *seenKinds
 }
 
 // NewSampler returns a Sampler that is full after sampleRows records.
@@ -45,7 +55,7 @@ func (s *Sampler) Feed(data []byte, start bool) {
 		} else {
 			ln, data = data, nil
 		}
-		if !isBlank(ln) && sampleLine(ln, s.kinds, &s.order) {
+		if !isBlank(ln) && s.sampleLine(ln) {
 			s.rows++
 		}
 	}
@@ -85,7 +95,7 @@ func (k *seenKinds) resolve() value.Type {
 
 // sampleLine records the kind of every top-level field of one object. It
 // reports false for a line that is not a well-formed object.
-func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
+func (s *Sampler) sampleLine(b []byte) bool {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -94,7 +104,7 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 		return false // as the decoder, reject text after the object too
 	}
 	i = skipWS(b, i+1)
-	for i < len(b) && b[i] == '"' {
+	for at := 0; i < len(b) && b[i] == '"'; at++ {
 		ks, ke, escaped, next, _ := scanString(b, i)
 		key := b[ks:ke]
 		if escaped {
@@ -102,11 +112,21 @@ func sampleLine(b []byte, kinds map[string]*seenKinds, order *[]string) bool {
 		}
 		i = skipWS(b, skipWS(b, next)+1)
 		end, _ := skipValue(b, i, 0)
-		k, ok := kinds[string(key)]
-		if !ok {
-			k = &seenKinds{times: unseenTime}
-			kinds[string(key)] = k
-			*order = append(*order, string(key))
+		var k *seenKinds
+		if at < len(s.seq) && s.seq[at].name == string(key) {
+			k = s.seq[at].k
+		} else {
+			var ok bool
+			if k, ok = s.kinds[string(key)]; !ok {
+				k = &seenKinds{times: unseenTime}
+				s.kinds[string(key)] = k
+				s.order = append(s.order, string(key))
+			}
+			if at < len(s.seq) {
+				s.seq[at] = seqKey{string(key), k}
+			} else if at == len(s.seq) {
+				s.seq = append(s.seq, seqKey{string(key), k})
+			}
 		}
 		switch c := b[i]; {
 		case c == '"':

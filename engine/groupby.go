@@ -143,8 +143,10 @@ func newGroupTable(p *sql.Plan, c *compiler, lateness float64) (*groupTable, err
 func (g *groupTable) len() int { return g.nLive }
 
 // ids returns the live group ids in creation order (reused slots first).
-func (g *groupTable) ids() []int32 {
-	ids := make([]int32, 0, g.nLive)
+func (g *groupTable) ids() []int32 { return g.appendIDs(make([]int32, 0, g.nLive)) }
+
+// appendIDs appends the live groups' ids, in order, to ids.
+func (g *groupTable) appendIDs(ids []int32) []int32 {
 	for id, ok := range g.live {
 		if ok {
 			ids = append(ids, int32(id))

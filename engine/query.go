@@ -85,8 +85,8 @@ type Query struct {
 	groups *groupTable // aggregated queries only
 	having evalFn
 	// candidates is groupRows' scratch of the groups a limited result is
-	// drawn from.
-	candidates []int32
+	// drawn from, allIDs its scratch of every live group.
+	candidates, allIDs []int32
 	// best keeps a plain query's best OFFSET+LIMIT rows in complete mode
 	// (their own copies), and bestScratch is the row projected to be
 	// offered to it.
@@ -106,6 +106,12 @@ type Query struct {
 	havingAggs bool
 	// havingReads lists the aggregates HAVING reads, when havingAggs.
 	havingReads []int
+
+	// outRows and emitted are the last emission's rows, kept for the
+	// next: a complete-mode result of many groups is not allocated anew
+	// (and its fresh memory faulted in) after every batch.
+	outRows []sortRow
+	emitted [][]value.Value
 
 	pending []sortRow       // plain queries: rows of the current micro-batch
 	final   [][]value.Value // plain append queries with KeepFinal
@@ -269,6 +275,14 @@ func (q *Query) Plan() *sql.Plan { return q.plan }
 // RowsIn returns the number of decoded rows the query has processed.
 func (q *Query) RowsIn() int64 { return q.rowsIn }
 
+// StableRows reports whether the rows Emit returns are stable: a row
+// emitted again unchanged by a later batch is the same slice (the same
+// first element), and no row, once emitted, ever changes. True for an
+// aggregating query in complete mode, whose rows are its groups' cached
+// rows (see groupRows and reproject): a writer may keep a row's rendered
+// text by its identity and reuse it for the groups a batch did not touch.
+func (q *Query) StableRows() bool { return q.groups != nil && q.mode == Complete }
+
 // Detached reports whether the query's state and the rows Emit returns are
 // its own copies, never pointing into the batches given to Add, so that a
 // batch's memory may be reused once Emit has returned. True for every
@@ -418,7 +432,9 @@ func (q *Query) addRows(b *decode.Batch, from, to int) error {
 
 // Emit ends the current micro-batch and returns the rows to emit for it
 // under the query's output mode. The rows may point into the batches given
-// to Add: they are valid until those batches are released.
+// to Add: they are valid until those batches are released. The slice
+// holding them (not the rows) is reused by the next Emit, Close, Flush or
+// Final: a caller that keeps it longer keeps a copy.
 //
 // For a windowed query Emit then advances the watermark: in append mode it
 // emits the windows the watermark closed, each exactly once with its final
@@ -656,11 +672,11 @@ func (q *Query) Final() ([][]value.Value, error) {
 		if len(q.closed) > 0 {
 			all, q.presorted = append(all, q.closed...), false
 		}
-		rows, err := q.finish(all)
-		for i := range rows {
-			rows[i] = cloneRow(rows[i])
-		}
-		return rows, err
+		// The rows are the groups' cached rows (and the closed windows'),
+		// which are never written again once emitted (see reproject):
+		// only the slice holding them is the caller's own.
+		emitted, err := q.finish(all)
+		return slices.Clone(emitted), err
 	case q.mode == Complete:
 		return rowsOf(q.bestRows()), nil
 	case q.final == nil:
@@ -709,9 +725,11 @@ func rowsOf(rs []sortRow) [][]value.Value {
 
 // project evaluates the outputs and ORDER BY keys over row.
 func (q *Query) project(row []value.Value) sortRow {
-	r := sortRow{out: make([]value.Value, len(q.outputs))}
+	n := len(q.outputs)
+	vals := make([]value.Value, n+len(q.orders)) // one allocation for both
+	r := sortRow{out: vals[:n:n]}
 	if len(q.orders) > 0 {
-		r.keys = make([]value.Value, len(q.orders))
+		r.keys = vals[n:]
 	}
 	q.projectInto(row, r)
 	return r
@@ -817,7 +835,8 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 			return q.mergeOrder(g)
 		}
 	} else if whole {
-		ids = g.ids()
+		ids = g.appendIDs(q.allIDs[:0])
+		q.allIDs = ids
 	}
 	keep := -1
 	if p := q.plan; p.Sorted() && p.Limit >= 0 {
@@ -834,7 +853,7 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	}
 	var out []sortRow
 	if top == nil {
-		out = make([]sortRow, 0, len(ids))
+		out = slices.Grow(q.outRows[:0], len(ids))
 	}
 	row := make([]value.Value, g.width())
 	for _, id := range ids {
@@ -895,6 +914,8 @@ func (q *Query) groupRows(ids []int32) []sortRow {
 	rows := out
 	if top != nil {
 		rows = top.rows
+	} else {
+		q.outRows = out
 	}
 	if passList && !limited { // the whole result, sorted: its order is kept for the next batch
 		slices.SortFunc(rows, q.compare)
@@ -920,7 +941,7 @@ func (q *Query) mergeOrder(g *groupTable) []sortRow {
 		}
 	}
 	slices.SortFunc(touched, q.compare)
-	out := make([]sortRow, 0, len(g.passing))
+	out := q.outRows[:0]
 	t := 0
 	for _, id := range g.order {
 		if !g.live[id] || !g.rowPass[id] || g.dirtyMark[id] == g.epoch {
@@ -943,6 +964,7 @@ func (q *Query) mergeOrder(g *groupTable) []sortRow {
 		}
 		slices.SortFunc(out, q.compare)
 	}
+	q.outRows = out
 	q.keepOrder(g, out)
 	for _, r := range out {
 		g.rowCache[r.id].shared = true
@@ -1009,7 +1031,15 @@ func (t *topK) offer(r sortRow) bool {
 func (q *Query) finish(rows []sortRow) ([][]value.Value, error) {
 	if q.presorted {
 		q.presorted = false
-		return rowsOf(q.cut(rows)), q.st.err
+		rows = q.cut(rows)
+	} else {
+		rows = q.sortCut(rows)
 	}
-	return rowsOf(q.sortCut(rows)), q.st.err
+	out := slices.Grow(q.emitted[:0], len(rows))
+	for _, r := range rows {
+		out = append(out, r.out)
+	}
+	clear(out[len(out):cap(out)]) // the rows of earlier batches are not kept alive
+	q.emitted = out
+	return out, q.st.err
 }

@@ -1,7 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"brook/decode"
 	"brook/value"
@@ -47,11 +51,13 @@ func Infer(files []string, sampleRows int) (value.Schema, error) {
 func InferSkipping(files []string, sampleRows int, skip bool) (value.Schema, []*FileError, error) {
 	smp := decode.NewSampler(sampleRowsOr(sampleRows))
 	var skipped []*FileError
+	var buf []byte
 	for _, f := range files {
 		if smp.Full() {
 			break // later files are never opened
 		}
-		data, err := ReadFile(f)
+		var err error
+		buf, err = sampleFile(smp, f, buf)
 		if err != nil {
 			if !skip {
 				return nil, skipped, err
@@ -61,9 +67,7 @@ func InferSkipping(files []string, sampleRows int, skip bool) (value.Schema, []*
 				fe = &FileError{Name: f, Reason: "cannot read the file: " + pathErrText(err), Err: err}
 			}
 			skipped = append(skipped, fe)
-			continue
 		}
-		smp.Feed(data, true)
 	}
 	none := fmt.Errorf("no JSON records to infer a schema from in %d file(s); declare one with --schema", len(files))
 	if len(skipped) > 0 {
@@ -71,6 +75,58 @@ func InferSkipping(files []string, sampleRows int, skip bool) (value.Schema, []*
 	}
 	s, err := smp.Schema(none)
 	return s, skipped, err
+}
+
+// samplePiece is how much of a file sampleFile reads at a time.
+var samplePiece = 1 << 20
+
+// sampleFile feeds the lines of file name to smp until it is full or the
+// file ends, reading a plain file a piece at a time into buf (returned for
+// the next file): a file is read only as far as the sample needs, into
+// memory reused from file to file. A gzipped file is read whole, as
+// ReadFile reads it.
+func sampleFile(smp *decode.Sampler, name string, buf []byte) ([]byte, error) {
+	if strings.HasSuffix(strings.ToLower(name), ".gz") {
+		data, err := ReadFile(name)
+		if err == nil {
+			smp.Feed(data, true)
+		}
+		return buf, err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	if cap(buf) < samplePiece {
+		buf = make([]byte, samplePiece)
+	}
+	buf = buf[:cap(buf)]
+	start, kept := true, 0 // kept: the bytes of a line not yet fed
+	for !smp.Full() {
+		if kept == len(buf) { // a line longer than the buffer
+			buf = append(buf, make([]byte, len(buf))...)
+			buf = buf[:cap(buf)]
+		}
+		n, err := f.Read(buf[kept:])
+		data := buf[:kept+n]
+		if err == io.EOF || (err == nil && n == 0) {
+			smp.Feed(data, start)
+			break
+		}
+		if err != nil {
+			return buf, err
+		}
+		cut := bytes.LastIndexByte(data, '\n') + 1
+		if cut == 0 {
+			kept = len(data)
+			continue
+		}
+		smp.Feed(data[:cut], start)
+		start = false
+		kept = copy(buf, data[cut:])
+	}
+	return buf, nil
 }
 
 // sampleRowsOr returns n, or DefaultSampleRows when n is not positive.

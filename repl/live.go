@@ -17,8 +17,6 @@ import (
 	"brook/sql"
 	"brook/stream"
 	"brook/value"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // liveStream is a continuous query started with \stream. Its result after
@@ -111,7 +109,7 @@ func (s *Session) startStream(name, text string) error {
 		return err
 	}
 	ls := &liveStream{name: name, plan: p, cancel: cancel, done: make(chan struct{}), state: "running", changed: make(chan struct{}),
-		dash: dashboard.New(p, q.Mode(), metrics.New(prometheus.Labels{"stream": name})), file: filepath.Join(dir, name+".json")}
+		dash: dashboard.New(p, q.Mode(), metrics.New(metrics.Labels{"stream": name})), file: filepath.Join(dir, name+".json")}
 	if old != nil { // a stopped or ended stream of that name: replaced
 		old.halt()
 	}

@@ -82,6 +82,9 @@ type Target struct {
 	// file sink then holds nothing else, so a resumed run writes the file
 	// anew rather than keeping earlier rows.
 	Final bool
+	// StableRows says the rows given to Batch are stable (see
+	// Writer.SetStableRows and engine.Query.StableRows).
+	StableRows bool
 	// Checkpoint is the run's checkpoint directory, "" for a run without
 	// one. It makes a Kafka sink transactional, under an id derived from
 	// the directory and the topic that stays the same across restarts.
@@ -96,6 +99,7 @@ func Open(uri string, t Target) (Sink, error) {
 	case uri == "console" || uri == "console:" || uri == "-":
 		w := NewWriter(t.Stdout, t.Format, t.Schema)
 		w.SetTableLimits(t.NumRows, t.Truncate) // the table format only
+		w.SetStableRows(t.StableRows)
 		return &console{w}, nil
 	case strings.HasPrefix(strings.ToLower(uri), "kafka://"):
 		return OpenKafka(uri, t)
@@ -146,6 +150,7 @@ func OpenFile(path string, t Target) (Sink, error) {
 	}
 	bw := bufio.NewWriterSize(file, 64<<10)
 	w := NewWriter(bw, f, t.Schema)
+	w.SetStableRows(t.StableRows)
 	w.started = file.Size() > 0 // the CSV header is already there
 	return &fileSink{file: file, buf: bw, w: w}, nil
 }

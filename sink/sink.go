@@ -24,7 +24,6 @@
 package sink
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -82,19 +81,31 @@ type Writer struct {
 	w       io.Writer
 	format  Format
 	schema  value.Schema
-	csv     *csv.Writer
-	started bool
+	started bool // the CSV header was written
+	// lead is the CSV rows' batch number; keys the JSON objects' keys,
+	// quoted, each with its colon.
+	lead []byte
+	keys [][]byte
 	// batchCol is the name of the batch number's column (see
 	// BatchColumn), batchKey its JSON key, quoted, with the colon.
 	batchCol, batchKey string
 	// text, ends and out are the table format's buffers, kept for the
-	// next batch: the cells' text, where each cell ends, the output.
+	// next batch: the cells' text, where each cell ends, the output; CSV
+	// and JSON render into out too.
 	text []byte
 	ends []int
 	out  []byte
 	// maxRows and truncate cap the table format (see SetTableLimits);
 	// 0 is no cap.
 	maxRows, truncate int
+	// stable says rows are stable (see SetStableRows). prevOut is then the
+	// last batch's CSV or JSON output, prevRows its rows (each one's first
+	// value) and prevCells where each row's cells' text lies in prevOut;
+	// curRows and curCells are the same of the batch being written.
+	stable              bool
+	prevOut             []byte
+	prevRows, curRows   []*value.Value
+	prevCells, curCells [][2]int
 }
 
 // NewWriter returns a writer of rows shaped by schema.
@@ -338,44 +349,122 @@ func (w *Writer) table(rows [][]value.Value) error {
 	return err
 }
 
+// csvRows writes rows as CSV (as encoding/csv writes them, LF line
+// ends), the header first on the first call, each row led by the batch
+// number when batch is not nil. The batch's text is rendered into one
+// buffer kept for the next batch and written at once.
 func (w *Writer) csvRows(rows [][]value.Value, batch *int64) error {
-	if w.csv == nil {
-		w.csv = csv.NewWriter(w.w)
-	}
+	b := w.out[:0]
 	if !w.started {
 		w.started = true
-		header := w.schema.Names()
 		if batch != nil {
-			header = append([]string{w.batchCol}, header...)
+			b = appendCSVField(b, w.batchCol)
 		}
-		if err := w.csv.Write(header); err != nil {
-			return err
+		for c, col := range w.schema {
+			if c > 0 || batch != nil {
+				b = append(b, ',')
+			}
+			b = appendCSVField(b, col.Name)
 		}
+		b = append(b, '\n')
 	}
-	rec := make([]string, 0, len(w.schema)+1)
-	for _, row := range rows {
-		rec = rec[:0]
-		if batch != nil {
-			rec = append(rec, strconv.FormatInt(*batch, 10))
-		}
-		for _, v := range row {
-			if v.IsNull() {
-				rec = append(rec, "")
-			} else {
-				rec = append(rec, v.Format())
+	var lead []byte // the batch number and its comma, the same on every row
+	if batch != nil {
+		lead = strconv.AppendInt(w.lead[:0], *batch, 10)
+		w.lead = lead
+	}
+	kept := w.keeping(batch != nil, len(rows))
+	for i, row := range rows {
+		b = append(b, lead...)
+		at := len(b)
+		if !kept || !w.rendered(&b, i, row) {
+			for c, v := range row {
+				if c > 0 || batch != nil {
+					b = append(b, ',')
+				}
+				b = appendCSVValue(b, v)
 			}
 		}
-		if err := w.csv.Write(rec); err != nil {
-			return err
+		if kept {
+			w.keep(row, at, len(b))
 		}
+		b = append(b, '\n')
 	}
-	w.csv.Flush()
-	return w.csv.Error()
+	return w.write(b, kept)
 }
 
+// SetStableRows says the rows given to Batch are stable (see
+// engine.Query.StableRows): a row that appears again in a later batch
+// unchanged is the same slice, and no row ever changes once given. The
+// CSV and JSON writers then copy the text of a row that stands where it
+// stood in the batch before from that batch's output instead of rendering
+// its cells again: in complete mode, the groups a batch did not touch.
+func (w *Writer) SetStableRows(stable bool) { w.stable = stable }
+
+// keeping reports whether this batch's rows are looked up in the last
+// batch's output and kept for the next: stable rows, per-batch output.
+func (w *Writer) keeping(perBatch bool, rows int) bool {
+	if !w.stable || !perBatch {
+		return false
+	}
+	w.curRows, w.curCells = slices.Grow(w.curRows[:0], rows), slices.Grow(w.curCells[:0], rows)
+	return true
+}
+
+// rendered appends the cells' text of row, the i-th of its batch, from the
+// last batch's output when that batch's i-th row was the same row, and
+// reports whether it did.
+func (w *Writer) rendered(b *[]byte, i int, row []value.Value) bool {
+	if len(row) == 0 || i >= len(w.prevRows) || w.prevRows[i] != &row[0] {
+		return false
+	}
+	span := w.prevCells[i]
+	*b = append(*b, w.prevOut[span[0]:span[1]]...)
+	return true
+}
+
+// keep records where row's cells' text lies in the output being written.
+func (w *Writer) keep(row []value.Value, from, to int) {
+	var first *value.Value
+	if len(row) > 0 {
+		first = &row[0]
+	}
+	w.curRows, w.curCells = append(w.curRows, first), append(w.curCells, [2]int{from, to})
+}
+
+// write writes a batch's output b. When its rows were kept, b and the
+// rows become the last batch's, and the next batch is rendered into the
+// buffer the last one used.
+func (w *Writer) write(b []byte, kept bool) error {
+	if kept {
+		w.out, w.prevOut = w.prevOut, b
+		w.prevRows, w.curRows = w.curRows, w.prevRows
+		w.prevCells, w.curCells = w.curCells, w.prevCells
+		clear(w.curRows[:cap(w.curRows)]) // rows no longer looked up are not kept alive
+	} else {
+		w.out = b
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(b)
+	return err
+}
+
+// jsonRows writes rows as JSON lines, one object per row keyed by column
+// name, led by the batch number when batch is not nil: the text
+// encoding/json writes for value.Value.JSON, rendered into one buffer kept
+// for the next batch and written at once.
 func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
-	var b []byte
-	for _, row := range rows {
+	if w.keys == nil {
+		w.keys = make([][]byte, len(w.schema))
+		for c, col := range w.schema {
+			w.keys[c] = append(appendJSONString(nil, col.Name), ':')
+		}
+	}
+	b := w.out[:0]
+	kept := w.keeping(batch != nil, len(rows))
+	for i, row := range rows {
 		b = append(b, '{')
 		if batch != nil {
 			b = append(b, w.batchKey...)
@@ -384,21 +473,20 @@ func (w *Writer) jsonRows(rows [][]value.Value, batch *int64) error {
 				b = append(b, ',')
 			}
 		}
-		for c, v := range row {
-			if c > 0 {
-				b = append(b, ',')
+		at := len(b)
+		if !kept || !w.rendered(&b, i, row) {
+			for c, v := range row {
+				if c > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, w.keys[c]...)
+				b = appendJSONValue(b, v)
 			}
-			key, _ := json.Marshal(w.schema[c].Name)
-			b = append(b, key...)
-			b = append(b, ':')
-			val, err := json.Marshal(v.JSON())
-			if err != nil {
-				return err
-			}
-			b = append(b, val...)
+		}
+		if kept {
+			w.keep(row, at, len(b))
 		}
 		b = append(b, '}', '\n')
 	}
-	_, err := w.w.Write(b)
-	return err
+	return w.write(b, kept)
 }

@@ -176,7 +176,7 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var identity, sources string
 	var cp *stream.Checkpoint
 	target := sink.Target{Schema: l.plan.OutputSchema(), Keys: l.plan.KeyColumns, Format: l.format, Stdout: stdout, Final: final,
-		NumRows: *numRows, Truncate: *truncate}
+		NumRows: *numRows, Truncate: *truncate, StableRows: q.StableRows()}
 	if *checkpoint != "" {
 		target.Checkpoint = *checkpoint // a Kafka sink publishes in transactions
 		identity, sources = stream.Identity(q, l.engineOptions(final, *httpAddr != "")), stream.SourceIdentity(l.catalog, l.plan.Table)
