@@ -10,7 +10,7 @@ import (
 
 	"brook/value"
 
-	_ "github.com/marcboeker/go-duckdb" // the DuckDB the baseline runs, as the reference
+	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB the baseline runs, as the reference
 )
 
 // openDuckDB opens an in-memory DuckDB: the engine (and version) brook's
