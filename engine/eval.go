@@ -307,8 +307,9 @@ func compareTest(op string) func(int) bool {
 }
 
 // arith evaluates + - * / % as DuckDB does. BIGINT + - * fail on overflow
-// and BIGINT % 0 is NULL; DOUBLE arithmetic (and /, which is always DOUBLE)
-// follows IEEE 754, so x / 0 is ±inf or nan and x % 0 is nan.
+// and BIGINT % 0 fails (DuckDB's error_on_division_by_zero, on by
+// default); DOUBLE arithmetic (and /, which is always DOUBLE) follows
+// IEEE 754, so x / 0 is ±inf or nan and x % 0 is nan.
 func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error) {
 	st := c.st
 	floatOp := func(a, b value.Value) value.Value {
@@ -365,7 +366,7 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 			case "%":
 				switch {
 				case y == 0:
-					return value.NullValue
+					return st.fail("division by zero in %d %% %d", x, y)
 				case y == -1 && x == math.MinInt64:
 					return st.fail("BIGINT overflow in %d %% %d", x, y)
 				case y == -1:
