@@ -211,26 +211,40 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 	return columnsArith(x, f), nil
 }
 
+// filterKind is where a condition decides which rows pass; DuckDB 2.0
+// evaluates the operands of each differently (see compileFilter).
+type filterKind uint8
+
+const (
+	whereFilter  filterKind = iota // WHERE, and HAVING conditions on group keys (pushed below the aggregation)
+	havingFilter                   // HAVING
+	whenFilter                     // the WHEN of a searched CASE
+)
+
 // compileFilter compiles a condition that decides which rows pass: WHERE,
 // HAVING and the WHEN of a searched CASE. DuckDB evaluates such a
 // condition's AND and OR operands one after the other, each only on the
-// rows still undecided (cheaper operands first), so an operand that would
-// fail on a row another operand already decides never fails: x >= 0 AND
-// sqrt(x) > 1 filters negative x out without an error. Elsewhere (see
-// compile) AND and OR evaluate both operands, and fail where either fails,
-// as DuckDB does in a SELECT list.
+// rows still undecided, so an operand that would fail on a row an earlier
+// operand already decides never fails: x >= 0 AND sqrt(x) > 1 never takes
+// the square root of a negative x. In a WHERE or a WHEN the operands go in
+// the order written (a failing first operand fails the query); in a
+// HAVING an operand that decides the row voids the other's failure,
+// whichever comes first. Elsewhere (see compile) AND and OR evaluate both
+// operands, and fail where either fails, as DuckDB does in a SELECT list.
 //
-// BETWEEN and IN are such chains too: x BETWEEN lo AND hi is x >= lo AND
-// x <= hi, x IN (a, b) is x = a OR x = b, and x NOT IN (a, b) is x <> a AND
-// x <> b (see filterBetween and filterIn).
-func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
+// x IN (a, b) is such a chain too, x = a OR x = b, in the order written
+// (see filterIn). x NOT IN (a, b) evaluates every item, as DuckDB 2.0
+// does. x BETWEEN lo AND hi evaluates both bounds in a WHERE; in a WHEN it
+// is x >= lo AND x <= hi in that order, in a HAVING the cheaper comparison
+// first (see filterBetween).
+func (c *compiler) compileFilter(e sql.Expr, kind filterKind) (evalFn, error) {
 	switch x := e.(type) {
 	case *sql.Between:
-		if !x.Not {
-			return c.filterBetween(x)
+		if !x.Not && kind != whereFilter {
+			return c.filterBetween(x, kind == havingFilter)
 		}
 	case *sql.In:
-		if !x.Not || inUniform(x) {
+		if !x.Not {
 			return c.filterIn(x)
 		}
 	}
@@ -238,15 +252,41 @@ func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
 	if !ok || (b.Op != "AND" && b.Op != "OR") {
 		return c.compile(e)
 	}
-	l, err := c.compileFilter(b.L)
+	l, err := c.compileFilter(b.L, kind)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.compileFilter(b.R)
+	r, err := c.compileFilter(b.R, kind)
 	if err != nil {
 		return nil, err
+	}
+	if kind != havingFilter {
+		return c.sequential(b.Op, l, r), nil
 	}
 	return c.logic(b.Op, l, r, true), nil
+}
+
+// sequential is AND or OR evaluating its operands in order: the second
+// only on a row the first does not decide (FALSE for AND, TRUE for OR),
+// and not at all once the first has failed.
+func (c *compiler) sequential(op string, l, r evalFn) evalFn {
+	and := op == "AND"
+	st := c.st
+	return func(row []value.Value) value.Value {
+		before := st.err
+		a := l(row)
+		if st.err != before || a.Kind == value.Bool && (a.I != 0) != and {
+			return a
+		}
+		b := r(row)
+		switch {
+		case b.Kind == value.Bool && (b.I != 0) != and:
+			return b
+		case a.IsNull() || b.IsNull():
+			return value.NullValue
+		}
+		return value.BoolValue(and)
+	}
 }
 
 // logic is AND or OR with three-valued logic. As a filter (see
@@ -710,7 +750,7 @@ func (c *compiler) caseExpr(x *sql.Case) (evalFn, error) {
 		var err error
 		cond := c.compile
 		if x.Operand == nil {
-			cond = c.compileFilter
+			cond = func(e sql.Expr) (evalFn, error) { return c.compileFilter(e, whenFilter) }
 		}
 		if conds[i], err = cond(w.Cond); err != nil {
 			return nil, err
@@ -1002,17 +1042,20 @@ func duckCost(e sql.Expr) int {
 }
 
 // filterBetween compiles x BETWEEN lo AND hi as a filter: x >= lo AND
-// x <= hi, evaluated as DuckDB evaluates that conjunction in a WHERE,
-// HAVING or WHEN. The cheaper comparison comes first (see cheapFirst); the
-// other is evaluated only on a row the first keeps (TRUE), so a bound that
-// would fail on a row the other comparison rejects (FALSE or NULL) is
-// never evaluated there.
-func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
+// x <= hi, evaluated as DuckDB evaluates that conjunction in a HAVING
+// (cheap: the cheaper comparison first, see cheapFirst) or a WHEN (in that
+// order). The second comparison is evaluated only on a row the first keeps
+// (TRUE), so a bound that would fail on a row the other comparison rejects
+// (FALSE or NULL) is never evaluated there.
+func (c *compiler) filterBetween(x *sql.Between, cheap bool) (evalFn, error) {
 	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
 	if err != nil {
 		return nil, err
 	}
-	order := cheapFirst(x.X, []sql.Expr{x.Lo, x.Hi})
+	order := []int{0, 1}
+	if cheap {
+		order = cheapFirst(x.X, []sql.Expr{x.Lo, x.Hi})
+	}
 	bounds := []sql.Expr{x.Lo, x.Hi}
 	if first := bounds[order[0]]; nullSide(x.X, first) || nullSide(first, x.X) {
 		return func([]value.Value) value.Value { return value.NullValue }, nil
@@ -1041,40 +1084,11 @@ func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
 	}, nil
 }
 
-// inUniform reports whether x [NOT] IN (list) compares x with every item
-// the same way: no item is a string compared with a number or a TIMESTAMP
-// x, and a string x meets items of one kind only (numbers, TIMESTAMPs or
-// neither). DuckDB then runs it as one IN, which a filter turns into a
-// chain of comparisons even under NOT.
-func inUniform(x *sql.In) bool {
-	class := func(t value.Type) int {
-		switch {
-		case x.X.Type() != value.String:
-			return 0
-		case t.Numeric():
-			return 1
-		case t == value.Timestamp:
-			return 2
-		}
-		return 0
-	}
-	for _, item := range x.List {
-		if item.Type() == value.String && (x.X.Type().Numeric() || x.X.Type() == value.Timestamp) {
-			return false
-		}
-		if class(item.Type()) != class(x.List[0].Type()) {
-			return false
-		}
-	}
-	return true
-}
-
-// filterIn compiles x [NOT] IN (items) as a filter, as DuckDB evaluates it
-// in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, x NOT IN (a, b)
-// as x <> a AND x <> b, the cheaper items first (see cheapFirst). An item
-// is evaluated only while the chain is
-// undecided: IN stops at the first item equal to x (TRUE), NOT IN at the
-// first equal or NULL comparison, so an item after it never fails.
+// filterIn compiles x IN (items) as a filter, as DuckDB 2.0 evaluates it
+// in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, in the order
+// written. An item is evaluated only while the chain is undecided: IN
+// stops at the first item equal to x (TRUE), so an item after it never
+// fails. (A NOT IN is compiled as a value: DuckDB evaluates all its items.)
 func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
 	f, err := c.compile(x.X)
 	if err != nil {
@@ -1087,7 +1101,10 @@ func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
 	if fast := inConstNumbers(x, f); fast != nil {
 		return fast, nil // constant items: none can fail
 	}
-	order := cheapFirst(x.X, x.List)
+	order := make([]int, len(x.List))
+	for i := range order {
+		order[i] = i
+	}
 	not, asDouble, st := x.Not, inAsDouble(x), c.st
 	if not {
 		for _, item := range x.List {

@@ -217,7 +217,7 @@ func TestInExactIntegers(t *testing.T) {
 		}
 		// the same list with an item that is not a literal: the general path
 		general := &sql.In{X: in.X, List: append([]sql.Expr{&sql.Binary{Op: "+", L: in.List[0], R: &sql.Literal{Val: value.IntValue(0)}, Typ: in.List[0].Type()}}, in.List[1:]...), Not: in.Not}
-		f, err := (&compiler{st: &evalState{}}).compileFilter(general)
+		f, err := (&compiler{st: &evalState{}}).compileFilter(general, whereFilter)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -292,19 +292,9 @@ func extreme(dir int) scalarFunc {
 // offset and length must lie in [-2^32, 2^32-1], else DuckDB raises an
 // error.
 //
-// DuckDB 1.1.3 is not consistent with this rule in one case, and brook
-// keeps the rule. When its statistics prove the string ASCII (a string
-// literal, a constant expression, a CASE choosing between such strings)
-// and the call is not a constant it folds (a row gives the offset, the
-// length or the CASE's choice), DuckDB switches to its ASCII
-// implementation, which clamps the offset into the string (an offset
-// before the beginning to the first character, one beyond the end to the
-// end):
-// substring('abc', j, 2) is 'ab' there for j = -5, while
-// substring('abc', -5, 2), folded by the general implementation, and
-// substring(s, j, 2) over a column holding 'abc' are the empty string, as
-// here. The differential tester lists this as a DuckDB divergence
-// (duckdbDivergences in difftest/knownbugs_test.go), not a brook bug.
+// DuckDB 2.0 follows this rule for strings its statistics prove ASCII too
+// (DuckDB 1.1.3 clamped the offset into such a string: substring('abc',
+// j, 2) was 'ab' there for j = -5; it is '' in both now).
 func substr(st *evalState, s string, offset, length int64) value.Value {
 	const lo, hi = -(1 << 32), 1<<32 - 1
 	switch {

@@ -438,7 +438,7 @@ func TestInNumbersFilter(t *testing.T) {
 		if fmt.Sprint(ps.ColumnSchema()) != fmt.Sprint(p.ColumnSchema()) {
 			t.Fatalf("%s: columns %v, but %v without IN", q, p.ColumnSchema(), ps.ColumnSchema())
 		}
-		general, err := (&compiler{st: &evalState{}}).compileFilter(ps.Where)
+		general, err := (&compiler{st: &evalState{}}).compileFilter(ps.Where, whereFilter)
 		if err != nil {
 			t.Fatal(err)
 		}
