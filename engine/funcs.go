@@ -294,7 +294,7 @@ func extreme(dir int) scalarFunc {
 //
 // DuckDB 2.0 follows this rule for strings its statistics prove ASCII too
 // (DuckDB 1.1.3 clamped the offset into such a string: substring('abc',
-// j, 2) was 'ab' there for j = -5; it is ” in both now).
+// j, 2) was 'ab' there for j = -5; it is the empty string in both now).
 func substr(st *evalState, s string, offset, length int64) value.Value {
 	const lo, hi = -(1 << 32), 1<<32 - 1
 	switch {
