@@ -182,7 +182,7 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 	}
 	switch x.Op {
 	case "AND", "OR":
-		return c.logic(x.Op, l, r, false), nil
+		return c.logic(x.Op, l, r), nil
 	case "=", "<>", "<", "<=", ">", ">=":
 		test := compareTest(x.Op)
 		return func(row []value.Value) value.Value {
@@ -217,31 +217,29 @@ type filterKind uint8
 
 const (
 	whereFilter  filterKind = iota // WHERE, and HAVING conditions on group keys (pushed below the aggregation)
-	havingFilter                   // HAVING
+	havingFilter                   // HAVING, evaluated as a WHERE
 	whenFilter                     // the WHEN of a searched CASE
 )
 
 // compileFilter compiles a condition that decides which rows pass: WHERE,
-// HAVING and the WHEN of a searched CASE. DuckDB evaluates such a
-// condition's AND and OR operands one after the other, each only on the
-// rows still undecided, so an operand that would fail on a row an earlier
-// operand already decides never fails: x >= 0 AND sqrt(x) > 1 never takes
-// the square root of a negative x. In a WHERE or a WHEN the operands go in
-// the order written (a failing first operand fails the query); in a
-// HAVING an operand that decides the row voids the other's failure,
-// whichever comes first. Elsewhere (see compile) AND and OR evaluate both
-// operands, and fail where either fails, as DuckDB does in a SELECT list.
+// HAVING and the WHEN of a searched CASE. DuckDB 2.0 evaluates such a
+// condition's AND and OR operands in the order written, the second only
+// on the rows the first does not decide, so an operand that would fail on
+// a row an earlier operand already decides never fails: x >= 0 AND
+// sqrt(x) > 1 never takes the square root of a negative x, while a failing
+// first operand fails the query. Elsewhere (see compile) AND and OR
+// evaluate both operands, and fail where either fails, as DuckDB does in a
+// SELECT list.
 //
 // x IN (a, b) is such a chain too, x = a OR x = b, in the order written
-// (see filterIn). x NOT IN (a, b) evaluates every item, as DuckDB 2.0
-// does. x BETWEEN lo AND hi evaluates both bounds in a WHERE; in a WHEN it
-// is x >= lo AND x <= hi in that order, in a HAVING the cheaper comparison
-// first (see filterBetween).
+// (see filterIn). x NOT IN (a, b) evaluates every item. x BETWEEN lo AND
+// hi evaluates both bounds in a WHERE or HAVING; in a WHEN it is x >= lo
+// AND x <= hi in that order (see filterBetween).
 func (c *compiler) compileFilter(e sql.Expr, kind filterKind) (evalFn, error) {
 	switch x := e.(type) {
 	case *sql.Between:
-		if !x.Not && kind != whereFilter {
-			return c.filterBetween(x, kind == havingFilter)
+		if !x.Not && kind == whenFilter {
+			return c.filterBetween(x)
 		}
 	case *sql.In:
 		if !x.Not {
@@ -260,10 +258,7 @@ func (c *compiler) compileFilter(e sql.Expr, kind filterKind) (evalFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if kind != havingFilter {
-		return c.sequential(b.Op, l, r), nil
-	}
-	return c.logic(b.Op, l, r, true), nil
+	return c.sequential(b.Op, l, r), nil
 }
 
 // sequential is AND or OR evaluating its operands in order: the second
@@ -289,12 +284,12 @@ func (c *compiler) sequential(op string, l, r evalFn) evalFn {
 	}
 }
 
-// logic is AND or OR with three-valued logic. As a filter (see
-// compileFilter) an operand that decides the result (FALSE for AND, TRUE
-// for OR) makes the other operand's runtime error void.
-func (c *compiler) logic(op string, l, r evalFn, filter bool) evalFn {
+// logic is AND or OR with three-valued logic, evaluating both operands
+// (a SELECT list; a filter evaluates them in order, see sequential).
+func (c *compiler) logic(op string, l, r evalFn) evalFn {
 	and := op == "AND"
-	combine := func(a, b value.Value) value.Value {
+	return func(row []value.Value) value.Value {
+		a, b := l(row), r(row)
 		switch {
 		case a.Kind == value.Bool && (a.I != 0) != and:
 			return a
@@ -304,29 +299,6 @@ func (c *compiler) logic(op string, l, r evalFn, filter bool) evalFn {
 			return value.NullValue
 		}
 		return value.BoolValue(and)
-	}
-	if !filter {
-		return func(row []value.Value) value.Value { return combine(l(row), r(row)) }
-	}
-	st := c.st
-	decides := func(v value.Value) bool { return v.Kind == value.Bool && (v.I != 0) != and }
-	return func(row []value.Value) value.Value {
-		before := st.err
-		a := l(row)
-		if st.err == before {
-			if decides(a) {
-				return a
-			}
-			return combine(a, r(row))
-		}
-		errA := st.err
-		st.err = before
-		b := r(row)
-		if st.err == before && decides(b) {
-			return b // b decides the row: a's failure never happens in DuckDB
-		}
-		st.err = errA
-		return value.NullValue
 	}
 }
 
@@ -517,6 +489,11 @@ func inCompare(v, item value.Value, asDouble bool) (int, bool) {
 // item is evaluated, as DuckDB does there. A filter short-circuits instead
 // (see filterIn).
 func (c *compiler) in(x *sql.In) (evalFn, error) {
+	if v, ok := folded(x.X); ok && v.IsNull() {
+		// NULL [NOT] IN (...) is NULL: DuckDB 2.0 folds it, and never
+		// evaluates the items.
+		return func([]value.Value) value.Value { return value.NullValue }, nil
+	}
 	f, err := c.compile(x.X)
 	if err != nil {
 		return nil, err
@@ -923,139 +900,17 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 	return value.NullValue, false
 }
 
-// cheapFirst orders the items of a chain of comparisons with x (x >= lo,
-// x <= hi; x = a, x = b) as DuckDB's filters evaluate them: by the cost
-// its optimizer estimates (see duckCost), cheapest first, ties in the
-// written order. A comparison that folds to NULL costs nothing.
-func cheapFirst(x sql.Expr, items []sql.Expr) []int {
-	order := make([]int, len(items))
-	costs := make([]int, len(items))
-	for i, item := range items {
-		order[i] = i
-		if !nullSide(x, item) && !nullSide(item, x) {
-			costs[i] = sideCost(item, x)
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return costs[a] - costs[b] })
-	return order
-}
-
-// sideCost is duckCost of e as one side of a comparison with other: a
-// string compared with a number or a TIMESTAMP is converted (a cast from
-// VARCHAR).
-func sideCost(e, other sql.Expr) int {
-	c := duckCost(e)
-	if e.Type() == value.String && (other.Type().Numeric() || other.Type() == value.Timestamp) && !constant(e) {
-		c += 200
-	}
-	return c
-}
-
-// duckFuncCosts are the costs DuckDB's optimizer gives functions it knows;
-// any other function costs 1000.
-var duckFuncCosts = map[string]int{
-	"+": 5, "-": 5, "abs": 5, "*": 10, "%": 10, "/": 15,
-	"round": 100, "regexp_matches": 200, "||": 200,
-}
-
-// duckCost estimates an expression's cost as DuckDB's optimizer does to
-// order the operands of a conjunction in a filter (its expression
-// heuristics): a column reads 8 units, a constant 1 (times 5 for a
-// VARCHAR, 2 for a DOUBLE); operators add their own cost to their
-// operands'. A constant expression is folded to a constant first.
-func duckCost(e sql.Expr) int {
-	weight := func(t value.Type) int {
-		switch t {
-		case value.String:
-			return 5
-		case value.Float:
-			return 2
-		}
-		return 1
-	}
-	if constant(e) {
-		return weight(e.Type())
-	}
-	sum := 0
-	for _, c := range e.Children() {
-		sum += duckCost(c)
-	}
-	switch x := e.(type) {
-	case *sql.ColumnRef, *sql.GroupRef, *sql.AggRef, *sql.WindowRef:
-		return 8 * weight(e.Type())
-	case *sql.Unary:
-		if x.Op == "NOT" {
-			return sum + 10
-		}
-		return sum + duckFuncCosts["-"]
-	case *sql.Binary:
-		switch x.Op {
-		case "AND", "OR":
-			return sum + 5
-		case "=", "<>", "<", "<=", ">", ">=":
-			return sideCost(x.L, x.R) + 5 + sideCost(x.R, x.L)
-		case "||": // both sides cast to VARCHAR
-			c := sum + duckFuncCosts["||"]
-			for _, side := range []sql.Expr{x.L, x.R} {
-				if side.Type() != value.String {
-					c += 200
-				}
-			}
-			return c
-		}
-		if c, ok := duckFuncCosts[x.Op]; ok {
-			return sum + c
-		}
-		return sum + 1000
-	case *sql.Between: // x >= lo AND x <= hi
-		return 5 + 2*duckCost(x.X) + 10 + sideCost(x.Lo, x.X) + sideCost(x.Hi, x.X)
-	case *sql.In:
-		return sum + (len(x.List))*100
-	case *sql.Like:
-		return sum + 200
-	case *sql.IsNull:
-		return sum + 5
-	case *sql.Cast:
-		from := x.X.Type()
-		switch {
-		case from == x.To:
-			return sum
-		case from == value.String || x.To == value.String:
-			return sum + 200
-		}
-		return sum + 5
-	case *sql.Case:
-		if x.Operand != nil { // rendered WHEN operand = value
-			sum += len(x.Whens) * (duckCost(x.Operand) + 5)
-		}
-		return sum
-	case *sql.Call:
-		if x.Name == "nullif" && len(x.Args) == 2 { // DuckDB's CASE WHEN a = b THEN NULL ELSE a END
-			return 2*sideCost(x.Args[0], x.Args[1]) + 5 + sideCost(x.Args[1], x.Args[0]) + 1
-		}
-		if c, ok := duckFuncCosts[x.Name]; ok {
-			return sum + c
-		}
-		return sum + 1000
-	}
-	return 1000
-}
-
-// filterBetween compiles x BETWEEN lo AND hi as a filter: x >= lo AND
-// x <= hi, evaluated as DuckDB evaluates that conjunction in a HAVING
-// (cheap: the cheaper comparison first, see cheapFirst) or a WHEN (in that
-// order). The second comparison is evaluated only on a row the first keeps
-// (TRUE), so a bound that would fail on a row the other comparison rejects
+// filterBetween compiles x BETWEEN lo AND hi as the WHEN of a searched
+// CASE: x >= lo AND x <= hi, in that order, as DuckDB 2.0 evaluates it
+// there. The second comparison is evaluated only on a row the first keeps
+// (TRUE), so a bound that would fail on a row the first comparison rejects
 // (FALSE or NULL) is never evaluated there.
-func (c *compiler) filterBetween(x *sql.Between, cheap bool) (evalFn, error) {
+func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
 	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
 	if err != nil {
 		return nil, err
 	}
 	order := []int{0, 1}
-	if cheap {
-		order = cheapFirst(x.X, []sql.Expr{x.Lo, x.Hi})
-	}
 	bounds := []sql.Expr{x.Lo, x.Hi}
 	if first := bounds[order[0]]; nullSide(x.X, first) || nullSide(first, x.X) {
 		return func([]value.Value) value.Value { return value.NullValue }, nil
@@ -1090,6 +945,9 @@ func (c *compiler) filterBetween(x *sql.Between, cheap bool) (evalFn, error) {
 // stops at the first item equal to x (TRUE), so an item after it never
 // fails. (A NOT IN is compiled as a value: DuckDB evaluates all its items.)
 func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
+	if v, ok := folded(x.X); ok && v.IsNull() {
+		return c.in(x)
+	}
 	f, err := c.compile(x.X)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,15 @@ func TestFilterInShortCircuits(t *testing.T) {
 		{`SELECT count(*) AS n FROM t WHERE CASE WHEN sign(ts) IN (CAST(k AS BIGINT), 1.0) THEN TRUE END`, "error: cannot convert ' a' to BIGINT"},
 		{`SELECT count(*) AS n FROM t WHERE sign(ts) IN (CAST(k AS BIGINT), 2.0)`, "error: cannot convert ' a' to BIGINT"},
 		{`SELECT sign(ts) IN (CAST(k AS BIGINT), 1.0) AS b FROM t`, "error: cannot convert ' a' to BIGINT"},
+		{`SELECT TRY_CAST(NULL AS DOUBLE) IN (i + it) AS b, CAST(NULL AS BIGINT) NOT IN (i + it, 2) AS c FROM t`, "NULL | NULL\n"},
+		{`SELECT count(*) AS n FROM t WHERE CAST(NULL AS BIGINT) IN (i + it, 2)`, "0\n"},
+		{`SELECT i IN (NULL, i + it) AS b FROM t`, "error: BIGINT overflow"},
+		// HAVING evaluates as WHERE: in order, BETWEEN and NOT IN whole
+		{`SELECT k, count(*) AS c FROM t GROUP BY k HAVING CAST(max(k) AS BIGINT) = 2 OR count(*) > 0`, "error: cannot convert ' a' to BIGINT"},
+		{`SELECT k, count(*) AS c FROM t GROUP BY k HAVING count(*) > 0 OR CAST(max(k) AS BIGINT) = 2`, " a | 1\n"},
+		{`SELECT k, count(*) AS c FROM t GROUP BY k HAVING count(*) BETWEEN 5 AND CAST(max(k) AS BIGINT)`, "error: cannot convert ' a' to BIGINT"},
+		{`SELECT k, count(*) AS c FROM t GROUP BY k HAVING count(*) IN (1, CAST(max(k) AS BIGINT))`, " a | 1\n"},
+		{`SELECT k, count(*) AS c FROM t GROUP BY k HAVING count(*) NOT IN (1, CAST(max(k) AS BIGINT))`, "error: cannot convert ' a' to BIGINT"},
 	})
 }
 
