@@ -24,7 +24,7 @@ type scalarFunc func(st *evalState, args []value.Value) value.Value
 var nullAware = map[string]bool{"coalesce": true, "concat": true, "greatest": true, "least": true, "nullif": true}
 
 // scalarFuncs implements every function of sql.ScalarFuncs; each follows
-// what DuckDB 1.1 does, runtime errors included.
+// what DuckDB 2.0 does, runtime errors included.
 var scalarFuncs = map[string]scalarFunc{
 	"lower": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(strings.ToLower(a[0].S)) },
 	"upper": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(upper(a[0].S)) },
@@ -118,8 +118,8 @@ var scalarFuncs = map[string]scalarFunc{
 		}
 		return value.IntValue(0)
 	},
-	// floor, ceil and round return DOUBLE for BIGINT arguments too, as in
-	// DuckDB 1.1.
+	// floor and ceil return DOUBLE for BIGINT arguments too, as in DuckDB;
+	// round of a BIGINT is a BIGINT (roundInt).
 	"floor": floatFunc(math.Floor),
 	"ceil":  floatFunc(math.Ceil),
 	"round": round,
