@@ -9,7 +9,7 @@ import (
 	"brook/baseline"
 	"brook/value"
 
-	_ "github.com/marcboeker/go-duckdb"
+	_ "github.com/duckdb/duckdb-go/v2"
 )
 
 // nativeCases are queries brook's planner rewrites into other SQL (IS

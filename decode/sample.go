@@ -10,6 +10,7 @@ import (
 // kinds of JSON values seen for one key while sampling.
 type seenKinds struct {
 	null, boolean, integer, float, str, nested bool
+	huge                                       bool // an integer beyond BIGINT that fits 64 bits unsigned: DuckDB's HUGEINT
 	// times is the date or timestamp format of the key's first string, or
 	// noTime; a later string in another format makes it noTime.
 	times timeFormat
@@ -75,18 +76,20 @@ func (s *Sampler) Schema(none error) (value.Schema, error) {
 
 func (k *seenKinds) resolve() value.Type {
 	switch {
-	case k.nested || (k.str && (k.integer || k.float || k.boolean)):
+	case k.nested || (k.str && (k.integer || k.huge || k.float || k.boolean)):
 		return value.String
 	case k.str && k.times != noTime:
 		return value.Timestamp
 	case k.str:
 		return value.String
-	case k.boolean && (k.integer || k.float):
+	case k.boolean && (k.integer || k.huge || k.float):
 		return value.String
 	case k.boolean:
 		return value.Bool
 	case k.float:
 		return value.Float
+	case k.huge:
+		return value.String // HUGEINT, which brook has no column type for
 	case k.integer:
 		return value.Int
 	}
@@ -150,9 +153,15 @@ func (s *Sampler) sampleLine(b []byte) bool {
 		case c == '{' || c == '[':
 			k.nested = true
 		default:
-			if end, integer, _ := scanNumber(b, i); integer && fits64(b[i:end]) {
+			end, integer, _ := scanNumber(b, i)
+			switch {
+			case !integer:
+				k.float = true
+			case fitsInt64(b[i:end]):
 				k.integer = true
-			} else {
+			case fitsUint64(b[i:end]):
+				k.huge = true
+			default:
 				k.float = true
 			}
 		}
@@ -164,16 +173,20 @@ func (s *Sampler) sampleLine(b []byte) bool {
 	return true
 }
 
-// fits64 reports whether the integer literal tok fits 64 bits, signed or
-// unsigned: what read_json_auto takes for a BIGINT; a larger one it takes
-// for a DOUBLE.
-func fits64(tok []byte) bool {
+// fitsInt64 reports whether the integer literal tok fits a BIGINT.
+// read_json_auto takes a larger one that fits 64 bits unsigned for a
+// HUGEINT (fitsUint64), and a larger one still for a DOUBLE.
+func fitsInt64(tok []byte) bool {
 	if len(tok) < 19 {
 		return true
 	}
-	if _, err := strconv.ParseInt(string(tok), 10, 64); err == nil {
-		return true
-	}
+	_, err := strconv.ParseInt(string(tok), 10, 64)
+	return err == nil
+}
+
+// fitsUint64 reports whether the integer literal tok fits 64 bits
+// unsigned.
+func fitsUint64(tok []byte) bool {
 	_, err := strconv.ParseUint(string(tok), 10, 64)
 	return err == nil
 }
@@ -188,7 +201,7 @@ const (
 	isoDate                        // %Y-%m-%d (DuckDB's DATE)
 	isoTimestamp                   // %Y-%m-%d %H:%M:%S
 	isoFraction                    // %Y-%m-%d %H:%M:%S.%f, 1 to 6 digits
-	isoZulu                        // %Y-%m-%dT%H:%M:%SZ
+	isoT                           // %Y-%m-%dT%H:%M:%S
 )
 
 // timeFormatOf returns the format of s, as DuckDB's strptime matches it
@@ -247,10 +260,10 @@ func timeFormatOf(s []byte) timeFormat {
 			return noTime
 		}
 		switch {
-		case zulu && sep('Z'):
-			f = isoZulu
+		case zulu && (sep('Z') || sep('.')):
+			return noTime // DuckDB's TIMESTAMP WITH TIME ZONE, or VARCHAR
 		case zulu:
-			return noTime
+			f = isoT
 		case sep('.'):
 			if _, ok := num(1, 6); !ok {
 				return noTime

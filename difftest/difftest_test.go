@@ -202,37 +202,3 @@ func TestDivergences(t *testing.T) {
 		})
 	}
 }
-
-// TestSubstrDivergence: a disagreement over substr is DuckDB's divergence
-// #14 only where DuckDB runs its ASCII substring (a string it proves ASCII,
-// in a call it does not fold); any other substr finding is a finding.
-func TestSubstrDivergence(t *testing.T) {
-	for _, c := range []struct {
-		expr string
-		want int
-	}{
-		{`substring('abc', j, 2)`, 14},
-		{`substr('abc', -5, j)`, 14},
-		{`substr('abc', j)`, 14},
-		{`substr(CASE WHEN b THEN 'abc' ELSE 'xyz' END, -5, 2)`, 14},
-		{`substr(CASE WHEN b THEN 'abc' END, i, 2)`, 14},
-		{`concat(k, substr(lower('ABC'), j, 2))`, 14},
-		{`substring(k, j, 2)`, 0},
-		{`substr(k, -5, 2)`, 0},
-		{`substring('abc', -5, 2)`, 0},
-		{`substring('é€b', j, 2)`, 0},
-		{`substr(concat(k, 'c'), j, 2)`, 0},
-		{`substr(CASE WHEN b THEN 'abc' ELSE k END, -5, 2)`, 0},
-		{`left('abc', j)`, 0},
-	} {
-		q := "SELECT " + c.expr + " AS c1 FROM t"
-		p, err := sql.Build(q, Catalog{})
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		f := &Finding{Case: &Case{Query: q}, Plan: p, Kind: "differential", Detail: "DIFFERENT"}
-		if got := classify(f); got != c.want {
-			t.Errorf("%s: classified as %d, want %d", c.expr, got, c.want)
-		}
-	}
-}

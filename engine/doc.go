@@ -32,10 +32,10 @@
 // their goroutine) while the rows are in their cache, and Merge folds the
 // partials into the state in batch order; the result is the same.
 //
-// Expressions fail (a cast, an overflow) exactly where DuckDB's would: a
-// filter (WHERE, HAVING, a searched WHEN) voids an AND or OR operand's
-// failure on a row the other operand decides, and evaluates BETWEEN's
-// comparisons and IN's items cheapest first, only while undecided; what
+// Expressions fail (a cast, an overflow) exactly where DuckDB 2.0's would:
+// a filter (WHERE, HAVING, a searched WHEN) evaluates AND and OR operands
+// and IN's items in the order written, only while undecided, NOT IN's
+// items and (but in a WHEN) BETWEEN's bounds all; what
 // DuckDB's optimizer folds before reading a row (NULL = -i, a CASE with
 // constant conditions, an aggregate nothing reads, LIMIT 0 or a WHERE that
 // folds to NULL, an empty BETWEEN range) is never evaluated (see fold.go).

@@ -182,7 +182,7 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 	}
 	switch x.Op {
 	case "AND", "OR":
-		return c.logic(x.Op, l, r, false), nil
+		return c.logic(x.Op, l, r), nil
 	case "=", "<>", "<", "<=", ">", ">=":
 		test := compareTest(x.Op)
 		return func(row []value.Value) value.Value {
@@ -211,26 +211,38 @@ func (c *compiler) binary(x *sql.Binary) (evalFn, error) {
 	return columnsArith(x, f), nil
 }
 
+// filterKind is where a condition decides which rows pass; DuckDB 2.0
+// evaluates the operands of each differently (see compileFilter).
+type filterKind uint8
+
+const (
+	whereFilter  filterKind = iota // WHERE, and HAVING conditions on group keys (pushed below the aggregation)
+	havingFilter                   // HAVING, evaluated as a WHERE
+	whenFilter                     // the WHEN of a searched CASE
+)
+
 // compileFilter compiles a condition that decides which rows pass: WHERE,
-// HAVING and the WHEN of a searched CASE. DuckDB evaluates such a
-// condition's AND and OR operands one after the other, each only on the
-// rows still undecided (cheaper operands first), so an operand that would
-// fail on a row another operand already decides never fails: x >= 0 AND
-// sqrt(x) > 1 filters negative x out without an error. Elsewhere (see
-// compile) AND and OR evaluate both operands, and fail where either fails,
-// as DuckDB does in a SELECT list.
+// HAVING and the WHEN of a searched CASE. DuckDB 2.0 evaluates such a
+// condition's AND and OR operands in the order written, the second only
+// on the rows the first does not decide, so an operand that would fail on
+// a row an earlier operand already decides never fails: x >= 0 AND
+// sqrt(x) > 1 never takes the square root of a negative x, while a failing
+// first operand fails the query. Elsewhere (see compile) AND and OR
+// evaluate both operands, and fail where either fails, as DuckDB does in a
+// SELECT list.
 //
-// BETWEEN and IN are such chains too: x BETWEEN lo AND hi is x >= lo AND
-// x <= hi, x IN (a, b) is x = a OR x = b, and x NOT IN (a, b) is x <> a AND
-// x <> b (see filterBetween and filterIn).
-func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
+// x IN (a, b) is such a chain too, x = a OR x = b, in the order written
+// (see filterIn). x NOT IN (a, b) evaluates every item. x BETWEEN lo AND
+// hi evaluates both bounds in a WHERE or HAVING; in a WHEN it is x >= lo
+// AND x <= hi in that order (see filterBetween).
+func (c *compiler) compileFilter(e sql.Expr, kind filterKind) (evalFn, error) {
 	switch x := e.(type) {
 	case *sql.Between:
-		if !x.Not {
+		if !x.Not && kind == whenFilter {
 			return c.filterBetween(x)
 		}
 	case *sql.In:
-		if !x.Not || inUniform(x) {
+		if !x.Not {
 			return c.filterIn(x)
 		}
 	}
@@ -238,23 +250,46 @@ func (c *compiler) compileFilter(e sql.Expr) (evalFn, error) {
 	if !ok || (b.Op != "AND" && b.Op != "OR") {
 		return c.compile(e)
 	}
-	l, err := c.compileFilter(b.L)
+	l, err := c.compileFilter(b.L, kind)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.compileFilter(b.R)
+	r, err := c.compileFilter(b.R, kind)
 	if err != nil {
 		return nil, err
 	}
-	return c.logic(b.Op, l, r, true), nil
+	return c.sequential(b.Op, l, r), nil
 }
 
-// logic is AND or OR with three-valued logic. As a filter (see
-// compileFilter) an operand that decides the result (FALSE for AND, TRUE
-// for OR) makes the other operand's runtime error void.
-func (c *compiler) logic(op string, l, r evalFn, filter bool) evalFn {
+// sequential is AND or OR evaluating its operands in order: the second
+// only on a row the first does not decide (FALSE for AND, TRUE for OR),
+// and not at all once the first has failed.
+func (c *compiler) sequential(op string, l, r evalFn) evalFn {
 	and := op == "AND"
-	combine := func(a, b value.Value) value.Value {
+	st := c.st
+	return func(row []value.Value) value.Value {
+		before := st.err
+		a := l(row)
+		if st.err != before || a.Kind == value.Bool && (a.I != 0) != and {
+			return a
+		}
+		b := r(row)
+		switch {
+		case b.Kind == value.Bool && (b.I != 0) != and:
+			return b
+		case a.IsNull() || b.IsNull():
+			return value.NullValue
+		}
+		return value.BoolValue(and)
+	}
+}
+
+// logic is AND or OR with three-valued logic, evaluating both operands
+// (a SELECT list; a filter evaluates them in order, see sequential).
+func (c *compiler) logic(op string, l, r evalFn) evalFn {
+	and := op == "AND"
+	return func(row []value.Value) value.Value {
+		a, b := l(row), r(row)
 		switch {
 		case a.Kind == value.Bool && (a.I != 0) != and:
 			return a
@@ -264,29 +299,6 @@ func (c *compiler) logic(op string, l, r evalFn, filter bool) evalFn {
 			return value.NullValue
 		}
 		return value.BoolValue(and)
-	}
-	if !filter {
-		return func(row []value.Value) value.Value { return combine(l(row), r(row)) }
-	}
-	st := c.st
-	decides := func(v value.Value) bool { return v.Kind == value.Bool && (v.I != 0) != and }
-	return func(row []value.Value) value.Value {
-		before := st.err
-		a := l(row)
-		if st.err == before {
-			if decides(a) {
-				return a
-			}
-			return combine(a, r(row))
-		}
-		errA := st.err
-		st.err = before
-		b := r(row)
-		if st.err == before && decides(b) {
-			return b // b decides the row: a's failure never happens in DuckDB
-		}
-		st.err = errA
-		return value.NullValue
 	}
 }
 
@@ -307,8 +319,9 @@ func compareTest(op string) func(int) bool {
 }
 
 // arith evaluates + - * / % as DuckDB does. BIGINT + - * fail on overflow
-// and BIGINT % 0 is NULL; DOUBLE arithmetic (and /, which is always DOUBLE)
-// follows IEEE 754, so x / 0 is ±inf or nan and x % 0 is nan.
+// and BIGINT % 0 fails (DuckDB's error_on_division_by_zero, on by
+// default); DOUBLE arithmetic (and /, which is always DOUBLE) follows
+// IEEE 754, so x / 0 is ±inf or nan and x % 0 is nan.
 func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error) {
 	st := c.st
 	floatOp := func(a, b value.Value) value.Value {
@@ -365,7 +378,7 @@ func (c *compiler) arith(op string, typ value.Type, l, r evalFn) (evalFn, error)
 			case "%":
 				switch {
 				case y == 0:
-					return value.NullValue
+					return st.fail("division by zero in %d %% %d", x, y)
 				case y == -1 && x == math.MinInt64:
 					return st.fail("BIGINT overflow in %d %% %d", x, y)
 				case y == -1:
@@ -476,6 +489,11 @@ func inCompare(v, item value.Value, asDouble bool) (int, bool) {
 // item is evaluated, as DuckDB does there. A filter short-circuits instead
 // (see filterIn).
 func (c *compiler) in(x *sql.In) (evalFn, error) {
+	if v, ok := folded(x.X); ok && v.IsNull() {
+		// NULL [NOT] IN (...) is NULL: DuckDB 2.0 folds it, and never
+		// evaluates the items.
+		return func([]value.Value) value.Value { return value.NullValue }, nil
+	}
 	f, err := c.compile(x.X)
 	if err != nil {
 		return nil, err
@@ -709,7 +727,7 @@ func (c *compiler) caseExpr(x *sql.Case) (evalFn, error) {
 		var err error
 		cond := c.compile
 		if x.Operand == nil {
-			cond = c.compileFilter
+			cond = func(e sql.Expr) (evalFn, error) { return c.compileFilter(e, whenFilter) }
 		}
 		if conds[i], err = cond(w.Cond); err != nil {
 			return nil, err
@@ -882,136 +900,17 @@ func Cast(v value.Value, to value.Type) (value.Value, bool) {
 	return value.NullValue, false
 }
 
-// cheapFirst orders the items of a chain of comparisons with x (x >= lo,
-// x <= hi; x = a, x = b) as DuckDB's filters evaluate them: by the cost
-// its optimizer estimates (see duckCost), cheapest first, ties in the
-// written order. A comparison that folds to NULL costs nothing.
-func cheapFirst(x sql.Expr, items []sql.Expr) []int {
-	order := make([]int, len(items))
-	costs := make([]int, len(items))
-	for i, item := range items {
-		order[i] = i
-		if !nullSide(x, item) && !nullSide(item, x) {
-			costs[i] = sideCost(item, x)
-		}
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return costs[a] - costs[b] })
-	return order
-}
-
-// sideCost is duckCost of e as one side of a comparison with other: a
-// string compared with a number or a TIMESTAMP is converted (a cast from
-// VARCHAR).
-func sideCost(e, other sql.Expr) int {
-	c := duckCost(e)
-	if e.Type() == value.String && (other.Type().Numeric() || other.Type() == value.Timestamp) && !constant(e) {
-		c += 200
-	}
-	return c
-}
-
-// duckFuncCosts are the costs DuckDB's optimizer gives functions it knows;
-// any other function costs 1000.
-var duckFuncCosts = map[string]int{
-	"+": 5, "-": 5, "abs": 5, "*": 10, "%": 10, "/": 15,
-	"round": 100, "regexp_matches": 200, "||": 200,
-}
-
-// duckCost estimates an expression's cost as DuckDB's optimizer does to
-// order the operands of a conjunction in a filter (its expression
-// heuristics): a column reads 8 units, a constant 1 (times 5 for a
-// VARCHAR, 2 for a DOUBLE); operators add their own cost to their
-// operands'. A constant expression is folded to a constant first.
-func duckCost(e sql.Expr) int {
-	weight := func(t value.Type) int {
-		switch t {
-		case value.String:
-			return 5
-		case value.Float:
-			return 2
-		}
-		return 1
-	}
-	if constant(e) {
-		return weight(e.Type())
-	}
-	sum := 0
-	for _, c := range e.Children() {
-		sum += duckCost(c)
-	}
-	switch x := e.(type) {
-	case *sql.ColumnRef, *sql.GroupRef, *sql.AggRef, *sql.WindowRef:
-		return 8 * weight(e.Type())
-	case *sql.Unary:
-		if x.Op == "NOT" {
-			return sum + 10
-		}
-		return sum + duckFuncCosts["-"]
-	case *sql.Binary:
-		switch x.Op {
-		case "AND", "OR":
-			return sum + 5
-		case "=", "<>", "<", "<=", ">", ">=":
-			return sideCost(x.L, x.R) + 5 + sideCost(x.R, x.L)
-		case "||": // both sides cast to VARCHAR
-			c := sum + duckFuncCosts["||"]
-			for _, side := range []sql.Expr{x.L, x.R} {
-				if side.Type() != value.String {
-					c += 200
-				}
-			}
-			return c
-		}
-		if c, ok := duckFuncCosts[x.Op]; ok {
-			return sum + c
-		}
-		return sum + 1000
-	case *sql.Between: // x >= lo AND x <= hi
-		return 5 + 2*duckCost(x.X) + 10 + sideCost(x.Lo, x.X) + sideCost(x.Hi, x.X)
-	case *sql.In:
-		return sum + (len(x.List))*100
-	case *sql.Like:
-		return sum + 200
-	case *sql.IsNull:
-		return sum + 5
-	case *sql.Cast:
-		from := x.X.Type()
-		switch {
-		case from == x.To:
-			return sum
-		case from == value.String || x.To == value.String:
-			return sum + 200
-		}
-		return sum + 5
-	case *sql.Case:
-		if x.Operand != nil { // rendered WHEN operand = value
-			sum += len(x.Whens) * (duckCost(x.Operand) + 5)
-		}
-		return sum
-	case *sql.Call:
-		if x.Name == "nullif" && len(x.Args) == 2 { // DuckDB's CASE WHEN a = b THEN NULL ELSE a END
-			return 2*sideCost(x.Args[0], x.Args[1]) + 5 + sideCost(x.Args[1], x.Args[0]) + 1
-		}
-		if c, ok := duckFuncCosts[x.Name]; ok {
-			return sum + c
-		}
-		return sum + 1000
-	}
-	return 1000
-}
-
-// filterBetween compiles x BETWEEN lo AND hi as a filter: x >= lo AND
-// x <= hi, evaluated as DuckDB evaluates that conjunction in a WHERE,
-// HAVING or WHEN. The cheaper comparison comes first (see cheapFirst); the
-// other is evaluated only on a row the first keeps (TRUE), so a bound that
-// would fail on a row the other comparison rejects (FALSE or NULL) is
-// never evaluated there.
+// filterBetween compiles x BETWEEN lo AND hi as the WHEN of a searched
+// CASE: x >= lo AND x <= hi, in that order, as DuckDB 2.0 evaluates it
+// there. The second comparison is evaluated only on a row the first keeps
+// (TRUE), so a bound that would fail on a row the first comparison rejects
+// (FALSE or NULL) is never evaluated there.
 func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
 	fs, err := c.compileAll([]sql.Expr{x.X, x.Lo, x.Hi})
 	if err != nil {
 		return nil, err
 	}
-	order := cheapFirst(x.X, []sql.Expr{x.Lo, x.Hi})
+	order := []int{0, 1}
 	bounds := []sql.Expr{x.Lo, x.Hi}
 	if first := bounds[order[0]]; nullSide(x.X, first) || nullSide(first, x.X) {
 		return func([]value.Value) value.Value { return value.NullValue }, nil
@@ -1040,41 +939,15 @@ func (c *compiler) filterBetween(x *sql.Between) (evalFn, error) {
 	}, nil
 }
 
-// inUniform reports whether x [NOT] IN (list) compares x with every item
-// the same way: no item is a string compared with a number or a TIMESTAMP
-// x, and a string x meets items of one kind only (numbers, TIMESTAMPs or
-// neither). DuckDB then runs it as one IN, which a filter turns into a
-// chain of comparisons even under NOT.
-func inUniform(x *sql.In) bool {
-	class := func(t value.Type) int {
-		switch {
-		case x.X.Type() != value.String:
-			return 0
-		case t.Numeric():
-			return 1
-		case t == value.Timestamp:
-			return 2
-		}
-		return 0
-	}
-	for _, item := range x.List {
-		if item.Type() == value.String && (x.X.Type().Numeric() || x.X.Type() == value.Timestamp) {
-			return false
-		}
-		if class(item.Type()) != class(x.List[0].Type()) {
-			return false
-		}
-	}
-	return true
-}
-
-// filterIn compiles x [NOT] IN (items) as a filter, as DuckDB evaluates it
-// in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, x NOT IN (a, b)
-// as x <> a AND x <> b, the cheaper items first (see cheapFirst). An item
-// is evaluated only while the chain is
-// undecided: IN stops at the first item equal to x (TRUE), NOT IN at the
-// first equal or NULL comparison, so an item after it never fails.
+// filterIn compiles x IN (items) as a filter, as DuckDB 2.0 evaluates it
+// in a WHERE, HAVING or WHEN: x IN (a, b) as x = a OR x = b, in the order
+// written. An item is evaluated only while the chain is undecided: IN
+// stops at the first item equal to x (TRUE), so an item after it never
+// fails. (A NOT IN is compiled as a value: DuckDB evaluates all its items.)
 func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
+	if v, ok := folded(x.X); ok && v.IsNull() {
+		return c.in(x)
+	}
 	f, err := c.compile(x.X)
 	if err != nil {
 		return nil, err
@@ -1086,15 +959,21 @@ func (c *compiler) filterIn(x *sql.In) (evalFn, error) {
 	if fast := inConstNumbers(x, f); fast != nil {
 		return fast, nil // constant items: none can fail
 	}
-	order := cheapFirst(x.X, x.List)
+	order := make([]int, len(x.List))
+	for i := range order {
+		order[i] = i
+	}
 	not, asDouble, st := x.Not, inAsDouble(x), c.st
 	if not {
 		for _, item := range x.List {
 			if nullSide(x.X, item) || nullSide(item, x.X) {
 				// AND with NULL: never TRUE, but DuckDB still computes
-				// x, and fails where it fails.
+				// x and every item, and fails where they fail.
 				return func(row []value.Value) value.Value {
 					f(row)
+					for _, item := range items {
+						item(row)
+					}
 					return value.NullValue
 				}, nil
 			}

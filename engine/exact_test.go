@@ -217,7 +217,7 @@ func TestInExactIntegers(t *testing.T) {
 		}
 		// the same list with an item that is not a literal: the general path
 		general := &sql.In{X: in.X, List: append([]sql.Expr{&sql.Binary{Op: "+", L: in.List[0], R: &sql.Literal{Val: value.IntValue(0)}, Typ: in.List[0].Type()}}, in.List[1:]...), Not: in.Not}
-		f, err := (&compiler{st: &evalState{}}).compileFilter(general)
+		f, err := (&compiler{st: &evalState{}}).compileFilter(general, whereFilter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +246,7 @@ func TestSumHugeint(t *testing.T) {
 		{"SELECT k, sum(v) AS s, sum(v) + 1 AS s1, sum(v) - 1 AS s2, -sum(v) AS s3, abs(sum(v)) AS s4, sum(v) * 2 AS s5, avg(v) AS a FROM t GROUP BY k",
 			"a | 7 | 8 | 6 | -7 | 7 | 14 | 1.4\n" +
 				"b | -18446744073709551614 | -18446744073709551613 | -18446744073709551615 | 18446744073709551614 | 18446744073709551614 | -36893488147419103228 | -9.223372036854776e+18\n"},
-		{"SELECT k, sum(v) % 4 AS m, sum(v) % -1 AS m1, sum(v) % 0 AS m0 FROM t WHERE k = 'a' GROUP BY k", "a | 3 | 0 | NULL\n"},
+		{"SELECT k, sum(v) % 4 AS m, sum(v) % -1 AS m1 FROM t WHERE k = 'a' GROUP BY k", "a | 3 | 0\n"},
 		{"SELECT k, count(*) AS n FROM t GROUP BY k HAVING sum(v) + 1 > 0", "a | 5\n"},
 		{"SELECT sum(v) + 1 AS s, coalesce(sum(v), 0) - 1 AS c, sum(v) * 3 AS m FROM t WHERE k = 'a'", "8 | 6 | 21\n"},
 		// arithmetic on a sum beyond BIGINT is exact HUGEINT arithmetic,

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ type scalarFunc func(st *evalState, args []value.Value) value.Value
 var nullAware = map[string]bool{"coalesce": true, "concat": true, "greatest": true, "least": true, "nullif": true}
 
 // scalarFuncs implements every function of sql.ScalarFuncs; each follows
-// what DuckDB 1.1 does, runtime errors included.
+// what DuckDB 2.0 does, runtime errors included.
 var scalarFuncs = map[string]scalarFunc{
 	"lower": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(strings.ToLower(a[0].S)) },
 	"upper": func(_ *evalState, a []value.Value) value.Value { return value.StringValue(upper(a[0].S)) },
@@ -117,23 +118,20 @@ var scalarFuncs = map[string]scalarFunc{
 		}
 		return value.IntValue(0)
 	},
-	// floor, ceil and round return DOUBLE for BIGINT arguments too, as in
-	// DuckDB 1.1.
+	// floor and ceil return DOUBLE for BIGINT arguments too, as in DuckDB;
+	// round of a BIGINT is a BIGINT (roundInt).
 	"floor": floatFunc(math.Floor),
 	"ceil":  floatFunc(math.Ceil),
 	"round": round,
-	"sqrt": func(st *evalState, a []value.Value) value.Value {
-		x, _ := a[0].AsFloat()
-		if x < 0 {
-			return st.fail("sqrt(%s): cannot take square root of a negative number", value.FloatValue(x).Format())
-		}
-		return value.FloatValue(math.Sqrt(x))
-	},
+	// sqrt and the logarithms follow IEEE 754, as DuckDB 2.0's do: the
+	// square root or logarithm of a negative number is nan, the logarithm
+	// of zero -inf.
+	"sqrt": floatFunc(math.Sqrt),
 	// The logarithms, exp and pow are the C library's, as DuckDB's are:
 	// Go's differ in the last bit for some arguments.
-	"ln":    logFunc("ln", libm.Log),
-	"log10": logFunc("log10", libm.Log10),
-	"log2":  logFunc("log2", libm.Log2),
+	"ln":    floatFunc(libm.Log),
+	"log10": floatFunc(libm.Log10),
+	"log2":  floatFunc(libm.Log2),
 	"exp":   floatFunc(libm.Exp),
 	"pow": func(_ *evalState, a []value.Value) value.Value {
 		x, _ := a[0].AsFloat()
@@ -174,21 +172,6 @@ func floatFunc(f func(float64) float64) scalarFunc {
 	}
 }
 
-// logFunc is a logarithm; DuckDB raises an error for zero and negative
-// numbers.
-func logFunc(name string, f func(float64) float64) scalarFunc {
-	return func(st *evalState, a []value.Value) value.Value {
-		x, _ := a[0].AsFloat()
-		switch {
-		case x < 0:
-			return st.fail("%s(%s): cannot take logarithm of a negative number", name, value.FloatValue(x).Format())
-		case x == 0:
-			return st.fail("%s(%s): cannot take logarithm of zero", name, value.FloatValue(x).Format())
-		}
-		return value.FloatValue(f(x))
-	}
-}
-
 // pow10 returns 10**n correctly rounded, as C's pow(10, n) does.
 func pow10(n int) float64 {
 	if n >= 0 && n <= 22 {
@@ -199,11 +182,15 @@ func pow10(n int) float64 {
 	return f
 }
 
-// round is DuckDB's round(x[, digits]) on a DOUBLE (a BIGINT is rounded as
-// a DOUBLE too): halves away from zero, at digits after the point (before
-// it when negative). digits must fit an INTEGER. Where scaling overflows,
-// DuckDB returns x itself for digits >= 0 and 0 for digits < 0.
+// round is DuckDB's round(x[, digits]): halves away from zero, at digits
+// after the point (before it when negative). digits must fit an INTEGER.
+// On a DOUBLE, where scaling overflows, DuckDB returns x itself for
+// digits >= 0 and 0 for digits < 0. An integer is rounded as an integer
+// (roundInt).
 func round(st *evalState, a []value.Value) value.Value {
+	if a[0].Kind == value.Int || a[0].Kind == value.Huge {
+		return roundInt(st, a)
+	}
 	x, _ := a[0].AsFloat()
 	if len(a) == 1 {
 		r := math.Round(x)
@@ -230,6 +217,41 @@ func round(st *evalState, a []value.Value) value.Value {
 		return value.FloatValue(x)
 	}
 	return value.FloatValue(r)
+}
+
+// roundInt is DuckDB 2.0's round of a BIGINT or HUGEINT x: x itself for
+// digits >= 0; else the nearest multiple of 10^-digits, halves away from
+// zero, computed in 128 bits, and an error where that multiple (or |x|)
+// leaves x's type.
+func roundInt(st *evalState, a []value.Value) value.Value {
+	x := a[0]
+	if len(a) == 2 && (a[1].I < math.MinInt32 || a[1].I > math.MaxInt32) {
+		return st.fail("round(): %d digits is out of range for INTEGER", a[1].I)
+	}
+	if len(a) == 1 || a[1].I >= 0 {
+		return x
+	}
+	lo, hi := hugeMin, hugeMax
+	if x.Kind == value.Int {
+		lo, hi = big.NewInt(math.MinInt64), big.NewInt(math.MaxInt64)
+	}
+	v := x.BigInt()
+	n := -a[1].I
+	if n > 38 { // 10^n beyond HUGEINT: nothing rounds away from 0
+		return value.IntValue(0)
+	}
+	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(n), nil)
+	abs := new(big.Int).Abs(v)
+	abs.Add(abs, new(big.Int).Rsh(p, 1))
+	abs.Quo(abs, p)
+	abs.Mul(abs, p)
+	if v.Sign() < 0 {
+		abs.Neg(abs)
+	}
+	if abs.Cmp(lo) < 0 || abs.Cmp(hi) > 0 {
+		return st.fail("round(%s, %d): overflow", x.Format(), a[1].I)
+	}
+	return value.BigIntValue(abs)
 }
 
 // upper is strings.ToUpper with DuckDB's (utf8proc's) one difference in
@@ -270,19 +292,9 @@ func extreme(dir int) scalarFunc {
 // offset and length must lie in [-2^32, 2^32-1], else DuckDB raises an
 // error.
 //
-// DuckDB 1.1.3 is not consistent with this rule in one case, and brook
-// keeps the rule. When its statistics prove the string ASCII (a string
-// literal, a constant expression, a CASE choosing between such strings)
-// and the call is not a constant it folds (a row gives the offset, the
-// length or the CASE's choice), DuckDB switches to its ASCII
-// implementation, which clamps the offset into the string (an offset
-// before the beginning to the first character, one beyond the end to the
-// end):
-// substring('abc', j, 2) is 'ab' there for j = -5, while
-// substring('abc', -5, 2), folded by the general implementation, and
-// substring(s, j, 2) over a column holding 'abc' are the empty string, as
-// here. The differential tester lists this as a DuckDB divergence
-// (duckdbDivergences in difftest/knownbugs_test.go), not a brook bug.
+// DuckDB 2.0 follows this rule for strings its statistics prove ASCII too
+// (DuckDB 1.1.3 clamped the offset into such a string: substring('abc',
+// j, 2) was 'ab' there for j = -5; it is the empty string in both now).
 func substr(st *evalState, s string, offset, length int64) value.Value {
 	const lo, hi = -(1 << 32), 1<<32 - 1
 	switch {

@@ -3,7 +3,7 @@ package engine
 import "unicode"
 
 // Character properties for grapheme clusters that Go's unicode package does
-// not carry, as Unicode 15.1 defines them and as DuckDB 1.1's utf8proc has
+// not carry, as Unicode 15.1 defines them and as DuckDB 2.0's utf8proc has
 // them (checked code point by code point against DuckDB's reverse()).
 
 // extPict is Extended_Pictographic, assigned code points only.

@@ -96,7 +96,8 @@ func hugeValue(x int128) value.Value { return value.HugeValue(x.hi, x.lo) }
 
 // hugeBig computes a op b exactly for BIGINT or HUGEINT operands one of
 // which is beyond BIGINT (math/big: such values are rare), and fails
-// beyond HUGEINT's range as DuckDB does; % by zero is NULL.
+// beyond HUGEINT's range as DuckDB does; % by zero fails, as DuckDB's
+// error_on_division_by_zero (on by default) has it.
 func hugeBig(st *evalState, op string, a, b value.Value) value.Value {
 	x, y := a.BigInt(), b.BigInt()
 	r := new(big.Int)
@@ -109,7 +110,7 @@ func hugeBig(st *evalState, op string, a, b value.Value) value.Value {
 		r.Mul(x, y)
 	case "%":
 		if y.Sign() == 0 {
-			return value.NullValue
+			return st.fail("division by zero in %s %% %s", a.Format(), b.Format())
 		}
 		r.Rem(x, y) // truncated: the sign of x, as C's and DuckDB's %
 	default:
@@ -181,7 +182,7 @@ func (c *compiler) hugeArith(op string, l, r evalFn) evalFn {
 		case "%":
 			switch y {
 			case 0:
-				return value.NullValue
+				return st.fail("division by zero in %d %% %d", x, y)
 			case -1: // MinInt64 % -1 is 0 too: no overflow in 128 bits
 				return value.IntValue(0)
 			}

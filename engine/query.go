@@ -185,7 +185,7 @@ func New(plan *sql.Plan, opts Options) (*Query, error) {
 					}
 				}
 			})
-			if q.having, err = c.compileFilter(plan.Having); err != nil {
+			if q.having, err = c.compileFilter(plan.Having, havingFilter); err != nil {
 				return nil, err
 			}
 		}
@@ -241,12 +241,12 @@ func (q *Query) compileWhere(c *compiler) (evalFn, error) {
 	var where, keys evalFn
 	var err error
 	if e := q.whereExpr(); e != nil {
-		if where, err = c.compileFilter(e); err != nil {
+		if where, err = c.compileFilter(e, whereFilter); err != nil {
 			return nil, err
 		}
 	}
 	if e := q.plan.KeyFilter; e != nil && !keepsNothing(q.plan) {
-		if keys, err = c.compileFilter(e); err != nil {
+		if keys, err = c.compileFilter(e, whereFilter); err != nil {
 			return nil, err
 		}
 	}

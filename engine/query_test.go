@@ -439,7 +439,7 @@ func TestInNumbersFilter(t *testing.T) {
 		if fmt.Sprint(ps.ColumnSchema()) != fmt.Sprint(p.ColumnSchema()) {
 			t.Fatalf("%s: columns %v, but %v without IN", q, p.ColumnSchema(), ps.ColumnSchema())
 		}
-		general, err := (&compiler{st: &evalState{}}).compileFilter(ps.Where)
+		general, err := (&compiler{st: &evalState{}}).compileFilter(ps.Where, whereFilter)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -688,5 +688,74 @@ func TestSubstrLiteralFromRow(t *testing.T) {
 	}
 	if got, want := render(rows), " | \na | a\nab | ab\na | a\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestDivisionByZero checks the remainder of integers by zero: an error,
+// as in DuckDB 2.0 (error_on_division_by_zero is on by default), for a
+// BIGINT, a sum (HUGEINT) and a sum beyond BIGINT; / and the DOUBLE % stay
+// IEEE 754.
+func TestDivisionByZero(t *testing.T) {
+	schema := catalog{{Name: "v", Type: value.Int}, {Name: "w", Type: value.Int}}
+	for _, query := range []string{
+		"SELECT v % w AS r FROM t",
+		"SELECT sum(v) % 0 AS r FROM t",
+		"SELECT (sum(v) + 9223372036854775807) % 0 AS r FROM t",
+		"SELECT (sum(v) + 9223372036854775807) % w AS r FROM t GROUP BY w",
+	} {
+		p, err := sql.Build(query, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := New(p, Options{})
+		_, err = q.Process(decodeLines(t, p, `{"v": 7, "w": 0}`))
+		if err == nil || !strings.Contains(err.Error(), "division by zero") {
+			t.Errorf("%s: got %v, want a division by zero error", query, err)
+		}
+	}
+	p, err := sql.Build("SELECT v / w AS d, CAST(v AS DOUBLE) % w AS m FROM t", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := New(p, Options{})
+	rows, err := q.Process(decodeLines(t, p, `{"v": 7, "w": 0}`))
+	if err != nil || render(rows) != "inf | -nan\n" {
+		t.Errorf("/ and DOUBLE %% by zero: %q, %v", render(rows), err)
+	}
+}
+
+// TestRoundInteger checks round of a BIGINT, a BIGINT in DuckDB 2.0: the
+// values are DuckDB 2.0.0's answers, overflow included.
+func TestRoundInteger(t *testing.T) {
+	schema := catalog{{Name: "v", Type: value.Int}, {Name: "d", Type: value.Int}}
+	p, err := sql.Build("SELECT round(v, d) AS r, round(v) AS r0 FROM t", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ := p.OutputSchema()[0].Type; typ != value.Int {
+		t.Fatalf("round(BIGINT, d) is %s, want BIGINT", typ)
+	}
+	for _, c := range []struct{ v, d, want string }{
+		{"17", "-1", "20 | 17"}, {"15", "-1", "20 | 15"}, {"-25", "-1", "-30 | -25"}, {"-5", "-1", "-10 | -5"},
+		{"12", "-30", "0 | 12"}, {"5", "2", "5 | 5"}, {"9223372036854775807", "0", "9223372036854775807 | 9223372036854775807"},
+		{"9223372036854775804", "-1", "9223372036854775800 | 9223372036854775804"},
+		{"-9223372036854775804", "-1", "-9223372036854775800 | -9223372036854775804"},
+		{"8999999999999999999", "-18", "9000000000000000000 | 8999999999999999999"},
+		{"4999999999999999999", "-19", "0 | 4999999999999999999"},
+		{"9223372036854775807", "-100", "0 | 9223372036854775807"},
+		{"9223372036854775805", "-1", "overflow"}, {"-9223372036854775805", "-1", "overflow"},
+		{"5000000000000000000", "-19", "overflow"}, {"-9223372036854775808", "-1", "overflow"},
+		{"-9223372036854775808", "-2", "-9223372036854775800 | -9223372036854775808"},
+		{"-9223372036854775808", "-20", "0 | -9223372036854775808"},
+	} {
+		q, _ := New(p, Options{})
+		rows, err := q.Process(decodeLines(t, p, `{"v": `+c.v+`, "d": `+c.d+`}`))
+		got := strings.TrimSuffix(render(rows), "\n")
+		if err != nil {
+			got = err.Error()
+		}
+		if err != nil && !strings.Contains(got, c.want) || err == nil && got != c.want {
+			t.Errorf("round(%s, %s): got %q, want %q", c.v, c.d, got, c.want)
+		}
 	}
 }

@@ -16,20 +16,24 @@ import (
 const DefaultSampleRows = 20480
 
 // Infer samples up to sampleRows records from files (in order) and returns
-// the schema DuckDB 1.1's read_json_auto would give them, keys in order of
+// the schema DuckDB 2.0's read_json_auto would give them, keys in order of
 // first appearance, mapped to brook's types:
 //
-//   - integers → BIGINT (DuckDB's BIGINT: integers that fit 64 bits, signed
-//     or unsigned; a larger one makes the column DOUBLE);
+//   - integers → BIGINT (DuckDB's BIGINT: integers that fit 64 bits signed;
+//     one beyond that fits 64 bits unsigned makes the column DuckDB's
+//     HUGEINT, which brook has no column type for: VARCHAR holding the
+//     number's text; a larger one makes the column DOUBLE);
 //   - numbers with a fraction or exponent (6.0, 1e3), alone or with
 //     integers → DOUBLE;
 //   - booleans → BOOLEAN;
 //   - strings that are all ISO dates (2024-01-02, DuckDB's DATE) or all
 //     ISO timestamps of one format, 2024-01-02 03:04:05, the same with a
-//     fraction of 1 to 6 digits, or 2024-01-02T03:04:05Z (DuckDB's
+//     fraction of 1 to 6 digits, or 2024-01-02T03:04:05 (DuckDB's
 //     TIMESTAMP) → TIMESTAMP. DuckDB fixes the format by the first string:
-//     strings in two of these formats, a T without Z, a fraction with Z or
-//     an offset (+01:00) leave the column VARCHAR, as in DuckDB;
+//     strings in two of these formats, a T with a fraction or an offset
+//     (+01:00) leave the column VARCHAR, as in DuckDB; a T with Z
+//     (2024-01-02T03:04:05Z) is DuckDB's TIMESTAMP WITH TIME ZONE, which
+//     brook has no type for: VARCHAR;
 //   - other strings → VARCHAR, including those DuckDB reads as TIME, UUID
 //     or a date in another order (01-02-2024), which brook has no type for;
 //   - nested values (DuckDB's STRUCT, LIST, MAP), types that mix (DuckDB's

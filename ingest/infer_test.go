@@ -64,18 +64,21 @@ func TestInferTypes(t *testing.T) {
 		{"booleans", []string{`true`, `false`, `null`}, value.Bool},
 		{"timestamps", []string{`"2024-01-02 03:04:05"`, `null`, `"2024-01-03 00:00:00"`}, value.Timestamp},
 		{"timestamps with a fraction", []string{`"2024-01-02 03:04:05.5"`, `" 2024-01-02 03:04:05.123456 "`}, value.Timestamp},
-		{"timestamps with T and Z", []string{`"2024-01-02T03:04:05Z"`, `"2024-1-3T4:05:06Z"`}, value.Timestamp},
+		{"timestamps with T", []string{`"2024-01-02T03:04:05"`, `"2024-1-3T4:05:06"`}, value.Timestamp},
+		{"T and Z: TIMESTAMP WITH TIME ZONE", []string{`"2024-01-02T03:04:05Z"`, `"2024-1-3T4:05:06Z"`}, value.String},
 		{"dates", []string{`"2024-01-02"`, `"2024-02-29"`}, value.Timestamp},
 		{"timestamps of two formats", []string{`"2024-01-02 03:04:05.123"`, `"2024-01-02 03:04:05"`}, value.String},
 		{"date then timestamp", []string{`"2024-01-02"`, `"2024-01-02 03:04:05"`}, value.String},
-		{"T without Z", []string{`"2024-01-02T03:04:05"`}, value.String},
+		{"T, then a space", []string{`"2024-01-02T03:04:05"`, `"2024-01-02 03:04:05"`}, value.String},
 		{"T with a fraction and Z", []string{`"2024-01-02T03:04:05.5Z"`}, value.String},
 		{"offset", []string{`"2024-01-02 03:04:05+01:00"`}, value.String},
 		{"seven-digit fraction", []string{`"2024-01-02 03:04:05.1234567"`}, value.String},
 		{"not a date", []string{`"2023-02-29"`}, value.String},
 		{"time of day", []string{`"03:04:05"`}, value.String},
 		{"timestamp and other string", []string{`"2024-01-02T03:04:05Z"`, `"later"`}, value.String},
-		{"integer beyond BIGINT, within 64 unsigned bits", []string{`18446744073709551615`}, value.Int},
+		{"integer beyond BIGINT, within 64 unsigned bits: HUGEINT", []string{`18446744073709551615`}, value.String},
+		{"BIGINT and HUGEINT", []string{`1`, `9223372036854775808`}, value.String},
+		{"HUGEINT and DOUBLE", []string{`9223372036854775808`, `1.5`}, value.Float},
 		{"integer beyond 64 bits", []string{`1`, `18446744073709551616`}, value.Float},
 		{"negative integer beyond BIGINT", []string{`-9223372036854775809`}, value.Float},
 		{"strings", []string{`"a"`, `"Port05507"`}, value.String},
@@ -207,8 +210,8 @@ func TestInferErrors(t *testing.T) {
 // TestInferThenDecode checks that what Infer gives decodes the same data
 // without rejects.
 func TestInferThenDecode(t *testing.T) {
-	text := `{"i": 1, "f": 1, "s": "x", "b": true, "ts": "2024-01-02T00:00:00Z", "j": {"a": [1]}, "m": 1, "z": null}
-{"i": 2, "f": 2.5, "s": "y", "b": false, "ts": "2024-01-03T00:00:00Z", "j": [], "m": "two", "z": null}
+	text := `{"i": 1, "f": 1, "s": "x", "b": true, "ts": "2024-01-02T00:00:00", "j": {"a": [1]}, "m": 1, "z": null}
+{"i": 2, "f": 2.5, "s": "y", "b": false, "ts": "2024-01-03T00:00:00", "j": [], "m": "two", "z": null}
 `
 	s, err := inferText(t, 0, text)
 	want := schema("i", value.Int, "f", value.Float, "s", value.String, "b", value.Bool,

@@ -533,7 +533,11 @@ func (s *Session) explain(text string) {
 		s.errorf("%v", err)
 		return
 	}
-	fmt.Fprintf(s.out, "-- %s: %d files\n-- schema: %s\n-- plan:\n%s-- DuckDB baseline SQL:\n%s;\n", p.Table, len(files), p.Schema, p, baseline.Render(p, files))
+	duck := "DuckDB"
+	if v, err := baseline.LibraryVersion(); err == nil {
+		duck += " " + v
+	}
+	fmt.Fprintf(s.out, "-- %s: %d files\n-- schema: %s\n-- plan:\n%s-- %s baseline SQL:\n%s;\n", p.Table, len(files), p.Schema, p, duck, baseline.Render(p, files))
 }
 
 // http serves a stream's dashboard.

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/marcboeker/go-duckdb" // the Parquet sink writes through DuckDB
+	"github.com/duckdb/duckdb-go/v2" // the Parquet sink writes through DuckDB
 
 	"brook/value"
 )

@@ -28,6 +28,18 @@ func fixed(t value.Type, want ...value.Type) func([]value.Type) (value.Type, err
 	}
 }
 
+// roundType is the type of round(x[, digits]): a BIGINT for a BIGINT x
+// (DuckDB 2.0 rounds integers as integers), a DOUBLE otherwise.
+func roundType(args []value.Type) (value.Type, error) {
+	if _, err := fixed(value.Float, value.Float, value.Int)(args); err != nil {
+		return 0, err
+	}
+	if args[0] == value.Int {
+		return value.Int, nil
+	}
+	return value.Float, nil
+}
+
 // sameNumeric returns the type of its first (numeric) argument, as abs
 // does.
 func sameNumeric(args []value.Type) (value.Type, error) {
@@ -95,9 +107,9 @@ var ScalarFuncs = map[string]FuncSig{
 	"concat":         {1, -1, func([]value.Type) (value.Type, error) { return value.String, nil }},
 	"abs":            {1, 1, sameNumeric},
 	"sign":           {1, 1, func(a []value.Type) (value.Type, error) { _, err := sameNumeric(a); return value.Int, err }},
-	"floor":          {1, 1, fixed(value.Float, value.Float)}, // DOUBLE for BIGINT too, as in DuckDB 1.1
+	"floor":          {1, 1, fixed(value.Float, value.Float)}, // DOUBLE for BIGINT too, as in DuckDB
 	"ceil":           {1, 1, fixed(value.Float, value.Float)},
-	"round":          {1, 2, fixed(value.Float, value.Float, value.Int)}, // digits must fit an INTEGER
+	"round":          {1, 2, roundType}, // digits must fit an INTEGER
 	"sqrt":           {1, 1, fixed(value.Float, value.Float)},
 	"ln":             {1, 1, fixed(value.Float, value.Float)},
 	"log10":          {1, 1, fixed(value.Float, value.Float)},

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// This file reads VARCHAR text as the other types exactly as DuckDB 1.1's
+// This file reads VARCHAR text as the other types exactly as DuckDB 2.0's
 // casts do (TRY_CAST(s AS DOUBLE), AS BIGINT, AS BOOLEAN, AS TIMESTAMP),
 // quirks included: the stream and the baseline must accept the same strings
 // and produce the same values from them.
@@ -156,7 +156,8 @@ func parseFloatBody(t string) (float64, bool) {
 // "0x1F" and "0b101" (without spaces or sign), and decimal and exponent
 // forms, which it rounds: "3.7" is 4, "2.5" is 3, "-2.5" is -3, "1e3" is
 // 1000. The rounding follows DuckDB's digit-by-digit algorithm, which
-// looks only at the first dropped digit, so that "5e-5" is 1.
+// looks only at the first dropped digit: "0.49" is 0, "5e-5" is 0, "95e-2"
+// is 1.
 func ParseBigint(s string) (int64, bool) {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
@@ -268,14 +269,15 @@ func mul10(x int64) (int64, bool) {
 func (st *intCast) applyExponent(neg bool, exponent int16) bool {
 	e := exponent
 	if e < 0 {
-		for st.result != 0 {
-			more := e < 0
+		for st.result != 0 && e < 0 {
 			e++
-			if !more {
-				break
-			}
 			st.decimal = st.result % 10
 			st.result /= 10
+		}
+		if e < 0 {
+			// the exponent goes past the last digit: the first dropped
+			// digit is a 0 ("5e-5" is 0, as in DuckDB 2.0)
+			st.decimal = 0
 		}
 		if st.decimal < 0 {
 			st.decimal = -st.decimal
@@ -468,10 +470,18 @@ const microsPerDay = 86400 * 1000000
 // '/', '\' or ' ' between them, optionally followed by " (BC)"; the time,
 // after 'T' or a space, is H:MM[:SS[.fraction]] (digits past microseconds
 // are dropped, 24:00:00 is the next midnight), optionally followed by 'Z',
-// a UTC offset +HH, +HHMM or +HH:MM, or " UTC". Leading spaces are
-// ignored, as are trailing spaces after a time. "epoch", "infinity" and
-// "-infinity" are accepted too.
+// a time zone, which DuckDB 2.0 reads and ignores: 'Z', a UTC offset
+// +HH, +HHMM, +HH:MM or +HH:MM:SS, or a name after a space (" UTC",
+// " Europe/Paris"). Leading spaces are ignored, as are trailing spaces
+// after a time. "epoch", "infinity" and "-infinity" are accepted too, and
+// "inf" and "-inf" (in any case) when they are the whole text.
 func ParseTimestamp(s string) (int64, bool) {
+	switch {
+	case len(s) == 3 && strings.EqualFold(s, "inf"):
+		return TimestampInfinity, true
+	case len(s) == 4 && s[0] == '-' && strings.EqualFold(s[1:], "inf"):
+		return TimestampNegInfinity, true
+	}
 	pos := 0
 	for pos < len(s) && isSpace(s[pos]) {
 		pos++
@@ -561,25 +571,22 @@ func ParseTimestamp(s string) (int64, bool) {
 		return 0, false
 	}
 	if pos < len(s) {
-		if s[pos] == 'Z' {
+		// A time zone: 'Z', a UTC offset or, after a space, a name. It is
+		// read and then ignored: a TIMESTAMP keeps the local time as
+		// written ("03:04:05+02" is 03:04:05, "03:04:05 CET" too).
+		space := s[pos] == ' '
+		if space {
 			pos++
-		} else if off, ok := utcOffset(s, &pos); ok {
-			if (off > 0 && ts < math.MinInt64+off) || (off < 0 && ts > math.MaxInt64+off) {
-				return 0, false
-			}
-			ts -= off
-		} else {
-			// a time zone name after a space; only UTC is known
-			if s[pos] != ' ' {
-				return 0, false
-			}
+		}
+		switch {
+		case pos < len(s) && s[pos] == 'Z':
 			pos++
-			tz := pos
+		case utcOffset(s, &pos):
+		case !space:
+			return 0, false
+		default:
 			for pos < len(s) && isTimeZoneChar(s[pos]) {
 				pos++
-			}
-			if name := s[tz:pos]; name != "" && !strings.EqualFold(name, "utc") {
-				return 0, false
 			}
 		}
 		for pos < len(s) && isSpace(s[pos]) {
@@ -655,30 +662,26 @@ func parseTime(s string, pos *int) (int64, bool) {
 	return ((hour*60+minute)*60+sec)*1000000 + micros, true
 }
 
-// utcOffset reads +HH, +HHMM or +HH:MM at *pos and returns it in micros.
-func utcOffset(s string, pos *int) (int64, bool) {
+// utcOffset skips a UTC offset at *pos: +HH, +HHMM, +HH:MM or +HH:MM:SS
+// (or with '-'). It reports whether there was one.
+func utcOffset(s string, pos *int) bool {
 	p := *pos
 	if p+3 > len(s) || (s[p] != '+' && s[p] != '-') || !isDigit(s[p+1]) || !isDigit(s[p+2]) {
-		return 0, false
+		return false
 	}
-	sign := int64(1)
-	if s[p] == '-' {
-		sign = -1
-	}
-	hours := int64(s[p+1]-'0')*10 + int64(s[p+2]-'0')
 	p += 3
-	var minutes int64
-	if p < len(s) {
-		if s[p] == ':' {
-			p++
+	for range 2 { // minutes, then seconds
+		q := p
+		if q < len(s) && s[q] == ':' {
+			q++
 		}
-		if p+2 <= len(s) && isDigit(s[p]) && isDigit(s[p+1]) {
-			minutes = int64(s[p]-'0')*10 + int64(s[p+1]-'0')
-			p += 2
+		if q+2 > len(s) || !isDigit(s[q]) || !isDigit(s[q+1]) {
+			break
 		}
+		p = q + 2
 	}
 	*pos = p
-	return sign * (hours*3600 + minutes*60) * 1000000, true
+	return true
 }
 
 // dateTime combines days since the epoch and micros of the day.

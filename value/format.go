@@ -32,7 +32,7 @@ func (v Value) AppendText(dst []byte) []byte {
 	return dst
 }
 
-// AppendFloat appends f the way DuckDB 1.1 casts a DOUBLE to VARCHAR: the
+// AppendFloat appends f the way DuckDB 2.0 casts a DOUBLE to VARCHAR: the
 // shortest digits that read back as f, in positional notation when the
 // decimal exponent is between -5 and 15 (with ".0" on integral values:
 // 784.0, 1000000000000000.0, 0.0001) and in scientific notation otherwise

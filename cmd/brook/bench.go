@@ -75,14 +75,19 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	host, _ := os.Hostname()
 	fmt.Fprintf(stdout, "## brook bench, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(stdout, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s/%s, host %s.\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), runtime.GOOS, runtime.GOARCH, host)
-	fmt.Fprintf(stdout, "Data: %s, %d files, %.1f MB. Runs: %d (median, [min..max]).\n\n", *data, len(files), float64(total)/1e6, *runs)
-	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB, median of paired runs (spread) | stream CPU time (median, all cores) | latency p50 (paced) | latency p99 (paced) | MB/s | rows/s | stream memory (Go, peak) |\n")
-	fmt.Fprintf(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(stdout, "Data: %s, %d files, %.1f MB. Runs: %d (median, [min..max]).\n", *data, len(files), float64(total)/1e6, *runs)
 	db, err := baseline.Open(0)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	duck, err := db.Version(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "DuckDB: %s, the library linked into brook, run in the same process (all cores).\n\n", duck)
+	fmt.Fprintf(stdout, "| query | stream (median) | spread | DuckDB (median) | spread | stream / DuckDB, median of paired runs (spread) | stream CPU time (median, all cores) | latency p50 (paced) | latency p99 (paced) | MB/s | rows/s | stream memory (Go, peak) |\n")
+	fmt.Fprintf(stdout, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, qf := range *queries {
 		text, err := os.ReadFile(qf)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"brook/baseline"
 	"brook/diff"
 	"brook/sink"
 	"brook/value"
@@ -129,9 +130,17 @@ func TestExitStatus(t *testing.T) {
 	if code, out, errOut := brook(t, "run", "--nope"); code != exitError || out != "" || !strings.Contains(errOut, "unknown flag: --nope") {
 		t.Errorf("run --nope: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	// The DuckDB named is the one linked, as it reports itself.
+	duck, err := baseline.LibraryVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range []string{"version", "--version"} {
-		if code, out, _ := brook(t, v); code != exitOK || !strings.HasPrefix(out, "brook ") || !strings.Contains(out, "go1.") || !strings.Contains(out, "duckdb") {
+		if code, out, _ := brook(t, v); code != exitOK || !strings.HasPrefix(out, "brook ") || !strings.Contains(out, "go1.") || !strings.Contains(out, ", DuckDB "+duck+" (github.com/duckdb/duckdb-go/") {
 			t.Errorf("brook %s: exit %d, %q", v, code, out)
 		}
+	}
+	if code, out, errOut := brook(t, "run", "--explain", "--source", "flows=../../testdata/flows", "-e", "SELECT count(*) AS n FROM flows"); code != exitOK || !strings.Contains(out, "-- DuckDB "+duck+" baseline SQL:\n") {
+		t.Errorf("run --explain: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/marcboeker/go-duckdb" // reads the Parquet sink back
+	_ "github.com/duckdb/duckdb-go/v2" // reads the Parquet sink back
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"brook/baseline"
 	"context"
 	"errors"
 	"fmt"
@@ -217,7 +218,8 @@ func wantsHelp(args []string) bool {
 
 // versionLine says which brook this is: its module version or VCS
 // revision (as the Go toolchain recorded them), the Go version, and the
-// DuckDB library the baseline links.
+// DuckDB the baseline links, as that DuckDB reports its own version (an
+// in-memory database opened for the question) with the Go binding's module.
 func versionLine() string {
 	version, rev, dirty, duck := "(devel)", "", false, ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -233,7 +235,7 @@ func versionLine() string {
 			}
 		}
 		for _, d := range bi.Deps {
-			if d.Path == "github.com/marcboeker/go-duckdb" || strings.HasPrefix(d.Path, "github.com/duckdb/duckdb-go") {
+			if strings.HasPrefix(d.Path, "github.com/duckdb/duckdb-go") {
 				duck = d.Path + " " + d.Version
 			}
 		}
@@ -250,8 +252,13 @@ func versionLine() string {
 		line += ")"
 	}
 	line += ", " + runtime.Version()
+	if v, err := baseline.LibraryVersion(); err == nil {
+		line += ", DuckDB " + v
+	} else {
+		line += ", DuckDB unknown (" + err.Error() + ")"
+	}
 	if duck != "" {
-		line += ", baseline " + duck
+		line += " (" + duck + ")"
 	}
 	return line
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"brook/baseline"
 	"brook/engine"
 	"brook/ingest"
 	"brook/sink"
@@ -441,6 +442,10 @@ func (l *loaded) explain(w io.Writer, renderSQL func(files []string) string) err
 	}
 	fmt.Fprintf(w, "-- schema (%s):\n--   %s\n", b.SchemaSource(), l.plan.Schema)
 	fmt.Fprintf(w, "-- plan:\n%s", l.plan)
-	fmt.Fprintf(w, "-- DuckDB baseline SQL:\n%s;\n", renderSQL(files))
+	duck := "DuckDB"
+	if v, err := baseline.LibraryVersion(); err == nil {
+		duck += " " + v
+	}
+	fmt.Fprintf(w, "-- %s baseline SQL:\n%s;\n", duck, renderSQL(files))
 	return nil
 }
