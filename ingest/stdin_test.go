@@ -155,9 +155,10 @@ func TestTriggerPacesCappedBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	ls := src.(*LineSource)
 	ctx := testCtx(t)
 	var sizes []int
-	var times []time.Time
+	var ticks []time.Time
 	for {
 		b, err := src.Next(ctx)
 		if errors.Is(err, ErrEndOfInput) {
@@ -166,18 +167,27 @@ func TestTriggerPacesCappedBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		returned := time.Now()
 		n := 0
 		for _, c := range b.Chunks {
 			n += strings.Count(string(c.Data), "\n")
 		}
-		sizes, times = append(sizes, n), append(times, time.Now())
+		// The tick the batch was handed over at: the schedule has moved
+		// one interval past it. Its timer fired at it or later, so the
+		// batch never comes before its tick (a load on the machine only
+		// delays it; no duration is measured).
+		tick := ls.next.Add(-trigger)
+		if returned.Before(tick) {
+			t.Errorf("batch %d handed over before its tick (%v early)", len(sizes), tick.Sub(returned))
+		}
+		sizes, ticks = append(sizes, n), append(ticks, tick)
 	}
 	if fmt.Sprint(sizes) != "[10 10 5]" {
 		t.Fatalf("batch sizes %v, want [10 10 5]", sizes)
 	}
-	for i := 1; i < len(times); i++ {
-		if gap := times[i].Sub(times[i-1]); gap < trigger*8/10 {
-			t.Errorf("batch %d came %v after the one before, under the %v trigger", i, gap, trigger)
+	for i := 1; i < len(ticks); i++ { // at most one batch per interval of the schedule
+		if d := ticks[i].Sub(ticks[i-1]); d < trigger || d%trigger != 0 {
+			t.Errorf("batch %d was handed over %v of schedule after the one before, want whole intervals of %v", i, d, trigger)
 		}
 	}
 }
