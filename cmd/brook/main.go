@@ -1,7 +1,3 @@
-// Command brook runs SQL continuously over arriving newline-delimited JSON,
-// runs the same query as a static DuckDB baseline, and diffs the two.
-//
-// See "brook help" and README.md.
 package main
 
 import (
