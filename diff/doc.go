@@ -14,7 +14,7 @@
 //
 // Numbers compare by value across BIGINT and DOUBLE. Two doubles are equal
 // when |a-b| <= Tolerance * max(|a|, |b|) (default 1e-9, relative) or both
-// are NaN; summing the same doubles in another order can change the last
+// are NaN (an infinity equals only itself); summing the same doubles in another order can change the last
 // bits, and nothing more is forgiven.
 //
 // It owns the comparison rules (keys, multisets, order, tolerance) and the
