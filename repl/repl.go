@@ -326,13 +326,24 @@ func (s *Session) baselineDB() (*baseline.DB, error) {
 // errorf prints an error and counts it; it never ends an interactive
 // session.
 func (s *Session) errorf(format string, args ...any) {
+	if s.root.Err() != nil {
+		for _, a := range args {
+			if err, ok := a.(error); ok && errors.Is(err, context.Canceled) {
+				return // cut short by the end of the session (SIGTERM), not failed
+			}
+		}
+	}
 	s.failed++
 	msg := fmt.Sprintf(format, args...)
 	fmt.Fprintf(s.errw, "error: %s\n", strings.TrimRight(msg, "\n"))
 }
 
-// fail prints the error a statement ended with; Ctrl-C is no error.
+// fail prints the error a statement ended with; Ctrl-C is no error, and
+// neither is the end of the session cutting a statement short.
 func (s *Session) fail(err error) {
+	if errors.Is(err, context.Canceled) && s.root.Err() != nil {
+		return // the session is ending (SIGTERM): no statement failed
+	}
 	if errors.Is(err, context.Canceled) && s.root.Err() == nil {
 		fmt.Fprintln(s.errw, "cancelled (Ctrl-C)")
 		if s.script {
