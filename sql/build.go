@@ -88,6 +88,18 @@ type derivedTable struct {
 	where Expr
 }
 
+// itemName is the name of a SELECT item: its alias, else the column it
+// reads, else its text.
+func itemName(it *sqlparser.AliasedExpr, e Expr) string {
+	if name := it.As.String(); name != "" {
+		return name
+	}
+	if col, ok := it.Expr.(*sqlparser.ColName); ok {
+		return col.Name.String()
+	}
+	return e.String()
+}
+
 // isColumn reports whether name is a column of what the query reads: the
 // source's, or the subquery's in FROM.
 func (b *builder) isColumn(name string) bool {
@@ -149,14 +161,7 @@ func (b *builder) bindDerived(ate *sqlparser.AliasedTableExpr, sub *sqlparser.Su
 			if containsAgg(e) {
 				return refuse("aggregate")
 			}
-			name := it.As.String()
-			if name == "" {
-				if col, ok := it.Expr.(*sqlparser.ColName); ok {
-					name = col.Name.String()
-				} else {
-					name = e.String()
-				}
-			}
+			name := itemName(it, e)
 			d.names = append(d.names, name)
 			d.exprs = append(d.exprs, e)
 		default:
@@ -419,14 +424,7 @@ func (b *builder) build(sel *sqlparser.Select, cat Catalog) (*Plan, error) {
 			if err != nil {
 				return nil, err
 			}
-			name := it.As.String()
-			if name == "" {
-				if col, ok := it.Expr.(*sqlparser.ColName); ok {
-					name = col.Name.String()
-				} else {
-					name = e.String()
-				}
-			}
+			name := itemName(it, e)
 			b.selNames = append(b.selNames, name)
 			b.selExprs = append(b.selExprs, e)
 		default:
