@@ -36,7 +36,7 @@ func Build(query string, cat Catalog) (*Plan, error) {
 	if first == nil {
 		return nil, newError(ErrSyntax, query, len(query), "empty query").withHint("write a SELECT statement")
 	}
-	if !first.is("select") {
+	if !first.is("select") && !first.is("with") {
 		return nil, newError(ErrUnsupported, query, first.start, "only SELECT queries can be streamed, not %s", strings.ToUpper(first.text))
 	}
 	stmt, err := sqlparser.Parse(rw.text)
@@ -143,7 +143,7 @@ func (b *builder) bindDerived(ate *sqlparser.AliasedTableExpr, sub *sqlparser.Su
 		return err
 	}
 	if b.derived != nil {
-		return b.errAt(ErrUnsupported, ate, "subqueries in FROM nest one level deep")
+		return newError(ErrUnsupported, b.src, b.posOfWord("from"), "a subquery in FROM reads a source by name: subqueries (and WITH names) nest one level deep")
 	}
 	d := &derivedTable{}
 	for _, item := range in.SelectExprs {

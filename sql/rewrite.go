@@ -58,6 +58,115 @@ type rewriter struct {
 	depth     int
 	inOrder   bool
 	orderItem int
+	// ctes are the common table expressions of a leading WITH: a name in
+	// FROM that is one of them is emitted as its subquery.
+	ctes []cte
+}
+
+// cte is WITH name AS (body): body is the tokens between the parentheses.
+type cte struct {
+	name     string
+	from, to int
+}
+
+// readWith reads a leading WITH name AS (SELECT ...)[, ...] and returns the
+// index of the token the query proper starts at (0 without WITH).
+func (w *rewriter) readWith() (int, *Error) {
+	end := len(w.toks)
+	i := w.next(0, end)
+	if i >= end || !w.toks[i].is("with") {
+		return 0, nil
+	}
+	for {
+		i = w.next(i+1, end)
+		if i < end && w.toks[i].is("recursive") {
+			return 0, newError(ErrUnsupported, w.src, w.toks[i].start, "WITH RECURSIVE is not supported")
+		}
+		if i >= end || (w.toks[i].kind != tokWord && w.toks[i].kind != tokIdent) {
+			return 0, w.withSyntax(i)
+		}
+		name := w.toks[i].value
+		if w.toks[i].kind == tokWord {
+			name = w.toks[i].text
+		}
+		as := w.next(i+1, end)
+		if as >= end || !w.toks[as].is("as") {
+			return 0, w.withSyntax(as)
+		}
+		open := w.next(as+1, end)
+		if open >= end || w.toks[open].text != "(" {
+			return 0, w.withSyntax(open)
+		}
+		closeIdx := w.closing(open, end)
+		if closeIdx < 0 {
+			return 0, newError(ErrSyntax, w.src, w.toks[open].start, "unclosed parenthesis in WITH")
+		}
+		w.ctes = append(w.ctes, cte{name: name, from: open + 1, to: closeIdx})
+		i = w.next(closeIdx+1, end)
+		if i < end && w.toks[i].text == "," {
+			continue
+		}
+		return i, nil
+	}
+}
+
+func (w *rewriter) withSyntax(i int) *Error {
+	pos := len(w.src)
+	if i < len(w.toks) {
+		pos = w.toks[i].start
+	}
+	return newError(ErrSyntax, w.src, pos, "WITH wants name AS (SELECT ...)").
+		withHint("WITH web AS (SELECT * FROM flows WHERE dstport IN (80, 443)) SELECT count(*) FROM web")
+}
+
+// emitCTE emits, for the name at token i right after FROM that names a
+// common table expression, its subquery in parentheses (with the name as
+// its alias unless one follows). It reports false for any other token.
+func (w *rewriter) emitCTE(i, to int) (bool, *Error) {
+	t := w.toks[i]
+	if len(w.ctes) == 0 || (t.kind != tokWord && t.kind != tokIdent) {
+		return false, nil
+	}
+	if p := w.prev(i); p < 0 || !w.toks[p].is("from") {
+		return false, nil
+	}
+	name := t.text
+	if t.kind == tokIdent {
+		name = t.value
+	}
+	for _, c := range w.ctes {
+		if !strings.EqualFold(c.name, name) {
+			continue
+		}
+		w.emit("(", t)
+		w.depth++
+		inOrder := w.inOrder
+		w.inOrder = false
+		if err := w.emitRange(c.from, c.to); err != nil {
+			return false, err
+		}
+		w.inOrder = inOrder
+		w.depth--
+		w.emit(")", t)
+		j := w.next(i+1, to)
+		aliased := j < to && (w.toks[j].kind == tokIdent || (w.toks[j].kind == tokWord && !clauseStart(w.toks[j])))
+		if !aliased {
+			w.emit(" AS `"+strings.ReplaceAll(name, "`", "``")+"`", t)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// clauseStart reports whether a word starts what may follow a table in
+// FROM, so that it is no alias.
+func clauseStart(t token) bool {
+	for _, k := range []string{"where", "group", "having", "order", "limit", "offset", "join", "inner", "left", "right", "full", "cross", "on", "using", "union", "window", "qualify"} {
+		if t.is(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // rewrite translates DuckDB syntax the parser would misread:
@@ -80,7 +189,11 @@ func rewrite(src string) (*rewritten, *Error) {
 		return nil, err
 	}
 	w := &rewriter{src: src, toks: toks}
-	if err := w.emitRange(0, len(toks)); err != nil {
+	start, err := w.readWith()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.emitRange(start, len(toks)); err != nil {
 		return nil, err
 	}
 	w.r.text = w.out.String()
@@ -123,6 +236,11 @@ func (w *rewriter) closing(open, end int) int {
 func (w *rewriter) emitRange(from, to int) *Error {
 	for i := from; i < to; i++ {
 		t := w.toks[i]
+		if ok, err := w.emitCTE(i, to); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
 		if w.isFalse[i] {
 			delete(w.isFalse, i)
 			w.emit(" IS FALSE ", t)
