@@ -66,7 +66,9 @@ type rewriter struct {
 // cte is WITH name AS (body): body is the tokens between the parentheses.
 type cte struct {
 	name     string
+	at       int // its name's token
 	from, to int
+	used     bool
 }
 
 // readWith reads a leading WITH name AS (SELECT ...)[, ...] and returns the
@@ -101,7 +103,7 @@ func (w *rewriter) readWith() (int, *Error) {
 		if closeIdx < 0 {
 			return 0, newError(ErrSyntax, w.src, w.toks[open].start, "unclosed parenthesis in WITH")
 		}
-		w.ctes = append(w.ctes, cte{name: name, from: open + 1, to: closeIdx})
+		w.ctes = append(w.ctes, cte{name: name, at: i, from: open + 1, to: closeIdx})
 		i = w.next(closeIdx+1, end)
 		if i < end && w.toks[i].text == "," {
 			continue
@@ -134,10 +136,11 @@ func (w *rewriter) emitCTE(i, to int) (bool, *Error) {
 	if t.kind == tokIdent {
 		name = t.value
 	}
-	for _, c := range w.ctes {
+	for k, c := range w.ctes {
 		if !strings.EqualFold(c.name, name) {
 			continue
 		}
+		w.ctes[k].used = true
 		w.emit("(", t)
 		w.depth++
 		inOrder := w.inOrder
@@ -195,6 +198,12 @@ func rewrite(src string) (*rewritten, *Error) {
 	}
 	if err := w.emitRange(start, len(toks)); err != nil {
 		return nil, err
+	}
+	for _, c := range w.ctes {
+		if !c.used { // its text would be checked by nothing
+			return nil, newError(ErrUnsupported, src, w.toks[c.at].start, "WITH %s is never read", c.name).
+				withHint("read it in FROM, or leave it out")
+		}
 	}
 	w.r.text = w.out.String()
 	return &w.r, nil
