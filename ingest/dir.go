@@ -150,9 +150,7 @@ func OpenDir(opts DirOptions) (*DirSource, error) {
 	} else if matches, err := filepath.Glob(opts.Path); err != nil {
 		return nil, fmt.Errorf("source %s: bad pattern: %w", opts.Path, err)
 	} else if dir := filepath.Dir(opts.Path); len(matches) == 0 && !hasGlob(dir) {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, MissingDir(dir, opts.Follow)
-		} else if err != nil {
+		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
 		}
 	}
