@@ -3,11 +3,13 @@ package dashboard
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"brook/engine"
@@ -378,6 +380,9 @@ func ListenAddr(addr string) string {
 // background. It returns the page's URL.
 func (s *Server) Start(addr string) (string, error) {
 	l, err := net.Listen("tcp", ListenAddr(addr))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return "", fmt.Errorf("dashboard: %w; another process uses %s: pick another port, or :0 for a free one", err, ListenAddr(addr))
+	}
 	if err != nil {
 		return "", fmt.Errorf("dashboard: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -196,5 +197,25 @@ func TestListenAddr(t *testing.T) {
 		if got := ListenAddr(in); got != want {
 			t.Errorf("ListenAddr(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestStartAddressInUse: a port another process listens on gets an error
+// that says what to do; port 0 picks a free one and the URL names it.
+func TestStartAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	s := windowed(t, engine.Complete)
+	defer s.Close()
+	_, err = s.Start(l.Addr().String())
+	if err == nil || !strings.Contains(err.Error(), "another process uses "+l.Addr().String()+": pick another port, or :0 for a free one") {
+		t.Fatalf("Start on a port in use: %v", err)
+	}
+	url, err := s.Start(":0")
+	if err != nil || !strings.HasPrefix(url, "http://127.0.0.1:") || strings.HasSuffix(url, ":0/") {
+		t.Fatalf("Start(:0) = %q, %v", url, err)
 	}
 }

@@ -106,6 +106,29 @@ type fileState struct {
 	noted   bool      // Note was told it waits for its last newline
 }
 
+// MissingDirError is the error for a source directory that does not exist:
+// it says to create it and, when the run follows the directory (Follow),
+// that the files arriving in it are read. It wraps fs.ErrNotExist.
+type MissingDirError struct {
+	Path   string
+	Follow bool
+}
+
+// MissingDir returns a *MissingDirError for path.
+func MissingDir(path string, follow bool) error {
+	return &MissingDirError{Path: path, Follow: follow}
+}
+
+func (e *MissingDirError) Error() string {
+	if e.Follow {
+		return fmt.Sprintf("source %s: no such directory; create it (mkdir -p %s) and --follow reads the files that arrive in it", e.Path, e.Path)
+	}
+	return fmt.Sprintf("source %s: no such directory; check the path, or create it (mkdir -p %s) and put NDJSON files in it", e.Path, e.Path)
+}
+
+// Unwrap returns fs.ErrNotExist.
+func (e *MissingDirError) Unwrap() error { return fs.ErrNotExist }
+
 // OpenDir checks that opts.Path exists (a glob must match or its directory
 // exist) and returns a source over it.
 func OpenDir(opts DirOptions) (*DirSource, error) {
@@ -119,8 +142,8 @@ func OpenDir(opts DirOptions) (*DirSource, error) {
 		opts.Settle = time.Second
 	}
 	if !hasGlob(opts.Path) {
-		if _, err := os.Stat(opts.Path); errors.Is(err, fs.ErrNotExist) && opts.Follow {
-			return nil, fmt.Errorf("source %s: no such directory; create it (mkdir -p %s) and --follow reads the files that arrive in it", opts.Path, opts.Path)
+		if _, err := os.Stat(opts.Path); errors.Is(err, fs.ErrNotExist) {
+			return nil, MissingDir(opts.Path, opts.Follow)
 		} else if err != nil {
 			return nil, fmt.Errorf("source %s: %w", opts.Path, err)
 		}

@@ -435,6 +435,7 @@ func (s *Session) wait(arg string) {
 		}
 		want = n
 	}
+	fmt.Fprintf(s.out, "waiting until stream %s has run %s (Ctrl-C stops waiting)\n", ls.name, nBatches(want))
 	ctx, done := s.statementContext()
 	defer done()
 	for {

@@ -356,8 +356,9 @@ func TestLiveTable(t *testing.T) {
 	w.Close()
 }
 
-// TestWait: \wait NAME N returns once the stream has run N batches, so a
-// piped session reads its live table at a known point; on a stream that no
+// TestWait: \wait NAME N says what it waits for and returns once the
+// stream has run N batches, so a piped session reads its live table at a
+// known point; on a stream that no
 // longer runs it says so instead of waiting.
 func TestWait(t *testing.T) {
 	in := strings.Join([]string{
@@ -382,7 +383,7 @@ func TestWait(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"stream p: 3 batches\n", "|489|", "stream p stopped after 3 batches, before batch 9\n",
+		"waiting until stream p has run 3 batches (Ctrl-C stops waiting)\nstream p: 3 batches\n", "|489|", "stream p stopped after 3 batches, before batch 9\n",
 		`\wait p x: the number of batches is a whole number of at least 1`, `usage: \wait NAME [BATCHES]`, `no stream named "nosuch"`,
 	} {
 		if !strings.Contains(text, want) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -166,8 +165,8 @@ func (c *Catalog) Schema(table string) (value.Schema, error) {
 		return nil, err
 	}
 	src, err := ingest.OpenDir(ingest.DirOptions{Path: b.Path})
-	if errors.Is(err, fs.ErrNotExist) && c.opts.Follow {
-		return nil, fmt.Errorf("source %s: no such directory; create it (mkdir -p %s) and --follow reads the files that arrive in it", b.Path, b.Path)
+	if md := (*ingest.MissingDirError)(nil); errors.As(err, &md) {
+		return nil, ingest.MissingDir(md.Path, c.opts.Follow)
 	}
 	if err != nil {
 		return nil, err

@@ -21,6 +21,10 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		return errFlagsCollected
 	}
 	err := fs.Parse(args)
+	var iv *pflag.InvalidValueError
+	if errors.As(err, &iv) && iv.GetFlag().Value.Type() == "duration" {
+		return fmt.Errorf("--%s wants a duration such as 1s or 500ms, got %q", iv.GetFlag().Name, iv.GetValue())
+	}
 	var ne *pflag.NotExistError
 	if err == nil || !errors.As(err, &ne) {
 		return err

@@ -52,3 +52,21 @@ func TestSuggestFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestDurationFlagHint: a duration flag given a bare number (or other
+// non-duration) says what it wants, for every command's duration flags.
+func TestDurationFlagHint(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--trigger", "1", "-e", "SELECT 1"},
+		{"run", "--exit-idle=5", "-e", "SELECT 1"},
+		{"diff", "--idle-timeout", "soon", "-e", "SELECT 1"},
+		{"repl", "--trigger", "1", "--history", "-"},
+		{"produce", "--interval", "3"},
+	} {
+		code, _, errOut := brook(t, args...)
+		name := strings.TrimPrefix(strings.SplitN(args[1], "=", 2)[0], "--")
+		if code != exitError || !strings.Contains(errOut, "--"+name+" wants a duration such as 1s or 500ms, got ") || strings.Contains(errOut, "missing unit") {
+			t.Errorf("%v: exit %d\n%s", args, code, errOut)
+		}
+	}
+}

@@ -111,3 +111,22 @@ func TestFollowMissingDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingDirectory: a source bound by the user to a directory that does
+// not exist, read once by run, baseline, diff or the REPL, says there is no
+// such directory and how to make one, not a stat error nor that the table
+// is unbound.
+func TestMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "not-yet")
+	want := "source " + dir + ": no such directory; check the path, or create it (mkdir -p " + dir + ")"
+	for _, cmd := range []string{"run", "baseline", "diff"} {
+		code, _, errOut := brook(t, cmd, "--source", "flows="+dir, "-e", "SELECT count(*) FROM flows")
+		if code != exitError || !strings.Contains(errOut, want) || strings.Contains(errOut, "stat ") {
+			t.Errorf("%s: exit %d\n%s", cmd, code, errOut)
+		}
+	}
+	code, _, errOut := brookIn(t, strings.NewReader("SELECT count(*) FROM flows;\n"), "repl", "--source", "flows="+dir, "--history", "-")
+	if code != exitError || !strings.Contains(errOut, want) || strings.Contains(errOut, "not bound") || strings.Contains(errOut, "default") {
+		t.Errorf("repl: exit %d\n%s", code, errOut)
+	}
+}

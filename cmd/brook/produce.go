@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"brook/gen"
@@ -123,13 +125,16 @@ func cmdProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		rows += n
 		prog.Set("brook produce: %d rows, %s", rows, metrics.Rate(float64(rows), time.Since(start)))
 	}
+	timing := ""
 	if prog.Active() {
 		prog.Clear()
-		fmt.Fprintf(stderr, "brook produce: %d rows in %s, %s\n", rows, sink.FormatDuration(time.Since(start)), metrics.Rate(float64(rows), time.Since(start)))
+		timing = fmt.Sprintf(" in %s, %s", sink.FormatDuration(time.Since(start)), metrics.Rate(float64(rows), time.Since(start)))
 	}
 	if err := out.close(); err != nil {
 		return fmt.Errorf("%s: %w", *to, err)
 	}
+	// Said at the end, on standard error, so that a mistyped --to shows.
+	fmt.Fprintf(stderr, "brook produce: %s%s\n", out.wrote(rows), timing)
 	return nil
 }
 
@@ -260,6 +265,7 @@ func parseGen(spec string) (gen.Options, int, error) {
 type target struct {
 	write func(ctx context.Context, data []byte, rows int) error
 	close func() error
+	wrote func(rows int) string // what went where, for the closing line
 }
 
 func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, error) {
@@ -277,7 +283,7 @@ func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, erro
 		for wait := 20 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
 			conn, err := net.DialTimeout("tcp", addr, ingest.DialTimeout)
 			if err == nil {
-				return connTarget(conn), nil
+				return connTarget(conn, "tcp://"+addr), nil
 			}
 			if time.Now().After(deadline) {
 				return nil, fmt.Errorf("--to %s: %w", to, err)
@@ -316,7 +322,7 @@ func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, erro
 			<-accepted
 			return nil, ctx.Err()
 		}
-		return connTarget(conn), nil
+		return connTarget(conn, "the consumer on tcp-listen://"+addr), nil
 	case "kafka":
 		k, err := ingest.ParseKafkaURI(to)
 		if err != nil {
@@ -335,6 +341,12 @@ func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, erro
 			cl.Close()
 			return nil, fmt.Errorf("--to %s: %w", to, err)
 		}
+		// A topic missing now is created by the first record: say so, as a
+		// mistyped topic name would be.
+		created := ""
+		if topics, err := kadm.NewClient(cl).ListTopics(ctx); err == nil && !topics.Has(k.Topic) {
+			created = " (created)"
+		}
 		return &target{
 			write: func(ctx context.Context, data []byte, rows int) error {
 				recs := make([]*kgo.Record, 0, rows)
@@ -346,6 +358,9 @@ func openTarget(ctx context.Context, to string, stderr io.Writer) (*target, erro
 				return cl.ProduceSync(ctx, recs...).FirstErr()
 			},
 			close: func() error { cl.Close(); return nil },
+			wrote: func(rows int) string {
+				return fmt.Sprintf("%s to topic %s on %s%s", plural(int64(rows), "record"), k.Topic, strings.Join(k.Brokers, ","), created)
+			},
 		}, nil
 	}
 	return nil, fmt.Errorf("--to %s: unknown target (want a directory, tcp://host:port, tcp-listen://host:port or kafka://brokers/topic)", to)
@@ -359,8 +374,9 @@ func targetHostPort(uri string) (string, error) {
 	return rest, nil
 }
 
-func connTarget(conn net.Conn) *target {
+func connTarget(conn net.Conn, where string) *target {
 	return &target{
+		wrote: func(rows int) string { return plural(int64(rows), "row") + " to " + where },
 		write: func(ctx context.Context, data []byte, _ int) error {
 			// A consumer that stops reading blocks the write: ending ctx
 			// ends it (the deadline fails the write at once).
@@ -381,6 +397,10 @@ func dirTarget(dir string) (*target, error) {
 	if dir == "" {
 		return nil, errors.New("--to: empty directory name")
 	}
+	created := ""
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		created = " (created)"
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--to: %w", err)
 	}
@@ -397,5 +417,8 @@ func dirTarget(dir string) (*target, error) {
 			return os.Rename(tmp, filepath.Join(dir, name))
 		},
 		close: func() error { return nil },
+		wrote: func(rows int) string {
+			return fmt.Sprintf("%s in %s to %s%s", plural(int64(rows), "row"), plural(int64(n), "file"), strings.TrimSuffix(dir, "/")+"/", created)
+		},
 	}, nil
 }

@@ -161,7 +161,8 @@ func TestKafkaRoundTrip(t *testing.T) {
 	addr := newCluster(t, "flows", "results")
 	dir := t.TempDir()
 	const from = "gen:rows=6000,seed=7"
-	if code, out, errOut := brook(t, "produce", "--from", from, "--to", "kafka://"+addr+"/flows", "--chunk", "1000"); code != exitOK || out != "" || errOut != "" {
+	if code, out, errOut := brook(t, "produce", "--from", from, "--to", "kafka://"+addr+"/flows", "--chunk", "1000"); code != exitOK || out != "" ||
+		errOut != "brook produce: 6000 records to topic flows on "+addr+"\n" {
 		t.Fatalf("produce to Kafka: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, _, errOut := brook(t, "produce", "--from", from, "--to", dir); code != exitOK {
@@ -298,8 +299,14 @@ func TestProduceTCP(t *testing.T) {
 // reads the same result from them.
 func TestProduceDirectory(t *testing.T) {
 	dir := t.TempDir()
-	if code, out, errOut := brook(t, "produce", "--from", flowsDir, "--to", "file://"+dir, "--chunk", "700"); code != exitOK || out != "" || errOut != "" {
+	if code, out, errOut := brook(t, "produce", "--from", flowsDir, "--to", "file://"+dir, "--chunk", "700"); code != exitOK || out != "" ||
+		errOut != "brook produce: 3000 rows in 5 files to "+dir+"/\n" {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	fresh := filepath.Join(t.TempDir(), "incomin")
+	if code, out, errOut := brook(t, "produce", "--from", "gen:rows=1", "--to", fresh); code != exitOK || out != "" ||
+		errOut != "brook produce: 1 row in 1 file to "+fresh+"/ (created)\n" {
+		t.Fatalf("a new directory: exit %d\n%s%s", code, out, errOut)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	if len(files) != 5 { // 3000 rows in chunks of 700
@@ -453,5 +460,26 @@ func TestKafkaRunWatermarkPerPartition(t *testing.T) {
 	// Every window once: 20000 rows at 50 a second are 400 s, 40 windows.
 	if n := strings.Count(string(data), "\n"); n != 41 {
 		t.Fatalf("%d lines written, want a header and 40 windows:\n%s", n, data)
+	}
+}
+
+// TestProduceSaysWhere: brook produce ends with a line on standard error
+// saying what it wrote where, and that a Kafka topic that was not there
+// was created by it (a mistyped name shows).
+func TestProduceSaysWhere(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "network-traffic"), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addr := c.ListenAddrs()[0]
+	for topic, want := range map[string]string{
+		"network-traffic": "brook produce: 3 records to topic network-traffic on " + addr + "\n",
+		"network-trafic":  "brook produce: 3 records to topic network-trafic on " + addr + " (created)\n",
+	} {
+		code, out, errOut := brook(t, "produce", "--from", "gen:rows=3", "--to", "kafka://"+addr+"/"+topic)
+		if code != exitOK || out != "" || errOut != want {
+			t.Errorf("%s: exit %d\nstdout: %q\nstderr: %q, want %q", topic, code, out, errOut, want)
+		}
 	}
 }

@@ -108,7 +108,7 @@ func cmdRepl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			}
 			path = dir
 		}
-		cat.BindDefault(name, path, declared)
+		cat.Bind(name, path, declared)
 	}
 	if spools != nil {
 		spools.wait(5 * time.Second)

@@ -308,7 +308,11 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if sum.Rejected > 0 && l.deadLetter != "" {
 			extra += " (rejected lines quarantined in " + l.deadLetter + ")"
 		}
-		fmt.Fprintf(stderr, "brook: %d batches, %d files, %d rows in, %d rejected%s, %s\n", sum.Batches, len(sum.Files), sum.RowsIn, sum.Rejected, extra, sink.FormatDuration(sum.Elapsed))
+		files := ""
+		if !l.stream() {
+			files = ", " + plural(int64(len(sum.Files)), "file")
+		}
+		fmt.Fprintf(stderr, "brook: %s%s, %d rows in, %d rejected%s, %s\n", batchCount(int64(sum.Batches)), files, sum.RowsIn, sum.Rejected, extra, sink.FormatDuration(sum.Elapsed))
 	}
 	if dash != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "brook: input read; the dashboard stays up until interrupted (Ctrl-C)")
@@ -385,4 +389,12 @@ func parseInterval(v string) (int64, time.Duration, error) {
 		return 0, d, nil
 	}
 	return 0, 0, fmt.Errorf("--checkpoint-interval %q: want a number of batches (1 or more) or a duration such as 10s", v)
+}
+
+// batchCount is "1 batch" or "N batches".
+func batchCount(n int64) string {
+	if n == 1 {
+		return "1 batch"
+	}
+	return fmt.Sprintf("%d batches", n)
 }
