@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -388,7 +389,9 @@ func KafkaBrokerError(cl *kgo.Client, err error) error {
 		return fmt.Errorf("the Kafka broker at %s does not take SASL %s (sasl=): %w", at, auth.Name(), err)
 	case auth != nil && auth.failed():
 		return fmt.Errorf("the Kafka broker at %s closed the connection during the %s: a wrong user name or password? (%w)", at, auth, err)
-	case errors.As(err, &firstEOF) && overTLS:
+	case overTLS && (errors.As(err, &firstEOF) || errors.Is(err, syscall.ECONNRESET)):
+		// A plaintext listener closes the connection on a TLS hello, or
+		// resets it (which of the two depends on timing).
 		return fmt.Errorf("the Kafka broker at %s closed the connection at once: is it a plaintext port? (use the brokers' TLS port, or drop tls and the tls-* parameters): %w", at, err)
 	case errors.As(err, &firstEOF) && auth == nil:
 		return fmt.Errorf("the Kafka broker at %s closed the connection before answering: it may want TLS (tls=true) or SASL (sasl=...): %w", at, err)
