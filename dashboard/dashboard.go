@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,6 +46,9 @@ type Server struct {
 	subs     map[chan struct{}]struct{}
 	closed   chan struct{}
 	http     *http.Server
+	// loopbackOnly is set when the server listens on loopback: it then
+	// answers to loopback Host names only (see guard).
+	loopbackOnly atomic.Bool
 }
 
 // Progress is the progress strip's content.
@@ -306,7 +311,45 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /events", s.events)
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	return mux
+	return s.guard(mux)
+}
+
+// contentPolicy lets the page run its own inline script and style and talk
+// to its own server only, and never be framed.
+const contentPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// guard adds the security headers to every answer and, for a server bound
+// to loopback, refuses requests whose Host is not a loopback name: a web
+// page elsewhere that points a name of its own at 127.0.0.1 (DNS rebinding)
+// must not read the results. A server bound beyond loopback was asked to
+// be reached by other names, which it cannot know, and takes any.
+func (s *Server) guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr := w.Header()
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("Referrer-Policy", "no-referrer")
+		hdr.Set("Content-Security-Policy", contentPolicy)
+		if s.loopbackOnly.Load() && !loopbackHost(r.Host) {
+			http.Error(w, fmt.Sprintf("brook dashboard: host %q is not served: this dashboard listens on loopback and answers to localhost, 127.0.0.1 or [::1] only", r.Host), http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback:
+// localhost (or a name under .localhost), 127.0.0.0/8 or ::1, with any port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // events streams the state as server-sent events: once on connect, then
@@ -385,6 +428,9 @@ func (s *Server) Start(addr string) (string, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("dashboard: %w", err)
+	}
+	if tcp, ok := l.Addr().(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		s.loopbackOnly.Store(true)
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()

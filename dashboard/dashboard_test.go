@@ -219,3 +219,57 @@ func TestStartAddressInUse(t *testing.T) {
 		t.Fatalf("Start(:0) = %q, %v", url, err)
 	}
 }
+
+// TestHostCheckAndHeaders: a dashboard on loopback answers to loopback
+// names only (a rebound DNS name pointing at 127.0.0.1 gets 421 and no
+// data), and every answer carries the security headers.
+func TestHostCheckAndHeaders(t *testing.T) {
+	s := windowed(t, engine.Complete)
+	defer s.Close()
+	url, err := s.Start(":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
+	_, port, _ := net.SplitHostPort(addr)
+	for _, c := range []struct {
+		host string
+		code int
+	}{
+		{addr, http.StatusOK},
+		{"localhost:" + port, http.StatusOK},
+		{"LOCALHOST", http.StatusOK},
+		{"[::1]:" + port, http.StatusOK},
+		{"attacker.example:" + port, http.StatusMisdirectedRequest},
+		{"127.0.0.1.nip.io:" + port, http.StatusMisdirectedRequest},
+		{"10.0.0.5:" + port, http.StatusMisdirectedRequest},
+	} {
+		for _, path := range []string{"/", "/state", "/metrics"} {
+			req, err := http.NewRequest("GET", url+strings.TrimPrefix(path, "/"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = c.host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.code {
+				t.Errorf("Host %s %s: status %d, want %d (%s)", c.host, path, resp.StatusCode, c.code, body)
+			}
+			if c.code != http.StatusOK && !strings.Contains(string(body), "answers to localhost, 127.0.0.1 or [::1] only") {
+				t.Errorf("Host %s %s: refusal says %q", c.host, path, body)
+			}
+			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+				if got := resp.Header.Get(h); got != want {
+					t.Errorf("Host %s %s: %s = %q, want %q", c.host, path, h, got, want)
+				}
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "connect-src 'self'") {
+				t.Errorf("Host %s %s: Content-Security-Policy %q", c.host, path, csp)
+			}
+		}
+	}
+}
