@@ -71,6 +71,9 @@ type builder struct {
 	// inHaving is set while HAVING is bound: its names may be SELECT
 	// aliases (see selectAlias).
 	inHaving bool
+	// clauseAt is where the clause being bound starts in the text (0: the
+	// SELECT list, or not known): see posInClause.
+	clauseAt int
 	// derived is the subquery in FROM the query reads, when it reads one
 	// (see bindDerived); nil when it reads a source by name.
 	derived *derivedTable
@@ -263,6 +266,18 @@ func (b *builder) posOfWord(name string) int {
 	return -1
 }
 
+// posInClause is posOfWord, looking first in the clause being bound (from
+// clauseAt): the dstport of "WHERE ... dstport + 1 > 2" is the one in
+// WHERE, not the one in the SELECT list.
+func (b *builder) posInClause(name string) int {
+	if b.clauseAt > 0 {
+		if p := b.posOfWordAfter(name, b.clauseAt); p >= 0 {
+			return p
+		}
+	}
+	return b.posOfWord(name)
+}
+
 // posOfWordAfter is posOfWord for the words at or after offset from.
 func (b *builder) posOfWordAfter(name string, from int) int {
 	for _, t := range b.toks {
@@ -284,7 +299,7 @@ func (b *builder) posOf(node sqlparser.SQLNode) int {
 		}
 		switch x := n.(type) {
 		case *sqlparser.ColName:
-			pos = b.posOfWord(x.Name.String())
+			pos = b.posInClause(x.Name.String())
 		case *sqlparser.FuncExpr:
 			name := x.Name.String()
 			switch name {
@@ -299,14 +314,19 @@ func (b *builder) posOf(node sqlparser.SQLNode) int {
 					return false, nil
 				}
 			}
-			pos = b.posOfWord(name)
+			pos = b.posInClause(name)
 		case *sqlparser.SQLVal:
 			// a string literal is a string token of that content (the
 			// empty string too), any other literal a word of that text
 			str := x.Type == sqlparser.StrVal
-			for _, t := range b.toks {
-				if (str && t.kind == tokString && t.value == string(x.Val)) || (!str && t.kind == tokWord && t.text == string(x.Val)) {
-					pos = t.start
+			for _, from := range []int{b.clauseAt, 0} {
+				for _, t := range b.toks {
+					if t.start >= from && ((str && t.kind == tokString && t.value == string(x.Val)) || (!str && t.kind == tokWord && t.text == string(x.Val))) {
+						pos = t.start
+						break
+					}
+				}
+				if pos >= 0 {
 					break
 				}
 			}
@@ -670,6 +690,31 @@ func (b *builder) columnRef(schemaIndex int) *ColumnRef {
 // constant is a SELECT-list ordinal (GROUP BY and ORDER BY) and a name that
 // is not a source column may be a SELECT alias.
 func (b *builder) bindRef(node sqlparser.Expr, allowAgg bool, clause string) (Expr, error) {
+	// Positions of errors in the clause are looked for in the clause
+	// first (see posOf).
+	defer func(at int) { b.clauseAt = at }(b.clauseAt)
+	b.clauseAt = b.topWord(strings.Fields(clause)[0])
+	return b.bindRefIn(node, allowAgg, clause)
+}
+
+// topWord returns the offset of the first occurrence of a word outside
+// parentheses, 0 when there is none.
+func (b *builder) topWord(word string) int {
+	depth := 0
+	for _, t := range b.toks {
+		switch {
+		case t.kind == tokPunct && t.text == "(":
+			depth++
+		case t.kind == tokPunct && t.text == ")":
+			depth--
+		case depth == 0 && t.is(word):
+			return t.start
+		}
+	}
+	return 0
+}
+
+func (b *builder) bindRefIn(node sqlparser.Expr, allowAgg bool, clause string) (Expr, error) {
 	if v, ok := node.(*sqlparser.SQLVal); ok && v.Type == sqlparser.IntVal && (clause == "GROUP BY" || clause == "ORDER BY") {
 		n, err := strconv.Atoi(string(v.Val))
 		if err != nil || n < 1 || n > len(b.selExprs) {

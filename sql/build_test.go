@@ -144,6 +144,11 @@ func TestBuildErrors(t *testing.T) {
 		{"SELECT * FROM (SELECT srcdevice FROM flows)", sql.ErrSyntax, "a subquery in FROM takes an alias here: FROM (SELECT ...) AS f"},
 		{"SELECT n FROM (SELECT count(*) AS n FROM flows) AS f", sql.ErrUnsupported, "line 1:23: a subquery in FROM may filter rows and compute columns, not aggregate"},
 		{"SELECT d FROM (SELECT srcdevice AS d FROM flows ORDER BY d LIMIT 3) AS f", sql.ErrUnsupported, "not ORDER BY or LIMIT"},
+		// The caret points at the name in the clause that fails, not at
+		// its first occurrence in the text.
+		{"SELECT dstport FROM flows WHERE srcdevice = 'x' AND dstport + 1 > 2", sql.ErrType, "line 1:53: + needs a number, but dstport is VARCHAR"},
+		{"SELECT dstport, count(*) FROM flows GROUP BY dstport HAVING dstport + 1 > 2", sql.ErrType, "line 1:61: + needs a number, but dstport is VARCHAR"},
+		{"SELECT dstport FROM flows ORDER BY dstport * 2", sql.ErrType, "line 1:36: * needs a number, but dstport is VARCHAR"},
 		{"SELECT x FROM (SELECT srcdevice AS d FROM flows) AS f", sql.ErrUnknownColumn, "line 1:8: unknown column \"x\" in the subquery in FROM"},
 		{"SELECT\n  srcbytes,\n  FROM flows", sql.ErrSyntax, "line 3:3: syntax error near \"FROM\""},
 		{"SELECT a FROM flows JOIN other ON a = b", sql.ErrUnsupported, "joins are not supported"},
